@@ -1,0 +1,3 @@
+"""actionbot: meeting-note action items as tracked GitHub issues."""
+
+__version__ = "0.1.0"
