@@ -45,6 +45,7 @@ def manifest(
     public: bool = False,
     redirect_url: str = DEFAULT_REDIRECT_URL,
     url: str | None = None,
+    active: bool = True,
 ) -> dict[str, Any]:
     """The manifest GitHub's app-registration flow accepts.
 
@@ -52,6 +53,8 @@ def manifest(
     (`actionbot register` passes its own localhost callback). The homepage
     `url` defaults to the service's own root, whose `GET /` is the operator's
     status page, so the manifest names no site the operator does not run.
+    `active=False` registers the webhook switched off, for when the service's
+    address is not known yet (set it on the app's settings page later).
     """
     if url is None:
         parts = urlsplit(webhook_url)
@@ -59,7 +62,7 @@ def manifest(
     return {
         "name": name,
         "url": url,
-        "hook_attributes": {"url": webhook_url, "active": True},
+        "hook_attributes": {"url": webhook_url, "active": active},
         "redirect_url": redirect_url,
         "public": public,
         "default_permissions": dict(PERMISSIONS),
