@@ -1,0 +1,78 @@
+"""`actionbot serve`: the webhook service (Procfile: `web: actionbot serve`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="run the webhook service (GitHub App mode)",
+        description="Run the webhook service. Configuration comes from the environment: GITHUB_APP_ID, "
+        "GITHUB_PRIVATE_KEY (PEM or path), GITHUB_WEBHOOK_SECRET, PORT, HOST, GITHUB_API_URL, LOG_LEVEL, "
+        "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE. Flags win over the environment.",
+    )
+    p.add_argument("--host", help="address to listen on (default: $HOST or 0.0.0.0)")
+    p.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
+    p.add_argument(
+        "--write-interval",
+        type=float,
+        metavar="SECONDS",
+        help="least time between two writes per installation (default: $ACTIONBOT_WRITE_INTERVAL or 1; 0 turns pacing off)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .. import logs
+    from ..settings import Settings
+
+    settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
+    logs.register_secret(settings.webhook_secret)
+    logs.register_secret(settings.private_key)
+    logs.configure(settings.log_level)
+    try:
+        import uvloop  # optional: faster event loop when installed
+
+        uvloop.install()
+    except ImportError:
+        pass
+    return asyncio.run(serve(settings))
+
+
+async def serve(settings: object) -> int:
+    """Listen until SIGTERM/SIGINT, then refuse new work, drain within the grace period, exit 0."""
+    import asyncio
+    import logging
+    import signal
+
+    import aiohttp
+    from aiohttp import web
+
+    from ..auth import AppClients
+    from ..logs import kv
+    from ..server import make_app, service_of
+
+    log = logging.getLogger("actionbot.serve")
+    timeout = aiohttp.ClientTimeout(total=60, connect=10)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        clients = AppClients.from_settings(session, settings)
+        app = make_app(settings, clients=clients)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)  # type: ignore[attr-defined]
+        await site.start()
+        log.info("listening %s", kv(host=settings.host, port=settings.port))  # type: ignore[attr-defined]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        service = service_of(app)
+        log.info("stopping: no new deliveries, draining %s", kv(queued=service.queue.depth, grace_seconds=settings.grace_seconds))  # type: ignore[attr-defined]
+        await service.shutdown(settings.grace_seconds)  # type: ignore[attr-defined]
+        await runner.cleanup()
+    return 0

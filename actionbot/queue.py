@@ -1,0 +1,110 @@
+"""Per-repository serial work, different repositories concurrently, all bounded.
+
+Deliveries for one repository must not race (two pushes reconciling the same
+issues at once would both create the missing one), so each key runs one job
+at a time in arrival order. Different keys run concurrently, at most
+`max_concurrency` jobs at once, and at most `max_pending` jobs wait: past that,
+`submit` says no and the webhook answers 503, so GitHub records a failed
+delivery that can be redelivered instead of the service growing without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("actionbot.queue")
+
+Job = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class _Item:
+    job: Job
+    description: str
+    enqueued_at: float = field(default_factory=time.monotonic)
+
+
+class WorkQueue:
+    def __init__(self, *, max_concurrency: int = 8, max_pending: int = 1000):
+        self.max_concurrency = max_concurrency
+        self.max_pending = max_pending
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._pending: dict[str, deque[_Item]] = {}
+        self._running: dict[str, _Item] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.closed = False
+
+    @property
+    def depth(self) -> int:
+        """Jobs accepted and not finished (waiting or running)."""
+        return sum(len(q) for q in self._pending.values()) + len(self._running)
+
+    def submit(self, key: str, job: Job, description: str = "") -> bool:
+        """Queue `job` behind earlier jobs of `key`; False when closed or full."""
+        if self.closed or self.depth >= self.max_pending:
+            return False
+        self._pending.setdefault(key, deque()).append(_Item(job, description or key))
+        self._idle.clear()
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.get_running_loop().create_task(self._run_key(key), name=f"queue:{key}")
+        return True
+
+    async def _run_key(self, key: str) -> None:
+        try:
+            while self._pending.get(key):
+                async with self._slots:
+                    item = self._pending[key].popleft()
+                    self._running[key] = item
+                    try:
+                        await item.job()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        # Jobs handle and log their own failures; this is the last net.
+                        log.exception("job failed: %s", item.description)
+                    finally:
+                        self._running.pop(key, None)
+        finally:
+            if not self._pending.get(key):
+                self._pending.pop(key, None)
+            self._tasks.pop(key, None)
+            if not self._tasks:
+                self._idle.set()
+
+    async def join(self) -> None:
+        """Wait until every accepted job has finished (tests, drain)."""
+        while self._tasks:
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+    def close(self) -> None:
+        """Refuse new work (SIGTERM); accepted work still runs."""
+        self.closed = True
+
+    async def drain(self, timeout: float) -> list[str]:
+        """Close, finish what was accepted within `timeout`, cancel the rest.
+
+        Returns the descriptions of the jobs that did not finish, for the log:
+        their deliveries can be redelivered, and the resync repairs them anyway.
+        """
+        self.close()
+        try:
+            await asyncio.wait_for(self.join(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        unfinished = [i.description for i in self._running.values()]
+        unfinished += [i.description for q in self._pending.values() for i in q]
+        for task in list(self._tasks.values()):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._pending.clear()
+        self._running.clear()
+        return unfinished

@@ -1,0 +1,336 @@
+"""The webhook route's contract: verified first, answered fast, each delivery processed once.
+
+These tests drive the aiohttp app with a stub GitHub (no network): what the
+service answers and what it hands to handlers. Behaviour against the fake
+GitHub over real HTTP (tokens, redelivery, SIGTERM) is in test_github.py,
+test_redeliver.py and the subprocess tests at the end of this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from gidgethub import routing, sansio
+
+from actionbot.server import MAX_BODY, make_app, service_of
+from tests.shared import has_shared, shared_path
+
+SECRET = "It's a Secret to Everybody"
+FACTS_SIG = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+FACTS_SHA1 = "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def delivery_headers(event: str, body: bytes, *, delivery: str | None = None, secret: str = SECRET) -> dict[str, str]:
+    return {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": sign(body, secret),
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/test",
+    }
+
+
+def payload(event: str = "push", **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "repository": {"full_name": "octo/notes"},
+        "installation": {"id": 42},
+        "sender": {"login": "alice", "type": "User"},
+    }
+    data.update(extra)
+    return data
+
+
+class StubClients:
+    """Stands in for AppClients: counts token/client requests, never touches a network."""
+
+    def __init__(self) -> None:
+        self.requests: list[int] = []
+
+    async def for_installation(self, installation_id: int) -> Any:
+        self.requests.append(installation_id)
+        return SimpleNamespace(installation_id=installation_id, rate_limit_remaining=4999)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.router = routing.Router()
+        self.calls: list[tuple[str, str, Any]] = []
+        self.gate: asyncio.Event | None = None
+        self.failures_left = 0
+
+        async def handle(event: sansio.Event, gh: Any, ctx: Any) -> None:
+            if self.gate is not None:
+                await self.gate.wait()
+            if self.failures_left:
+                self.failures_left -= 1
+                raise RuntimeError("boom")
+            ctx.note(f"handled {event.event}")
+            self.calls.append((event.event, event.delivery_id, gh))
+
+        for ev in ("push", "installation", "installation_repositories"):
+            self.router.add(handle, ev)
+        self.router.add(handle, "issue_comment", action="created")
+        self.router.add(handle, "issues", action="closed")
+        self.router.add(handle, "issues", action="reopened")
+        self.router.add(handle, "pull_request", action="closed")
+
+
+ROUTED = {("push", None), ("installation", "created"), ("installation", "deleted"),
+          ("installation_repositories", "added"), ("issue_comment", "created"),
+          ("issues", "closed"), ("issues", "reopened"), ("pull_request", "closed")}
+
+
+async def no_sleep(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+def settings() -> Any:
+    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot",
+                           key_fingerprint="SHA256:x", write_interval=0)
+
+
+@pytest.fixture
+async def bot(aiohttp_client: Any, settings: Any) -> Any:
+    rec = Recorder()
+    clients = StubClients()
+    app = make_app(settings, clients=clients, router=rec.router, sleep=no_sleep, redeliver_on_startup=False)
+    client = await aiohttp_client(app)
+    return SimpleNamespace(client=client, rec=rec, clients=clients, service=service_of(app))
+
+
+async def post(bot: Any, event: str, data: Any, **kw: Any) -> Any:
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    headers = delivery_headers(event, body, **kw)
+    return await bot.client.post("/webhook", data=body, headers=headers)
+
+
+# -- signatures ------------------------------------------------------------------
+def test_github_published_test_vector() -> None:
+    body = b"Hello, World!"
+    assert sign(body) == FACTS_SIG
+    sansio.validate_event(body, signature=FACTS_SIG, secret=SECRET)  # gidgethub agrees
+
+
+async def test_vector_signature_passes_then_body_is_not_json(bot: Any) -> None:
+    headers = {"X-GitHub-Event": "push", "X-GitHub-Delivery": "d1", "Content-Type": "application/json",
+               "X-Hub-Signature-256": FACTS_SIG}
+    resp = await bot.client.post("/webhook", data=b"Hello, World!", headers=headers)
+    assert resp.status == 400  # authentic (not 401) but not JSON
+    headers["X-Hub-Signature-256"] = FACTS_SIG[:-1] + "f"
+    resp = await bot.client.post("/webhook", data=b"Hello, World!", headers=headers)
+    assert resp.status == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no signature at all
+        {"X-Hub-Signature": FACTS_SHA1},  # legacy sha1 only, even though correct
+        {"X-Hub-Signature-256": FACTS_SHA1},  # wrong algorithm in the sha256 header
+        {"X-Hub-Signature-256": "sha256=" + "0" * 64},
+        {"X-Hub-Signature-256": "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"},
+        {"X-Hub-Signature-256": "sha512=abc"},
+    ],
+)
+async def test_bad_missing_or_wrong_algorithm_signature_is_401(bot: Any, headers: dict[str, str]) -> None:
+    body = b"Hello, World!"
+    base = {"X-GitHub-Event": "push", "X-GitHub-Delivery": "d2", "Content-Type": "application/json"}
+    resp = await bot.client.post("/webhook", data=body, headers={**base, **headers})
+    assert resp.status == 401
+    assert bot.clients.requests == [] and bot.rec.calls == []
+
+
+async def test_wrong_secret_is_401(bot: Any) -> None:
+    resp = await post(bot, "push", payload(), secret="not the secret")
+    assert resp.status == 401
+
+
+async def test_missing_event_header_is_400(bot: Any) -> None:
+    body = json.dumps(payload()).encode()
+    headers = delivery_headers("push", body)
+    del headers["X-GitHub-Event"]
+    resp = await bot.client.post("/webhook", data=body, headers=headers)
+    assert resp.status == 400
+
+
+async def test_non_json_is_400(bot: Any) -> None:
+    resp = await post(bot, "push", b"{not json")
+    assert resp.status == 400
+    resp = await post(bot, "push", b"[1, 2]")
+    assert resp.status == 400
+
+
+async def test_oversized_body_is_413(bot: Any) -> None:
+    body = b"{" + b" " * MAX_BODY + b"}"
+    resp = await bot.client.post("/webhook", data=body, headers=delivery_headers("push", body))
+    assert resp.status == 413
+
+    async def chunks():  # no Content-Length: aiohttp's client_max_size stops it
+        for _ in range(26):
+            yield b" " * (1024 * 1024)
+
+    headers = delivery_headers("push", b"")
+    resp = await bot.client.post("/webhook", data=chunks(), headers=headers)
+    assert resp.status == 413
+
+
+# -- routing ------------------------------------------------------------------------
+async def test_ping_is_200(bot: Any) -> None:
+    resp = await post(bot, "ping", {"zen": "Keep it logically awesome.", "hook_id": 1})
+    assert resp.status == 200 and (await resp.json())["msg"] == "pong"
+
+
+async def test_unknown_event_and_action_are_ignored(bot: Any) -> None:
+    resp = await post(bot, "deployment_status", payload())
+    assert resp.status == 200 and "ignored" in await resp.text()
+    resp = await post(bot, "issue_comment", payload(action="deleted"))
+    assert resp.status == 200 and "ignored" in await resp.text()
+    assert bot.clients.requests == []
+
+
+async def test_bot_senders_are_ignored(bot: Any) -> None:
+    data = payload(sender={"login": "actionbot[bot]", "type": "Bot"})
+    resp = await post(bot, "push", data)
+    assert resp.status == 200 and "bot" in await resp.text()
+    await bot.service.queue.join()
+    assert bot.rec.calls == []
+
+
+async def test_accepted_delivery_is_202_and_dispatched_with_client_and_context(bot: Any) -> None:
+    resp = await post(bot, "push", payload(), delivery="abc-1")
+    assert resp.status == 202
+    await bot.service.queue.join()
+    [(event, delivery, gh)] = bot.rec.calls
+    assert (event, delivery, gh.installation_id) == ("push", "abc-1", 42)
+    assert bot.service.counts["processed"] == 1
+
+
+async def test_same_delivery_twice_is_processed_once(bot: Any) -> None:
+    first = await post(bot, "push", payload(), delivery="same-id")
+    await bot.service.queue.join()
+    second = await post(bot, "push", payload(), delivery="same-id")
+    await bot.service.queue.join()
+    assert (first.status, second.status) == (202, 200)
+    assert len(bot.rec.calls) == 1
+    assert bot.clients.requests == [42]  # the redelivery caused no GitHub request
+
+
+async def test_queue_full_is_503(aiohttp_client: Any, settings: Any) -> None:
+    rec = Recorder()
+    rec.gate = asyncio.Event()
+    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep,
+                   redeliver_on_startup=False, max_queue=2)
+    client = await aiohttp_client(app)
+    bot = SimpleNamespace(client=client)
+    statuses = [(await post(bot, "push", payload())).status for _ in range(3)]
+    assert statuses == [202, 202, 503]
+    rec.gate.set()
+    await service_of(app).queue.join()
+    assert len(rec.calls) == 2
+
+
+async def test_handler_failure_is_retried_then_counted_failed(bot: Any, caplog: Any) -> None:
+    bot.rec.failures_left = 1
+    assert (await post(bot, "push", payload(), delivery="flaky")).status == 202
+    await bot.service.queue.join()
+    assert len(bot.rec.calls) == 1 and bot.service.counts["processed"] == 1
+
+    bot.rec.failures_left = 99
+    assert (await post(bot, "push", payload(), delivery="broken")).status == 202
+    await bot.service.queue.join()
+    assert bot.service.counts["failed"] == 1
+    assert any("broken" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+
+
+async def test_one_log_line_per_delivery(bot: Any, caplog: Any) -> None:
+    caplog.set_level("INFO", logger="actionbot")
+    await post(bot, "push", payload(), delivery="logged-1")
+    await bot.service.queue.join()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("delivery ")]
+    assert len(lines) == 1
+    for part in ("delivery=logged-1", "event=push", "repository=octo/notes", "installation=42",
+                 "outcome=ok", "ms=", "github_requests=", "rate_limit_remaining=4999"):
+        assert part in lines[0]
+
+
+# -- every official example payload ---------------------------------------------------
+def example_files() -> list[Path]:
+    if not has_shared("github", "webhooks", "examples"):
+        return []
+    root = shared_path("github", "webhooks", "examples")
+    return sorted(root.glob("*.json")) + sorted(root.glob("official/*.json")) + sorted(root.glob("variants/*.json"))
+
+
+@pytest.mark.skipif(not has_shared("github", "webhooks", "examples"), reason="needs ../shared/github/webhooks")
+async def test_every_example_payload_is_accepted_and_routed_or_ignored(bot: Any) -> None:
+    files = example_files()
+    assert len(files) >= 40
+    expected_calls = 0
+    for path in files:
+        event = path.name.split(".")[0]
+        body = path.read_bytes()
+        data = json.loads(body)
+        resp = await bot.client.post("/webhook", data=body, headers=delivery_headers(event, body))
+        routed = (event, data.get("action")) in ROUTED
+        if event == "ping":
+            want = 200
+        elif routed and data.get("installation") and data["sender"]["type"] != "Bot":
+            want = 202
+            expected_calls += 1
+        else:
+            want = 200
+        assert resp.status == want, f"{path.name}: {resp.status} {await resp.text()}"
+    await bot.service.queue.join()
+    assert len(bot.rec.calls) == expected_calls > 10
+    assert bot.service.counts["failed"] == 0
+
+
+# -- operators ---------------------------------------------------------------------------
+async def test_healthz_and_index(bot: Any) -> None:
+    resp = await bot.client.get("/healthz")
+    assert resp.status == 200 and (await resp.json())["ok"] is True
+    await post(bot, "push", payload(), delivery="shown")
+    await bot.service.queue.join()
+    resp = await bot.client.get("/", headers={"Accept": "application/json"})
+    status = await resp.json()
+    assert status["name"] == "actionbot" and status["app_id"] == "1"
+    assert status["deliveries"]["accepted"] == 1 and status["deliveries"]["processed"] == 1
+    assert status["queue_depth"] == 0 and status["last_deliveries"][0]["delivery_id"] == "shown"
+    resp = await bot.client.get("/")
+    assert resp.content_type == "text/html" and "shown" in await resp.text()
+    assert bot.clients.requests == [42]  # the pages made no GitHub request
+
+
+async def test_shutdown_refuses_new_deliveries_and_drains(bot: Any) -> None:
+    bot.rec.gate = asyncio.Event()
+    assert (await post(bot, "push", payload(), delivery="q1")).status == 202
+    assert (await post(bot, "push", payload(), delivery="q2")).status == 202
+    asyncio.get_running_loop().call_soon(bot.rec.gate.set)
+    unfinished = await bot.service.shutdown(grace=5)
+    assert unfinished == [] and [c[1] for c in bot.rec.calls] == ["q1", "q2"]
+    assert (await post(bot, "push", payload(), delivery="q3")).status == 503
+
+
+async def test_shutdown_grace_runs_out_and_reports_unfinished(bot: Any) -> None:
+    bot.rec.gate = asyncio.Event()  # never set
+    await post(bot, "push", payload(), delivery="stuck")
+    unfinished = await bot.service.shutdown(grace=0.05)
+    assert len(unfinished) == 1 and "stuck" in unfinished[0]
+
+
+def test_service_refuses_to_exist_without_secret() -> None:
+    with pytest.raises(ValueError, match="GITHUB_WEBHOOK_SECRET"):
+        make_app(SimpleNamespace(webhook_secret=""), clients=StubClients(), router=routing.Router())
