@@ -1,0 +1,87 @@
+"""`actionbot parse FILE`: what a careful reader finds in one notes file, offline.
+
+The note-taker's check before merging, and the JSON contract other tools read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "parse",
+        help="show the meetings, action items, owners and references found in a notes file",
+        description="Read a markdown notes file offline and print what actionbot finds in it.",
+    )
+    p.add_argument("file", metavar="FILE", help="markdown notes file")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="repository of the notes (resolves bare #N)")
+    p.add_argument("--config", metavar="PATH", help="a .github/actionbot.yml (sections: and people: are used)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def load_reading_config(path: str | None) -> tuple[tuple[str, ...], dict[str, str], int]:
+    """(extra action phrases, roster, size limit) from a config file, or the defaults."""
+    from ..config import load_config
+    from ..model import InputError
+    from ..notes import MAX_BYTES
+
+    if not path:
+        return (), {}, MAX_BYTES
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InputError(path, "no such config file; check the --config path") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory; give the path of .github/actionbot.yml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as UTF-8 text ({exc}); fix or re-save it") from None
+    cfg = load_config(text, path)
+    return tuple(cfg.sections), dict(cfg.people), int(getattr(cfg, "max_file_bytes", MAX_BYTES))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..notes import notes_to_json, parse_notes, read_notes_file
+
+    phrases, people, max_bytes = load_reading_config(args.config)
+    text = read_notes_file(args.file, max_bytes=max_bytes)
+    notes = parse_notes(text, path=args.file, repo=args.repo, phrases=phrases, people=people)
+    if args.format == "json":
+        json.dump(notes_to_json(notes), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(notes_to_json(notes)))
+    return 0
+
+
+def render_text(data: dict[str, Any]) -> str:
+    """A readable listing: meetings, sections, then items indented under their parents."""
+    out = [f"{data['file']}"]
+    for k, m in enumerate(data["meetings"]):
+        out.append(f"  meeting {k}: {m['title'] or '(untitled)'}  date={m['date'] or '?'}  line {m['line']}")
+    for s in data.get("sections", []):
+        out.append(f"  section line {s['line']}: {s['heading']}")
+    items = data["items"]
+    depth: dict[int, int] = {}
+    opening = sum(1 for it in items if it["opens_issue"])
+    out.append(f"  {len(items)} items, {opening} would open an issue")
+    for k, it in enumerate(items):
+        d = depth[k] = depth.get(it["parent"], -1) + 1 if it["parent"] is not None else 0
+        mark = "x" if it["done"] else ("*" if it["opens_issue"] else "-")
+        extra = []
+        if it["owners"]:
+            tent = set(it["tentative_owners"])
+            extra.append("owners: " + ", ".join(o + ("?" if o in tent else "") for o in it["owners"]))
+        if it["refs"]:
+            extra.append("refs: " + ", ".join(it["refs"]))
+        if it["source"] == "inline":
+            extra.append("inline")
+        tail = f"  [{'; '.join(extra)}]" if extra else ""
+        out.append(f"  {it['line']:>5} {'  ' * d}{mark} {it['text']}{tail}")
+    out.append("  (* opens an issue, - detail or status, x done)")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,75 @@
+"""Dates and titles of the meetings a notes file holds.
+
+A file is one meeting (front matter `title:`, a `Date: January 04, 2018` line,
+a dated first heading, a dated file name) or a year of them, one dated heading
+(`## 2026-05-19`) each. Labels such as `meeting: 2018-01-04` need the ISO date.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_MDY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+# A heading that is only a month ("## 2022-05", "## May 2022") starts a meeting too.
+_MONTH_ONLY = re.compile(rf"^\s*(?:(\d{{4}})-(\d{{1,2}})|({_MONTH_RE})\.?\s+(\d{{4}}))\s*$", re.IGNORECASE)
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FM_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
+DATE_LINE = re.compile(r"^[\s*_>#-]*date[\s*_]*:[\s*_]*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    if 1900 <= y <= 2200 and 1 <= m <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def find_date(text: str) -> str | None:
+    """The first full date written in `text`, as YYYY-MM-DD."""
+    if not any(c.isdigit() for c in text):
+        return None
+    best: tuple[int, str] | None = None
+    for m in _ISO.finditer(text):
+        d = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if d:
+            best = (m.start(), d)
+            break
+    for rx, order in ((_MDY, "mdy"), (_DMY, "dmy")):
+        m = rx.search(text)
+        if not m:
+            continue
+        if order == "mdy":
+            d = _iso(int(m.group(3)), _MONTHS[m.group(1).casefold()], int(m.group(2)))
+        else:
+            d = _iso(int(m.group(3)), _MONTHS[m.group(2).casefold()], int(m.group(1)))
+        if d and (best is None or m.start() < best[0]):
+            best = (m.start(), d)
+    return best[1] if best else None
+
+
+def is_month_heading(text: str) -> bool:
+    return _MONTH_ONLY.match(text) is not None
+
+
+def front_matter(text: str) -> tuple[str | None, int]:
+    """(title from the front matter, number of lines it spans)."""
+    m = FRONT_MATTER.match(text)
+    if not m:
+        return None, 0
+    t = _FM_TITLE.search(m.group(1))
+    title = t.group(1).strip().strip("'\"") if t else None
+    return title or None, m.group(0).count("\n") + (0 if m.group(0).endswith("\n") else 1)

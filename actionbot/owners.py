@@ -1,0 +1,282 @@
+"""Who the notes assign an item to, read the way a careful human reads it.
+
+Owners are found only where notes put them: a trailing parenthesis of names
+(`(Sylvain, Loic?)`), the subject of a clause (`Allan / Brendan to ...`),
+a `Name:` / `@handle:` prefix, HackMD's `[name=X]`. Anywhere else a name is a
+recipient, an object or a possessive ("email to Naomi", "Matthias'
+suggestion") and not an owner. Without a roster, a name is a capitalised
+word that is not an English word a sentence starts with; with a roster (or
+names the notes themselves list), lower-case names as written are known too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Imperative verbs that start a task ("Create ...", "Follow up ..."). Also used to
+# tell a task from a grouping label; never a name.
+VERBS = frozenset(
+    """add address adopt agree analyse analyze announce answer apply approve archive ask assign
+    audit automate bake book bring build bump call change check choose clarify clean close collect
+    come compile complete confirm connect consider contact continue coordinate copy create cut decide
+    define delete deploy deprecate describe design determine discuss do document draft drive edit
+    email enable engage ensure establish estimate evaluate explore extend figure file fill finalize
+    finalise find finish fix flesh follow form gather get give go help identify implement improve
+    include inform initiate install integrate investigate invite join keep land launch learn list
+    look maintain make mark meet mention merge migrate monitor move nominate notify offer onboard open
+    organize organise outline pick ping plan polish port post prepare prioritize prioritise propose
+    provide publish push put raise reach read rebase reconnect record reduce refactor reply relink
+    release remind remove rename report request research resolve respond restart resume retweet
+    review revisit rewrite run schedule send set settle share ship sign sort speak split start
+    submit summarize summarise support switch sync synthesize synthesise take talk tag tell test
+    track transfer triage try tweet unlink update upgrade upload use validate verify vote wait walk
+    watch work wrap write need please eventually""".split()
+)
+
+# Words that begin sentences but are never names (checked case-insensitively on the
+# first word of a candidate name).
+_COMMON = frozenset(
+    """i we you he she it they me us them this that these those there here someone somebody nobody
+    none who what which when where why how whoever the a an our my your their his her its some any
+    each every no and or but so if then also maybe perhaps by for from to in on at with after
+    before until once as of about re via per into over under not yes ok okay thanks thank great
+    new next last first second third other another more most many much few several both either
+    neither such same all-hands let's lets let todo tbd done action actions step steps note notes
+    still just only even very really already again now today tomorrow tonight yesterday monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    is are was were be been being will would should could can might must shall""".split()
+) | VERBS
+# Monthly names collide with people's names ("April"); keep them when written as a
+# subject or an owner list, where a month makes no sense.
+_MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
+
+# Words that label a line ("Question: ...", "Facilitator: Sarah") rather than name its owner.
+_LABEL_WORDS = frozenset(
+    """question questions answer answers note notes update updates context proposal decision
+    decisions discussion link links agenda summary status background idea ideas goal goals outcome
+    outcomes result results problem problems issue issues comment comments example examples date time
+    host secretary facilitator notetaker notetakers chair attendees attendance present topic topics
+    pros cons option options plan plans todo action actions done blocked reminder warning important
+    edit meeting recording minutes conclusion consensus vote votes feedback concern concerns risk
+    risks request requests process release motion resolution next step steps follow followup pr
+    prs tldr fyi eta bonus aside agreed suggestion suggestions observation bug bugs fix fixes docs
+    documentation draft deadline budget cost timeline owner owners assignee role roles task tasks
+    reason nb ps q a recap context why what how who where when demo notice update(s) participants
+    welcome intro intros announcements news thanks""".split()
+)
+
+# Acronyms that are things, not people (a person's initials are kept: CH, JC).
+_THINGS = frozenset(
+    """pr prs ci cd api apis ui ux ga cfp jep slep rfc faq dns aws gcp gke ovh css html url urls cli
+    sso ok tbd nb fyi eta eod eow todo readme doi pypi js ts k8s hpc oss gsoc cve ssl tls ssh mvp
+    roi kpi okr okrs faqs rst md json yaml toml ml ai llm gpu cpu ram ram os lts rc qa pdf csv sql
+    vm vms dm dms pm am utc pst est cet bst""".split()
+)
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_WORD_CAP = rf"[{_UPPER}][\w'’-]*"
+_HANDLE = r"@[A-Za-z0-9][\w-]*(?:/[\w.-]+)?"
+# A name: @handle, or up to four capitalised words, optionally an "(ACRONYM)" and "team".
+_NAME_CAP = rf"(?:{_HANDLE}|{_WORD_CAP}(?:[ \t]+{_WORD_CAP}){{0,3}}(?:[ \t]+\([{_UPPER}]{{2,}}\))?(?:[ \t]+team)?)"
+_NAME_ANY = rf"(?:{_HANDLE}|[\w][\w'’-]*(?:[ \t]+{_WORD_CAP}){{0,3}}(?:[ \t]+\([{_UPPER}]{{2,}}\))?(?:[ \t]+team)?)"
+_SEP = r"(?:[ \t]*(?:,[ \t]*(?:and[ \t]+)?|/|&|\+)[ \t]*|[ \t]+and[ \t]+)"
+
+_SUBJECT_VERB = re.compile(
+    r"[ \t]*(?:[-–—][ \t]*)?(?:will|'ll|to|can|could|should|shall|would|must|might|"
+    r"(?:is|are)[ \t]+(?:happy|willing|going|responsible|in[ \t]+charge|on[ \t]+it|[a-z]+ing)|"
+    r"(?:has|have)[ \t]+(?:offered|agreed|volunteered|committed|signed[ \t]+up)|"
+    r"plans?[ \t]+to|agreed[ \t]+to|agrees[ \t]+to|volunteered|volunteers|offered[ \t]+to|"
+    r"owns|own|writes|leads|takes|handles|drives|opens|creates|sends|reviews|updates|checks|does|"
+    r"works|makes|prepares|drafts|looks|investigates|contacts|emails|pings|schedules|organi[sz]es|"
+    r"coordinates|merges|releases|fixes|adds|gives|follows|reaches|sets|talks)\b"
+)
+# A clause-start subject that only says who owns something ("Chris is championing
+# the onboarding, Sarah has offered to help"): it details the parent's owners.
+_OWNERSHIP_VERB = re.compile(
+    r"[ \t]*(?:owns|own|is[ \t]+(?:championing|leading|advising|helping|responsible|in[ \t]+charge|owning)|"
+    r"(?:has|have)[ \t]+offered|will[ \t]+(?:lead|own|help|champion))\b"
+)
+_CLAUSE_START = re.compile(r"[,;.!?:]\s+|\s[-–—]\s+|\)\s+(?=[A-Z@])")
+_TRAILING_PAREN = re.compile(r"\(([^()]*)\)[\s.,;:!]*$")
+_HACKMD = re.compile(r"\[name=([^\]\n]{1,60})\]")
+_PAREN_SPLIT = re.compile(r"\s*(?:,|/|\+|&|\band\b)\s*")
+_ELEMENT = re.compile(rf"^(?:and\s+)?({_HANDLE}|[\w][\w'’-]*(?:\s+[\w'’-]+){{0,3}}?(?:\s+\([{_UPPER}]{{2,}}\))?)(\?*)(?:\s+will)?$")
+_THE = re.compile(r"(?:[Tt]he[ \t]+)?")
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Owners of one item, as written; tentative ones (written with `?`) are in both."""
+
+    owners: tuple[str, ...] = ()
+    tentative: tuple[str, ...] = ()
+    ownership_only: bool = False  # the text only states who owns something
+
+
+class _Acc:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.tentative: list[str] = []
+        self.keys: set[str] = set()
+
+    def add(self, name: str, tentative: bool) -> None:
+        key = name.lstrip("@").casefold()
+        if key not in self.keys:
+            self.keys.add(key)
+            self.names.append(name)
+        if tentative and name not in self.tentative:
+            self.tentative.append(name)
+
+    def result(self, ownership_only: bool = False) -> Owners:
+        return Owners(tuple(self.names), tuple(self.tentative), ownership_only and bool(self.names))
+
+
+def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
+    """Whether `name` (no `?`) reads as a person, team or group in an owner position."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        return False
+    if name.startswith("@"):
+        return re.fullmatch(_HANDLE, name) is not None
+    if name.casefold() in known:
+        return True
+    words = name.split()
+    if len(words) > 5:
+        return False
+    first = words[0]
+    if first.casefold() in known:
+        return True
+    if not first[0].isupper():
+        return False
+    low = first.casefold().strip("'’")
+    if low in _COMMON and low not in _MONTH_NAMES:
+        return False
+    if low in _THINGS or low in _LABEL_WORDS:
+        return False
+    if any(ch.isdigit() for ch in first):
+        return False
+    for w in words[1:]:
+        if w == "team" or re.fullmatch(rf"\([{_UPPER}]{{2,}}\)", w):
+            continue
+        if not w[0].isupper() or w.casefold() in _COMMON:
+            return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _names_re(known: frozenset[str]) -> re.Pattern[str]:
+    name = _NAME_ANY if known else _NAME_CAP
+    return re.compile(
+        rf"{_THE.pattern}(?P<names>{name}\??(?:{_SEP}{name}\??|[ \t]+\((?:and[ \t]+)?{name}\??\))*)"
+    )
+
+
+def _split_names(span: str) -> list[tuple[str, bool]]:
+    out = []
+    span = span.replace("(", ",").replace(")", ",")
+    for part in re.split(r"\s*(?:,|/|&|\+|\band\b)\s*", span):
+        part = part.strip()
+        if part.startswith("and "):
+            part = part[4:].strip()
+        if not part:
+            continue
+        tentative = part.endswith("?")
+        out.append((part.rstrip("?").strip(), tentative))
+    return out
+
+
+def _subjects(text: str, known: frozenset[str], acc: _Acc) -> bool:
+    """Names that are the subject of a clause; True when every such clause only states ownership."""
+    names_re = _names_re(known)
+    starts = [0] + [m.end() for m in _CLAUSE_START.finditer(text)]
+    only_ownership = True
+    found = False
+    for pos in starts:
+        m = names_re.match(text, pos)
+        if not m:
+            continue
+        verb = _SUBJECT_VERB.match(text, m.end())
+        if not verb:
+            continue
+        parts = _split_names(m.group("names"))
+        if not parts or not all(valid_name(n, known) for n, _ in parts):
+            continue
+        found = True
+        if not _OWNERSHIP_VERB.match(text, m.end()):
+            only_ownership = False
+        for n, t in parts:
+            acc.add(n, t)
+    return found and only_ownership
+
+
+def _prefix(text: str, known: frozenset[str], acc: _Acc) -> int:
+    """`Name:` / `@handle:` / `Gael and Julien:` at the start; returns where the rest begins."""
+    m = _names_re(known).match(text)
+    if not m:
+        return 0
+    end = m.end()
+    rest = text[end : end + 3]
+    if not rest.startswith(":") or text[end + 1 : end + 2] not in (" ", "\t", ""):
+        return 0
+    parts = _split_names(m.group("names"))
+    if not parts or not all(valid_name(n, known) for n, _ in parts):
+        return 0
+    for n, t in parts:
+        acc.add(n, t)
+    return end + 1
+
+
+def _trailing_paren(text: str, known: frozenset[str], acc: _Acc) -> None:
+    m = _TRAILING_PAREN.search(text)
+    if not m:
+        return
+    inner = m.group(1).strip()
+    if not inner or len(inner) > 80:
+        return
+    parts = []
+    for el in _PAREN_SPLIT.split(inner):
+        em = _ELEMENT.match(el.strip())
+        if not em:
+            return
+        name = em.group(1)
+        if not valid_name(name, known):
+            return
+        parts.append((name, bool(em.group(2))))
+    for n, t in parts:
+        acc.add(n, t)
+
+
+def find_owners(text: str, first_line: str | None = None, known: Iterable[str] = ()) -> Owners:
+    """Owners written in an item's own text (`text`: its whole body, plain)."""
+    known_set = known if isinstance(known, frozenset) else frozenset(k.casefold() for k in known)
+    acc = _Acc()
+    for m in _HACKMD.finditer(text):
+        name = m.group(1).strip()
+        if name:
+            acc.add(name, False)
+    body = _HACKMD.sub("", text).strip() if acc.names else text
+    start = _prefix(body, known_set, acc)
+    ownership = _subjects(body[start:] if start else body, known_set, acc)
+    _trailing_paren(body, known_set, acc)
+    if first_line is not None and first_line != body:
+        _trailing_paren(first_line, known_set, acc)
+    return acc.result(ownership and not start)
+
+
+def label_owners(qualifier: str, known: Iterable[str] = ()) -> tuple[str, ...]:
+    """Owners named by a section label's qualifier: `(CH)`, `Sarah` in `Sarah: her action items`."""
+    known_set = frozenset(k.casefold() for k in known)
+    q = qualifier.strip()
+    if q.startswith("(") and q.endswith(")"):
+        q = q[1:-1]
+    parts = []
+    for el in _PAREN_SPLIT.split(q):
+        em = _ELEMENT.match(el.strip())
+        if not em or not valid_name(em.group(1), known_set):
+            return ()
+        parts.append(em.group(1))
+    return tuple(parts)
