@@ -296,3 +296,24 @@ async def test_cli_prints_url_and_next_steps_never_secrets(fake_api, tmp_path, p
         assert "PRIVATE KEY" not in text and pem.splitlines()[1] not in text
         assert "client-secret-not-to-be-written" not in text
     assert mode(env_file) == 0o600
+
+
+async def test_against_the_fake_github(fake_github, tmp_path, pem, open_umask):
+    """The same flow against the project's fake GitHub, whose answers are checked against GitHub's schema."""
+    fake_github.manifest_codes["f4ke-code"] = {"pem": pem, "webhook_secret": SECRET, "id": 777}
+    options = RegisterOptions(
+        webhook_url="https://bot.example.org/webhook", port=0, env_file=tmp_path / ".env", api_url=fake_github.url
+    )
+    reg = Registration(options)
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    flow = asyncio.create_task(reg.run(ready.set_result))
+    start = await asyncio.wait_for(ready, 5)
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(start + "callback", params={"code": "f4ke-code", "state": reg.state}) as r:
+            assert r.status == 200
+    creds, env_path, key_path = await asyncio.wait_for(flow, 5)
+    assert creds.id == 777 and creds.html_url.endswith(f"/apps/{creds.slug}")
+    assert "f4ke-code" not in fake_github.manifest_codes
+    assert mode(env_path) == 0o600 and mode(key_path) == 0o600
+    settings = Settings.from_env(read_env(env_path))
+    assert settings.app_id == "777" and settings.webhook_secret == SECRET
