@@ -311,9 +311,8 @@ class Registration:
                 raise RegisterError(
                     f"cannot listen on {self.options.host}:{self.options.port} ({exc.strerror}): pass --port with a free port"
                 ) from None
-            server = getattr(site, "_server", None)
-            if self.options.port == 0 and server is not None and server.sockets:
-                self.port = server.sockets[0].getsockname()[1]
+            if self.options.port == 0:  # tests: the OS picked the port
+                self.port = runner.addresses[0][1]
             on_ready(self.local_url)
             return await self.result
         finally:
