@@ -1,0 +1,152 @@
+"""`actionbot plan FILE`: the issues a notes file would open, offline.
+
+The same pure planner the service runs, against a repository with no issues
+yet: what a note-taker checks before merging and the first thing a newcomer
+runs. Every mapped owner counts as assignable (nothing is asked of GitHub).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "plan",
+        help="show the issues a notes file would open (offline, writes nothing)",
+        description="Read a markdown notes file offline and show the GitHub issues actionbot would open for it.",
+    )
+    p.add_argument("file", metavar="FILE", help="markdown notes file")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="repository of the notes (for links and bare #N)")
+    p.add_argument("--config", metavar="PATH", help="a .github/actionbot.yml to use (default: built-in defaults)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def load_config_file(path: str | None) -> Any:
+    """The Config in `path` (errors as InputError naming the file), or the defaults."""
+    from ..config import DEFAULT_CONFIG, load_config
+    from ..model import InputError
+
+    if not path:
+        return DEFAULT_CONFIG
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InputError(path, "no such config file; check the --config path") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory; give the path of .github/actionbot.yml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as UTF-8 text ({exc}); fix or re-save it") from None
+    return load_config(text, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..model import InputError
+    from ..notes import parse_notes, read_notes_file
+    from ..plan import CreateIssue, NotesContext, desired_issues, plan, scope_of
+
+    config = load_config_file(args.config)
+    repo = args.repo or config.tracking_repo or "OWNER/REPO"
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise InputError(args.file, f"--repo must be OWNER/NAME, not {repo!r}")
+    text = read_notes_file(args.file, max_bytes=config.max_file_bytes)
+    notes = parse_notes(text, path=args.file, repo=args.repo, phrases=config.sections, people=config.people)
+    context = NotesContext(repo=repo, html_url=f"https://github.com/{repo}", sha="HEAD", path=_repo_path(args.file))
+    desired = desired_issues(notes, config, context)
+    result = plan(
+        desired,
+        [],
+        config,
+        tracking_repo=config.tracking_repo or repo,
+        assignable=None,  # offline: every mapped login counts as assignable
+        scope=scope_of(notes, config),
+    )
+    creates = [op for op in (*result.ops, *result.deferred) if isinstance(op, CreateIssue)]
+    by_key = {d.key: d for d in desired}
+    if args.format == "json":
+        data = {
+            "file": args.file,
+            "issues": [_issue_json(op, by_key.get(op.key)) for op in creates],
+            "plan": json.loads(result.to_json()),
+            "problems": [{"line": p.line, "message": p.message} for p in notes.problems],
+        }
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(args.file, creates, by_key, desired, notes.problems, result))
+    return 0
+
+
+def _repo_path(file: str) -> str:
+    """A repository-relative-looking path for links: the file as given, or its name when outside."""
+    import os
+
+    rel = os.path.normpath(file)
+    if os.path.isabs(rel) or rel.startswith(".."):
+        return os.path.basename(rel)
+    return rel.replace(os.sep, "/")
+
+
+def _issue_json(op: Any, d: Any) -> dict[str, Any]:
+    return {
+        "key": op.key,
+        "title": op.title,
+        "labels": list(op.labels),
+        "assignees": list(op.assignees),
+        "owners": [
+            {"name": o.name, "login": o.login, "tentative": o.tentative} for o in (d.owners if d else ())
+        ],
+        "tasks": [{"text": t.text, "done": t.done} for t in (d.tasks if d else ())],
+        "parent": d.parent_key if d else None,
+        "line": d.line if d else None,
+        "meeting": d.meeting_date if d else None,
+        "body": op.body,
+    }
+
+
+def readable_body(body: str) -> str:
+    """The body as a reader sees it: hidden comments gone, the commands list folded."""
+    body = re.sub(r"<details><summary>Commands</summary>.*?</details>", "(+ the list of @actionbot commands)", body, flags=re.S)
+    body = re.sub(r"<!-- actionbot:issue [0-9a-f]+ -->", "#(new)", body)
+    body = re.sub(r"<!--.*?-->\n?", "", body, flags=re.S)
+    return body.strip()
+
+
+def render_text(file: str, creates: list[Any], by_key: dict[str, Any], desired: Any, problems: Any, result: Any) -> str:
+    done = sum(1 for d in desired if d.done)
+    head = f"{file}: {len(creates)} issue{'s' if len(creates) != 1 else ''} would be opened"
+    if done:
+        head += f" ({done} item{'s' if done != 1 else ''} already done in the notes: no issue)"
+    out = [head, ""]
+    titles = {op.key: op.title for op in creates}
+    for n, op in enumerate(creates, 1):
+        d = by_key.get(op.key)
+        out.append(f"{n}. {op.title}")
+        if d is not None:
+            out.append(f"   from:      line {d.line}" + (f", meeting {d.meeting_date}" if d.meeting_date else ""))
+            if d.parent_key:
+                out.append(f"   part of:   {titles.get(d.parent_key, d.parent_key)}")
+        out.append(f"   labels:    {', '.join(op.labels)}")
+        out.append(f"   assignees: {', '.join(op.assignees) or '(none)'}")
+        if d is not None and d.owners:
+            owners = []
+            for o in d.owners:
+                note = " (tentative)" if o.tentative else ""
+                owners.append(f"{o.name} -> {o.login}{note}" if o.login else f"{o.name} (not in people:){note}")
+            out.append(f"   owners:    {'; '.join(owners)}")
+        if d is not None and d.tasks:
+            out.append("   tasks:")
+            out += [f"     {'  ' * t.depth}[{'x' if t.done else ' '}] {t.text}" for t in d.tasks]
+        out.append("   body:")
+        out += [f"     | {line}".rstrip() for line in readable_body(op.body).split("\n")]
+        out.append("")
+    for p in problems:
+        out.append(f"warning: {file}:{p.line or ''}: {p.message}")
+    out.append(f"writes needed: {result.writes + sum(op.writes for op in result.deferred)} (labels included)")
+    return "\n".join(out) + "\n"

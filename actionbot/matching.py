@@ -1,0 +1,89 @@
+"""Finding an item's issue again after the notes changed.
+
+An issue's key is fixed when it is created; afterwards the item's text may get
+a typo fix, an owner or a link, move in the list, get lines above it, or the
+whole file may be renamed. None of these change the meeting's date, and all of
+them leave most of the item's words in place, so the matcher compares items
+and issues of the same notes repository and meeting date by the similarity of
+their normalised text (owners, links and references removed). The path only
+matters for undated meetings, which have nothing else to anchor them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+SAME_MEETING_THRESHOLD = 0.7
+CARRY_OVER_THRESHOLD = 0.85
+
+_URL_RE = re.compile(r"https?://\S+")
+_REF_RE = re.compile(r"\b[\w.-]+/[\w.-]+#\d+\b|(?<![\w&])#\d+\b")
+_PAREN_RE = re.compile(r"\([^()]*\)")
+_NON_WORD_RE = re.compile(r"[^\w]+")
+
+
+def normalise_text(text: str, owners: Iterable[str] = ()) -> str:
+    """Lower-case words of an item with owners, links, references and punctuation removed."""
+    owner_keys = {o.casefold().lstrip("@") for o in owners if o.strip()}
+    text = _URL_RE.sub(" ", text)
+    text = _REF_RE.sub(" ", text)
+
+    def drop_owner_paren(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        parts = [p.strip().rstrip("?").strip().lstrip("@").casefold() for p in re.split(r"[,/+&]|\band\b", inner)]
+        return " " if owner_keys and all(p in owner_keys for p in parts if p) else match.group(0)
+
+    text = _PAREN_RE.sub(drop_owner_paren, text)
+    words = _NON_WORD_RE.sub(" ", text.casefold()).split()
+    return " ".join(w for w in words if w not in owner_keys)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two normalised texts are, 0..1: the better of character and word overlap."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    wa, wb = set(a.split()), set(b.split())
+    jaccard = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+    return max(ratio, jaccard)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the matcher needs of one side: an id, a group and a normalised text."""
+
+    ident: int
+    group: tuple[str, str | None, str | None]  # (notes repo, meeting date, path if undated)
+    text: str
+
+
+def best_pairs(
+    wanted: Sequence[Candidate], have: Sequence[Candidate], threshold: float
+) -> dict[int, int]:
+    """Pairs (wanted.ident -> have.ident) within the same group, best scores first, one-to-one."""
+    by_group: dict[tuple[str, str | None, str | None], list[Candidate]] = {}
+    for h in have:
+        by_group.setdefault(h.group, []).append(h)
+    scored: list[tuple[float, int, int, int, int]] = []
+    for wi, w in enumerate(wanted):
+        for hi, h in enumerate(by_group.get(w.group, ())):
+            score = similarity(w.text, h.text)
+            if score >= threshold:
+                # Ties go to the earlier item and the older issue: deterministic.
+                scored.append((-score, wi, h.ident, w.ident, hi))
+    scored.sort()
+    taken_w: set[int] = set()
+    taken_h: set[int] = set()
+    pairs: dict[int, int] = {}
+    for _, _, h_ident, w_ident, _ in scored:
+        if w_ident in taken_w or h_ident in taken_h:
+            continue
+        pairs[w_ident] = h_ident
+        taken_w.add(w_ident)
+        taken_h.add(h_ident)
+    return pairs

@@ -1,0 +1,839 @@
+"""Items + existing issues -> the operations that make GitHub match the notes (pure).
+
+`desired_issues` turns one parsed notes file into the issues it asks for;
+`plan` compares them with the tracking repository's action-item issues and
+returns a `Plan`: a list of small frozen operations that the apply layer turns
+into requests, `--dry-run` prints, and the check run summarises. Because the
+plan is computed from GitHub's own state (markers, labels, assignees), a re-run
+with nothing changed plans nothing, and a run that died halfway is finished by
+the next one.
+
+Rules (each has a test in tests/test_plan.py):
+- one issue per item that opens one; a parent with owned sub-items opens one too;
+- an issue is found again by its marker's key, or by the matcher (same meeting,
+  similar text) after edits, moves and file renames;
+- an item listed again at a later meeting while its issue is open is carried over;
+- an item gone from a meeting that was read (`scope`) is handled per `on_removed`;
+- an item done in the notes closes its issue as completed, and never opens one;
+- closed issues are never reopened; human titles, assignees and labels survive;
+- two issues with one key: the younger is closed as a duplicate of the older;
+- at most `max_writes_per_run` writes; the rest is deferred to the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from . import render
+from .config import Config
+from .matching import (
+    CARRY_OVER_THRESHOLD,
+    SAME_MEETING_THRESHOLD,
+    Candidate,
+    best_pairs,
+    normalise_text,
+    similarity,
+)
+from .model import Item, Notes
+from .render import Marker
+
+MAX_ASSIGNEES = 10  # GitHub's limit per issue
+_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+
+# ---------------------------------------------------------------- desired issues
+
+
+@dataclass(frozen=True)
+class NotesContext:
+    """Where the notes were read: for permalinks and identity."""
+
+    repo: str  # OWNER/NAME of the notes repository
+    html_url: str  # e.g. https://github.com/OWNER/NAME (GHES: its own host)
+    sha: str  # the commit read
+    path: str  # the notes file
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str  # as written in the notes
+    login: str | None  # from the roster (or an @handle); None: not mapped, never guessed
+    tentative: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """An un-owned sub-item: a task-list line in its parent's issue."""
+
+    text: str
+    done: bool
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """An owned sub-item: it has its own issue, linked from its parent's."""
+
+    key: str
+    title: str
+    owners: tuple[Owner, ...]
+    done: bool
+
+
+@dataclass(frozen=True)
+class DesiredIssue:
+    """What the notes say one action item's issue should be."""
+
+    key: str
+    context: NotesContext
+    line: int
+    meeting_date: str | None
+    meeting_title: str | None
+    meeting_line: int | None
+    text: str  # the item's whole text, plain
+    title: str
+    owners: tuple[Owner, ...] = ()
+    refs: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    sub_items: tuple[SubItem, ...] = ()
+    parent_key: str | None = None
+    done: bool = False
+    source: str = "section"
+
+    @property
+    def repo(self) -> str:
+        return self.context.repo
+
+    @property
+    def path(self) -> str:
+        return self.context.path
+
+    @property
+    def permalink(self) -> str:
+        c = self.context
+        return render.permalink(c.html_url, c.sha, c.path, self.line)
+
+    @property
+    def norm_text(self) -> str:
+        return normalise_text(self.text, [o.name for o in self.owners])
+
+    def logins(self, *, tentative: bool = False) -> tuple[str, ...]:
+        """Mapped owners' logins, in order, without repeats (tentative ones only if asked)."""
+        out: list[str] = []
+        for o in self.owners:
+            if o.login and (tentative or not o.tentative) and o.login.casefold() not in {x.casefold() for x in out}:
+                out.append(o.login)
+        return tuple(out)
+
+
+def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | None = None) -> str | None:
+    """The GitHub login for an owner as written, from the roster only (never guessed).
+
+    `@handle` owners are their own login (teams, `@org/team`, can not be assigned).
+    The configuration's `people:` wins over check-in lines found in the notes.
+    """
+    stripped = name.strip()
+    if stripped.startswith("@"):
+        handle = stripped[1:]
+        return handle if _LOGIN_RE.match(handle) else None
+    login = config.login_for(stripped)
+    if login:
+        return login
+    if notes_people:
+        key = " ".join(stripped.split()).casefold()
+        for k, v in notes_people.items():
+            if " ".join(k.split()).casefold() == key:
+                v = v.strip().lstrip("@")
+                return v if _LOGIN_RE.match(v) else None
+    return None
+
+
+def item_key(repo: str, meeting_date: str | None, path: str, norm_text: str, ordinal: int = 1) -> str:
+    """A stable key: notes repo + meeting date + text at creation (no path or line for dated meetings)."""
+    anchor = meeting_date or f"undated:{path}"
+    seed = f"{repo.casefold()}\n{anchor}\n{norm_text}" + (f"\n#{ordinal}" if ordinal > 1 else "")
+    return hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple[DesiredIssue, ...]:
+    """The issues one notes file asks for, including done items (they close their issues)."""
+    items = notes.items
+    children: dict[int, list[int]] = {}
+    for i, item in enumerate(items):
+        if item.parent is not None:
+            children.setdefault(item.parent, []).append(i)
+
+    def meeting_of(item: Item) -> tuple[str | None, str | None, int | None]:
+        if item.meeting is None or item.meeting >= len(notes.meetings):
+            return None, None, None
+        m = notes.meetings[item.meeting]
+        return m.date, m.title, m.line
+
+    def eligible(i: int) -> bool:
+        item = items[i]
+        if item.source == "inline" and not config.inline_actions:
+            return False
+        date = meeting_of(item)[0]
+        return not (config.since and date and date < config.since)
+
+    worthy = {
+        i for i, it in enumerate(items)
+        if eligible(i) and (it.opens_issue or (it.done and (it.parent is None or bool(it.owners))))
+    }  # fmt: skip
+    # A parent whose sub-items open issues opens one too: they link from it.
+    changed = True
+    while changed:
+        changed = False
+        for i in list(worthy):
+            p = items[i].parent
+            if p is not None and p not in worthy and eligible(p):
+                worthy.add(p)
+                changed = True
+
+    owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
+    keys: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i in sorted(worthy):
+        date = meeting_of(items[i])[0]
+        norm = normalise_text(_whole(items[i]), [o.name for o in owners_of[i]])
+        base = item_key(context.repo, date, context.path, norm)
+        seen[base] = seen.get(base, 0) + 1
+        keys[i] = item_key(context.repo, date, context.path, norm, seen[base])
+
+    out: list[DesiredIssue] = []
+    for i in sorted(worthy):
+        item = items[i]
+        tasks: list[Task] = []
+        subs: list[SubItem] = []
+
+        def walk(parent: int, depth: int) -> None:
+            for c in children.get(parent, ()):
+                if c in worthy:
+                    subs.append(
+                        SubItem(keys[c], render.issue_title(_whole(items[c]), items[c].owners), owners_of[c], items[c].done)
+                    )
+                else:
+                    tasks.append(Task(_whole(items[c]), items[c].done, depth))
+                    walk(c, depth + 1)
+
+        walk(i, 0)
+        date, title, mline = meeting_of(item)
+        parent = item.parent
+        while parent is not None and parent not in worthy:
+            parent = items[parent].parent
+        out.append(
+            DesiredIssue(
+                key=keys[i],
+                context=context,
+                line=item.line,
+                meeting_date=date,
+                meeting_title=title,
+                meeting_line=mline,
+                text=_whole(item),
+                title=render.issue_title(_whole(item), item.owners),
+                owners=owners_of[i],
+                refs=item.refs,
+                tasks=tuple(tasks),
+                sub_items=tuple(subs),
+                parent_key=keys.get(parent) if parent is not None else None,
+                done=item.done,
+                source=item.source,
+            )
+        )
+    return tuple(out)
+
+
+def _whole(item: Item) -> str:
+    return item.body.strip() or item.text.strip()
+
+
+def _owners(item: Item, config: Config, people: Mapping[str, str]) -> tuple[Owner, ...]:
+    tentative = {t.casefold() for t in item.tentative_owners}
+    return tuple(Owner(n, resolve_owner(n, config, people), n.casefold() in tentative) for n in item.owners)
+
+
+def scope_of(notes: Notes, config: Config) -> frozenset[tuple[str, str | None]]:
+    """The (path, meeting date) pairs a run read in full: only their items can be 'removed'."""
+    pairs = {
+        (notes.path, m.date) for m in notes.meetings
+        if not (config.since and m.date and m.date < config.since)
+    }  # fmt: skip
+    if any(it.meeting is None for it in notes.items) or not notes.meetings:
+        pairs.add((notes.path, None))
+    return frozenset(pairs)
+
+
+# ---------------------------------------------------------------- existing issues
+
+
+@dataclass(frozen=True)
+class ExistingIssue:
+    """An issue as GitHub has it, with its marker read."""
+
+    number: int
+    title: str
+    body: str
+    state: str = "open"  # open | closed
+    state_reason: str | None = None
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    marker: Marker | None = None
+
+    @classmethod
+    def from_github(cls, data: Mapping[str, Any]) -> ExistingIssue:
+        body = data.get("body") or ""
+        return cls(
+            number=int(data["number"]),
+            title=data.get("title") or "",
+            body=body,
+            state=data.get("state") or "open",
+            state_reason=data.get("state_reason"),
+            labels=tuple(lb["name"] if isinstance(lb, Mapping) else str(lb) for lb in data.get("labels") or ()),
+            assignees=tuple(a["login"] if isinstance(a, Mapping) else str(a) for a in data.get("assignees") or ()),
+            marker=render.parse_marker(body),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def existing_issues(listing: Iterable[Mapping[str, Any]]) -> tuple[ExistingIssue, ...]:
+    """Issues from a `GET /repos/{o}/{r}/issues` listing (pull requests skipped)."""
+    return tuple(ExistingIssue.from_github(d) for d in listing if "pull_request" not in d)
+
+
+# ---------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class EnsureLabel:
+    name: str
+    color: str
+    description: str
+    writes = 1
+
+    def describe(self) -> str:
+        return f"create label {self.name!r}"
+
+
+@dataclass(frozen=True)
+class CreateIssue:
+    key: str
+    title: str
+    body: str  # may hold placeholders for sub-item issues: render.fill_issue_numbers
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    writes = 1
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Keys of issues whose numbers the body wants (create those first)."""
+        return render.placeholder_keys(self.body)
+
+    def describe(self) -> str:
+        extra = [f"labels: {', '.join(self.labels)}"]
+        if self.assignees:
+            extra.append(f"assignees: {', '.join(self.assignees)}")
+        return f"open {self.title!r} ({'; '.join(extra)})"
+
+
+@dataclass(frozen=True)
+class UpdateIssue:
+    """A PATCH of only the fields that differ (None: leave as is)."""
+
+    number: int
+    title: str | None = None
+    body: str | None = None
+    labels: tuple[str, ...] | None = None
+    assignees: tuple[str, ...] | None = None
+    state: str | None = None
+    state_reason: str | None = None
+    key: str = ""
+    writes = 1
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        names = ("title", "body", "labels", "assignees", "state", "state_reason")
+        return tuple(n for n in names if getattr(self, n) is not None)
+
+    def describe(self) -> str:
+        return f"update #{self.number} ({', '.join(self.changed)})"
+
+
+@dataclass(frozen=True)
+class Comment:
+    number: int
+    body: str
+    key: str = ""
+    kind: str = ""  # carried-over | removed
+    writes = 1
+
+    def describe(self) -> str:
+        return f"comment on #{self.number} ({self.kind or 'note'})"
+
+
+@dataclass(frozen=True)
+class CloseIssue:
+    number: int
+    reason: Literal["completed", "not_planned", "duplicate"]
+    comment: str | None = None  # posted before closing
+    key: str = ""
+
+    @property
+    def writes(self) -> int:
+        return 2 if self.comment else 1
+
+    def describe(self) -> str:
+        return f"close #{self.number} as {self.reason.replace('_', ' ')}"
+
+
+Operation = EnsureLabel | CreateIssue | UpdateIssue | Comment | CloseIssue
+_OP_NAMES = {
+    EnsureLabel: "ensure_label",
+    CreateIssue: "create_issue",
+    UpdateIssue: "update_issue",
+    Comment: "comment",
+    CloseIssue: "close_issue",
+}
+
+
+def op_to_dict(op: Operation) -> dict[str, Any]:
+    data = {"op": _OP_NAMES[type(op)]}
+    data.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(op).items() if v is not None})
+    return data
+
+
+@dataclass(frozen=True)
+class Plan:
+    ops: tuple[Operation, ...] = ()
+    deferred: tuple[Operation, ...] = ()  # over the write cap: the next run does them
+    unchanged: tuple[int, ...] = ()  # matched issues that need nothing
+    matched: Mapping[str, int] = field(default_factory=dict)  # desired key -> issue number
+
+    @property
+    def writes(self) -> int:
+        return sum(op.writes for op in self.ops)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "writes": self.writes,
+                "ops": [op_to_dict(op) for op in self.ops],
+                "deferred": [op_to_dict(op) for op in self.deferred],
+                "unchanged": list(self.unchanged),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    def describe(self) -> str:
+        lines = [op.describe() for op in self.ops]
+        if self.unchanged:
+            lines.append(f"unchanged: {', '.join(f'#{n}' for n in self.unchanged)}")
+        if self.deferred:
+            lines.append(f"deferred to the next run (write cap): {len(self.deferred)} operations")
+        if not self.ops:
+            lines.insert(0, "nothing to do")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- planning
+
+
+Assignable = Callable[[str], bool] | Collection[str] | None
+
+
+def plan(
+    desired: Sequence[DesiredIssue],
+    existing: Sequence[ExistingIssue],
+    config: Config,
+    *,
+    tracking_repo: str | None = None,
+    assignable: Assignable = None,
+    scope: Collection[tuple[str, str | None]] | None = None,
+    ref_states: Mapping[str, str | None] | None = None,
+    known_labels: Collection[str] | None = None,
+) -> Plan:
+    """The operations that make the tracking repository's issues match `desired`.
+
+    `assignable`: who can be assigned (a predicate or a set of logins; None:
+    everyone). `scope`: the (notes path, meeting date) pairs that were read in
+    full; issues of other meetings are never marked removed (None: the pairs of
+    `desired`). `known_labels`: labels the repository has (None: those seen on
+    `existing`). `ref_states`: `owner/repo#N` -> open/closed/merged.
+    """
+    return _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels).run()
+
+
+class _Planner:
+    def __init__(
+        self,
+        desired: Sequence[DesiredIssue],
+        existing: Sequence[ExistingIssue],
+        config: Config,
+        tracking_repo: str | None,
+        assignable: Assignable,
+        scope: Collection[tuple[str, str | None]] | None,
+        ref_states: Mapping[str, str | None] | None,
+        known_labels: Collection[str] | None,
+    ):
+        self.config = config
+        self.labels = config.labels
+        self.desired = list(desired)
+        self.tracking_repo = tracking_repo or config.tracking_repo or (desired[0].repo if desired else "")
+        if assignable is None:
+            self.can_assign: Callable[[str], bool] = lambda login: True
+        elif callable(assignable):
+            self.can_assign = assignable
+        else:
+            folded = {a.casefold() for a in assignable}
+            self.can_assign = lambda login: login.casefold() in folded
+        self.scope = (
+            {(p, d) for p, d in scope} if scope is not None else {(d.path, d.meeting_date) for d in desired}
+        )
+        self.ref_states = ref_states or {}
+        ours = [e for e in existing if e.marker is not None]
+        self.known_labels = (
+            {n.casefold() for n in known_labels}
+            if known_labels is not None
+            else {n.casefold() for e in existing for n in e.labels}
+        )
+        self.existing = sorted(ours, key=lambda e: e.number)
+        self.creates: list[CreateIssue] = []
+        self.dup_closes: list[CloseIssue] = []
+        self.updates: list[UpdateIssue] = []
+        self.comments: list[Comment] = []
+        self.closes: list[CloseIssue] = []
+        self.unchanged: list[int] = []
+        self.used_labels: list[str] = []
+
+    # ---- steps
+
+    def run(self) -> Plan:
+        canonical = self.close_duplicates()
+        matches = self.match(canonical)
+        by_number = {e.number: e for e in canonical}
+        numbers = {self.desired[i].key: n for i, n in matches.items()}
+        groups: dict[int, list[DesiredIssue]] = {}
+        for i, n in matches.items():
+            groups.setdefault(n, []).append(self.desired[i])
+        for n, group in sorted(groups.items()):
+            self.update_existing(by_number[n], group, numbers)
+        self.create_new([d for i, d in enumerate(self.desired) if i not in matches], numbers)
+        for issue in canonical:
+            if issue.number not in groups:
+                self.handle_removed(issue)
+        return self.finish(numbers)
+
+    def close_duplicates(self) -> list[ExistingIssue]:
+        first: dict[str, ExistingIssue] = {}
+        canonical: list[ExistingIssue] = []
+        for issue in self.existing:  # oldest first
+            assert issue.marker is not None
+            original = first.get(issue.marker.key)
+            if original is None:
+                first[issue.marker.key] = issue
+                canonical.append(issue)
+            elif issue.is_open:
+                self.dup_closes.append(
+                    CloseIssue(issue.number, "duplicate", render.duplicate_comment(issue.marker.key, original.number), issue.marker.key)
+                )
+        return canonical
+
+    def match(self, canonical: list[ExistingIssue]) -> dict[int, int]:
+        """desired index -> issue number."""
+        matches: dict[int, int] = {}
+        taken: set[int] = set()
+        by_key = {e.marker.key: e for e in canonical if e.marker}
+        for i, d in enumerate(self.desired):
+            e = by_key.get(d.key)
+            if e and e.marker and e.marker.repo.casefold() == d.repo.casefold() and e.number not in taken:
+                matches[i] = e.number
+                taken.add(e.number)
+
+        def group(repo: str, date: str | None, path: str) -> tuple[str, str | None, str | None]:
+            return (repo.casefold(), date, None if date else path)
+
+        wanted = [
+            Candidate(i, group(d.repo, d.meeting_date, d.path), d.norm_text)
+            for i, d in enumerate(self.desired) if i not in matches
+        ]  # fmt: skip
+        have = [
+            Candidate(e.number, group(e.marker.repo, e.marker.meeting, e.marker.path), _marker_norm(e.marker))
+            for e in canonical if e.marker and e.number not in taken
+        ]  # fmt: skip
+        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD).items():
+            matches[i] = n
+            taken.add(n)
+
+        # Carried over: an item at a later meeting, like an issue still open from an earlier one.
+        for i, d in enumerate(self.desired):
+            if i in matches or not d.meeting_date:
+                continue
+            best: tuple[float, int] | None = None
+            for e in canonical:
+                m = e.marker
+                if not (e.is_open and m and m.meeting and m.repo.casefold() == d.repo.casefold()):
+                    continue
+                if m.meeting >= d.meeting_date:
+                    continue
+                score = similarity(d.norm_text, _marker_norm(m))
+                if score >= CARRY_OVER_THRESHOLD and (best is None or score > best[0]):
+                    best = (score, e.number)
+            if best:
+                matches[i] = best[1]
+        return matches
+
+    def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
+        marker = issue.marker
+        assert marker is not None
+        latest = max(group, key=lambda d: (d.meeting_date or "", d.line))
+        dates = {d.meeting_date for d in group if d.meeting_date}
+        known = set(marker.meetings) | ({marker.meeting} if marker.meeting else set())
+        new_dates = sorted(dates - known)
+        meetings = tuple(sorted(known | dates))
+        carried = bool(new_dates) and issue.is_open and any(d > min(known, default=d) for d in new_dates)
+
+        want = self.assignee_logins(latest)
+        current = list(issue.assignees)
+        cur_fold = {a.casefold() for a in current}
+        prev = {o.casefold() for o in marker.owners}
+        want_fold = {w.casefold() for w in want}
+        add = [w for w in want if w.casefold() not in prev and w.casefold() not in cur_fold]
+        drop = {p for p in prev if p not in want_fold}
+        assignees = [a for a in current if a.casefold() not in drop] + add
+        assignees = assignees[:MAX_ASSIGNEES]
+
+        # A human retitle wins; the bot retitles only when the item's text changed it.
+        title = None
+        new_marker_title = marker.title
+        if marker.title and issue.title == marker.title and latest.title != issue.title:
+            title = latest.title
+            new_marker_title = latest.title
+
+        new_marker = replace(
+            marker,
+            path=latest.path,
+            text=latest.text,
+            title=new_marker_title,
+            meetings=meetings,
+            owners=tuple(want),
+        )
+        labels = self.item_labels(issue.labels, meetings, needs_owner=not assignees, carried=len(meetings) > 1)
+        block = render.render_block(
+            latest,
+            new_marker,
+            tracking_repo=self.tracking_repo,
+            ref_states=self.ref_states,
+            sub_issue_numbers=numbers,
+            assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+        )
+        body = render.replace_block(issue.body, block)
+
+        update = UpdateIssue(
+            issue.number,
+            title=title,
+            body=None if render.same_body(body, issue.body) else body,
+            labels=None if _same_set(labels, issue.labels) else tuple(labels),
+            assignees=None if _same_set(assignees, current) else tuple(assignees),
+            key=marker.key,
+        )
+        changed = bool(update.changed)
+        if changed:
+            self.updates.append(update)
+        if carried:
+            self.comments.append(
+                Comment(issue.number, render.carried_over_comment(latest, marker.key), marker.key, "carried-over")
+            )
+        if latest.done and issue.is_open:
+            self.closes.append(CloseIssue(issue.number, "completed", render.done_comment(latest, marker.key), marker.key))
+        elif not changed and not carried:
+            self.unchanged.append(issue.number)
+
+    def create_new(self, unmatched: list[DesiredIssue], numbers: dict[str, int]) -> None:
+        # Items new to GitHub, oldest meeting first, so that the same item at a
+        # later meeting joins the issue about to be opened instead of a twin.
+        pending: list[list[DesiredIssue]] = []
+        for d in sorted(unmatched, key=lambda d: (d.meeting_date or "", d.path, d.line)):
+            home = None
+            for group in pending:
+                first = group[0]
+                if first.key == d.key:
+                    home = group
+                    break
+                if (
+                    d.meeting_date
+                    and first.meeting_date
+                    and first.meeting_date < d.meeting_date
+                    and first.repo.casefold() == d.repo.casefold()
+                    and not group[-1].done
+                ):
+                    if similarity(first.norm_text, d.norm_text) >= CARRY_OVER_THRESHOLD:
+                        home = group
+                        break
+            if home is None:
+                pending.append([d])
+            else:
+                home.append(d)
+        for group in pending:
+            latest = group[-1]
+            if latest.done:
+                continue  # done from the start: never opened
+            first = group[0]
+            want = self.assignee_logins(latest)
+            mentioned = latest.logins(tentative=True)[:MAX_ASSIGNEES]
+            meetings = tuple(sorted({d.meeting_date for d in group if d.meeting_date}))
+            marker = Marker(
+                key=first.key,
+                repo=first.repo,
+                path=latest.path,
+                meeting=first.meeting_date,
+                text=latest.text,
+                title=latest.title,
+                meetings=meetings,
+                owners=tuple(want),
+                mentioned=mentioned,
+            )
+            labels = self.item_labels((), meetings, needs_owner=not want, carried=len(meetings) > 1)
+            block = render.render_block(
+                latest,
+                marker,
+                tracking_repo=self.tracking_repo,
+                ref_states=self.ref_states,
+                sub_issue_numbers={k: n for k, n in numbers.items() if n},
+                assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+            )
+            self.creates.append(CreateIssue(first.key, latest.title, block, tuple(labels), tuple(want)))
+
+    def handle_removed(self, issue: ExistingIssue) -> None:
+        marker = issue.marker
+        assert marker is not None
+        dates = {marker.meeting, *marker.meetings} if (marker.meeting or marker.meetings) else {None}
+        if not all((marker.path, d) in self.scope for d in dates):
+            return  # some meeting it is listed at was not read: nothing can be said
+        mode = self.config.on_removed
+        if mode == "ignore" or not issue.is_open:
+            self.unchanged.append(issue.number)
+            return
+        if mode == "close":
+            self.closes.append(
+                CloseIssue(issue.number, "not_planned", render.removed_comment(marker.key, marker.path, closing=True), marker.key)
+            )
+            return
+        removed = self.labels.removed
+        if any(lb.casefold() == removed.casefold() for lb in issue.labels):
+            self.unchanged.append(issue.number)
+            return  # already told
+        self.use_label(removed)
+        self.updates.append(UpdateIssue(issue.number, labels=(*issue.labels, removed), key=marker.key))
+        self.comments.append(
+            Comment(issue.number, render.removed_comment(marker.key, marker.path, closing=False), marker.key, "removed")
+        )
+
+    # ---- helpers
+
+    def assignee_logins(self, d: DesiredIssue) -> list[str]:
+        return [login for login in d.logins() if self.can_assign(login)][:MAX_ASSIGNEES]
+
+    def item_labels(
+        self, current: Iterable[str], meetings: Iterable[str], *, needs_owner: bool, carried: bool
+    ) -> list[str]:
+        """Current labels with the ones actionbot manages made right (others, refs closed included, kept)."""
+        lb = self.labels
+        managed = {lb.action_item, lb.needs_owner, lb.carried_over, lb.removed}
+        managed_fold = {m.casefold() for m in managed}
+        kept = [x for x in current if x.casefold() not in managed_fold and not lb.is_meeting_label(x)]
+        wanted = [lb.action_item, *(lb.for_meeting(m) for m in meetings)]
+        if needs_owner:
+            wanted.append(lb.needs_owner)
+        if carried:
+            wanted.append(lb.carried_over)
+        # Keep the order GitHub has, append what is new: a stable order compares equal.
+        out = [x for x in current if x in kept or x.casefold() in {w.casefold() for w in wanted}]
+        for w in wanted:
+            if w.casefold() not in {x.casefold() for x in out}:
+                out.append(w)
+        for w in wanted:
+            self.use_label(w)
+        return out
+
+    def use_label(self, name: str) -> None:
+        if name.casefold() not in {u.casefold() for u in self.used_labels}:
+            self.used_labels.append(name)
+
+    def ensure_labels(self) -> list[EnsureLabel]:
+        out = []
+        for name in self.used_labels:
+            if name.casefold() in self.known_labels:
+                continue
+            style, description = self.style_for(name)
+            out.append(EnsureLabel(name, style.color, description))
+        return out
+
+    def style_for(self, name: str) -> tuple[render.LabelStyle, str]:
+        lb = self.labels
+        if lb.is_meeting_label(name):
+            style = render.LABEL_STYLES["meeting"]
+            date = re.search(r"\d{4}-\d{2}-\d{2}", name)
+            return style, f"Listed at the meeting of {date.group(0) if date else 'this date'} (actionbot)"
+        for kind in ("action_item", "needs_owner", "refs_closed", "removed", "carried_over", "dashboard"):
+            if getattr(lb, kind).casefold() == name.casefold():
+                style = render.LABEL_STYLES[kind]
+                return style, style.description
+        return render.LabelStyle("ededed", "actionbot"), "actionbot"
+
+    def finish(self, numbers: Mapping[str, int]) -> Plan:
+        creates = _children_first(self.creates)
+        ops: list[Operation] = [
+            *self.ensure_labels(), *self.dup_closes, *creates, *self.updates, *self.comments, *self.closes
+        ]  # fmt: skip
+        cap = self.config.max_writes_per_run
+        kept: list[Operation] = []
+        deferred: list[Operation] = []
+        used = 0
+        for op in ops:
+            if not deferred and used + op.writes <= cap:
+                kept.append(op)
+                used += op.writes
+            else:
+                deferred.append(op)
+        return Plan(
+            tuple(kept),
+            tuple(deferred),
+            tuple(sorted(set(self.unchanged))),
+            {k: n for k, n in numbers.items() if n},
+        )
+
+
+def _marker_norm(marker: Marker) -> str:
+    return normalise_text(marker.text or marker.title)
+
+
+def _same_set(a: Iterable[str], b: Iterable[str]) -> bool:
+    return {x.casefold() for x in a} == {x.casefold() for x in b}
+
+
+def _children_first(creates: list[CreateIssue]) -> list[CreateIssue]:
+    """Order creates so that an issue whose body links sub-item issues comes after them."""
+    by_key = {c.key: c for c in creates}
+    done: set[str] = set()
+    out: list[CreateIssue] = []
+
+    def visit(c: CreateIssue, stack: set[str]) -> None:
+        if c.key in done or c.key in stack:
+            return
+        stack.add(c.key)
+        for k in c.needs:
+            if k in by_key:
+                visit(by_key[k], stack)
+        done.add(c.key)
+        out.append(c)
+
+    for c in creates:
+        visit(c, set())
+    return out
