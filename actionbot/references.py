@@ -242,3 +242,64 @@ def refs_label_plan(
             )
         return LabelPlan(add_label=not has_label)
     return LabelPlan(remove_label=has_label)
+
+
+# --- the item's reference list, as `render.render_block` writes it ------------------------
+# "**References:**" then one "- owner/repo#N (state)" line per reference. The
+# handlers keep that list current between syncs (a state change, a `link`),
+# writing exactly what the next sync would write, so the sync finds nothing to
+# change.
+
+_REFS_HEAD = "**References:**"
+_REF_LINE = re.compile(r"^- (?P<ref>[^\s#]+/[^\s#]+#\d+) \((?P<state>[^)]*)\)\s*$")
+_STATE_WORDS = {OPEN: "open", CLOSED: "closed", MERGED: "merged"}
+
+
+def refs_in_body(body: str | None) -> dict[str, str | None]:
+    """The references listed in an action item's body -> their listed state (None: unknown)."""
+    out: dict[str, str | None] = {}
+    lines = (body or "").replace("\r\n", "\n").split("\n")
+    try:
+        start = lines.index(_REFS_HEAD)
+    except ValueError:
+        return out
+    for line in lines[start + 1 :]:
+        m = _REF_LINE.match(line)
+        if not m:
+            break
+        state = m.group("state")
+        out[m.group("ref")] = state if state in _STATE_WORDS else None
+    return out
+
+
+def body_with_refs(body: str | None, refs: Mapping[str, str | None]) -> str:
+    """`body` with its reference list replaced by `refs` (ref -> state), in order.
+
+    The list lives inside the bot's block (`<!-- actionbot:end -->` closes
+    it); with no list yet it goes just before the collapsed commands, or the
+    block's end.
+    """
+    body = (body or "").replace("\r\n", "\n")
+    lines = body.split("\n")
+    new = [f"- {ref} ({_STATE_WORDS.get(state or '', 'state unknown')})" for ref, state in refs.items()]
+    if _REFS_HEAD in lines:
+        start = lines.index(_REFS_HEAD)
+        end = start + 1
+        while end < len(lines) and _REF_LINE.match(lines[end]):
+            end += 1
+        if new:
+            lines[start + 1 : end] = new
+        else:  # drop the heading and the blank line before it
+            cut = start - 1 if start > 0 and lines[start - 1] == "" else start
+            del lines[cut:end]
+        return "\n".join(lines)
+    if not new:
+        return body
+    block = ["", _REFS_HEAD, *new]
+    for anchor in ("<details><summary>Commands</summary>", "<!-- actionbot:end -->"):
+        for i, line in enumerate(lines):
+            if line.startswith(anchor):
+                at = i - 1 if i > 0 and lines[i - 1] == "" else i
+                lines[at:at] = block
+                return "\n".join(lines)
+    return "\n".join([*lines, *block])

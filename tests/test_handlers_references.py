@@ -1,0 +1,170 @@
+"""References closing, over the fake GitHub: notices exactly once, `refs closed`, auto-close."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from gidgethub.sansio import Event
+
+from actionbot.github import GitHubClient
+from actionbot.handlers.references import router
+from actionbot.references import refs_in_body
+from actionbot.render import BEGIN, END, Marker, marker_comment
+from tests.fakegithub.state import iso
+
+TRACK = "team/compass"  # notes and action items live here
+OTHER = "jupyterhub/binderhub"  # the referenced PRs and issues
+
+
+def item_body(refs: list[str], owners: tuple[str, ...] = ("carol",)) -> str:
+    marker = Marker(key="k-1", repo=TRACK, path="docs/meetings/2026-01-08.md", meeting="2026-01-08", owners=owners)
+    lines = [BEGIN, marker_comment(marker), "> Ship the thing", "", "**Owners:** @carol"]
+    if refs:
+        lines += ["", "**References:**", *(f"- {r} (open)" for r in refs)]
+    lines += ["", "<details><summary>Commands</summary>\n\n- help\n\n</details>", END]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+async def gh(fake_github):
+    fake_github.add_repo(TRACK)
+    fake_github.add_repo(OTHER)
+    fake_github.add_token("tok")
+    async with aiohttp.ClientSession() as session:
+        yield GitHubClient.from_token(session, "tok", fake_github.url, write_interval=0)
+
+
+def payload(fake, repo: str, number: int, action: str, sender: str = "minrk") -> tuple[str, dict]:
+    i = fake.issue(repo, number)
+    obj = {
+        "number": number,
+        "title": i.title,
+        "state": i.state,
+        "html_url": f"https://github.com/{repo}/{'pull' if i.pull_request else 'issues'}/{number}",
+        "closed_at": iso(i.closed_at) if i.closed_at else None,
+        "updated_at": iso(i.updated_at),
+        "user": {"login": i.user, "type": "User"},
+    }
+    base = {"action": action, "repository": {"full_name": repo}, "sender": {"login": sender, "type": "User"}}
+    if i.pull_request:
+        obj.update(
+            merged=i.merged,
+            merged_at=iso(i.merged_at) if i.merged_at else None,
+            merged_by={"login": i.merged_by, "type": "User"} if i.merged_by else None,
+        )
+        return "pull_request", {**base, "number": number, "pull_request": obj}
+    obj["state_reason"] = i.state_reason
+    return "issues", {**base, "issue": obj}
+
+
+async def deliver(gh, fake, repo, number, action, sender="minrk"):
+    name, data = payload(fake, repo, number, action, sender)
+    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, None)
+
+
+def notices(fake, number: int) -> list[str]:
+    return [c["body"] for c in fake.comments(TRACK, number) if "actionbot:ref-" in c["body"]]
+
+
+def labels(fake, number: int) -> list[str]:
+    return fake.issue(TRACK, number).labels
+
+
+async def test_merged_pr_close_notifies_item_once_and_labels(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Fix build")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]), labels=["action item"])
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    pr.merged, pr.merged_by, pr.merged_at = True, "minrk", pr.closed_at
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    (text,) = notices(fake_github, item.number)
+    assert f"**{OTHER}#{pr.number}**" in text and "was **merged** by **minrk**" in text
+    assert "refs closed" in labels(fake_github, item.number)
+    assert refs_in_body(fake_github.issue(TRACK, item.number).body) == {f"{OTHER}#{pr.number}": "merged"}
+    # redelivery: nothing new
+    fake_github.reset_log()
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    assert len(notices(fake_github, item.number)) == 1
+    assert fake_github.writes() == []
+
+
+async def test_unmerged_pr_close_says_so(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Try something")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
+    fake_github.set_state(pr, "closed", None, actor="betatim")
+    await deliver(gh, fake_github, OTHER, pr.number, "closed", sender="betatim")
+    (text,) = notices(fake_github, item.number)
+    assert "without being merged" in text and "by **betatim**" in text
+
+
+async def test_issue_close_then_reopen_label_on_and_off(fake_github, gh):
+    a = fake_github.add_issue(OTHER, "Bug A")
+    b = fake_github.add_issue(OTHER, "Bug B")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{a.number}", f"{OTHER}#{b.number}"]))
+    fake_github.set_state(a, "closed", "completed", actor="minrk")
+    await deliver(gh, fake_github, OTHER, a.number, "closed")
+    assert len(notices(fake_github, item.number)) == 1
+    assert "refs closed" not in labels(fake_github, item.number)  # b still open
+    fake_github.set_state(b, "closed", "completed", actor="minrk")
+    await deliver(gh, fake_github, OTHER, b.number, "closed")
+    assert "refs closed" in labels(fake_github, item.number)
+    fake_github.clock.advance(60)
+    fake_github.set_state(b, "open", None, actor="minrk")
+    await deliver(gh, fake_github, OTHER, b.number, "reopened")
+    texts = notices(fake_github, item.number)
+    assert len(texts) == 3 and "was **reopened**" in texts[-1]
+    assert "refs closed" not in labels(fake_github, item.number)
+    assert fake_github.issue(TRACK, item.number).state == "open"
+
+
+async def test_close_when_refs_closed_closes_the_item(fake_github, gh):
+    fake_github.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: true\n"})
+    pr = fake_github.add_pull(OTHER, "Fix")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    issue = fake_github.issue(TRACK, item.number)
+    assert issue.state == "closed" and issue.state_reason == "completed"
+    assert any("close_when_refs_closed" in c["body"] for c in fake_github.comments(TRACK, item.number))
+    assert "refs closed" not in issue.labels
+
+
+async def test_two_concurrent_handlers_post_once(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Fix")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    await asyncio.gather(*(deliver(gh, fake_github, OTHER, pr.number, "closed") for _ in range(2)))
+    assert len(notices(fake_github, item.number)) == 1
+
+
+async def test_racing_replicas_keep_only_the_oldest_copy(fake_github, gh, monkeypatch):
+    """Two processes (no shared lock) both post: the second look deletes the younger copy."""
+    from actionbot.handlers import references as handler
+
+    pr = fake_github.add_pull(OTHER, "Fix")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    monkeypatch.setattr(handler, "lock_for", lambda key: asyncio.Lock())  # no lock shared between "replicas"
+    await asyncio.gather(*(deliver(gh, fake_github, OTHER, pr.number, "closed") for _ in range(2)))
+    assert len(notices(fake_github, item.number)) == 1
+
+
+async def test_items_found_through_the_timeline_not_by_listing(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Fix")
+    fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    fake_github.reset_log()
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    paths = [r.path for r in fake_github.requests]
+    assert any(p.endswith(f"/issues/{pr.number}/timeline") for p in paths)
+    assert not any(p.endswith(f"/repos/{TRACK}/issues") for p in paths)
+
+
+async def test_mentions_that_are_not_listed_references_are_left_alone(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Fix")
+    plain = fake_github.add_issue(TRACK, "Chat", f"see {OTHER}#{pr.number}")  # not an action item
+    listed_elsewhere = fake_github.add_issue(TRACK, "Other", item_body([]) + f"\n\nsee {OTHER}#{pr.number}")
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    assert notices(fake_github, plain.number) == [] and notices(fake_github, listed_elsewhere.number) == []
