@@ -1,0 +1,235 @@
+"""Titles, bodies with the bot's own block and hidden marker, comments: pure rendering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actionbot import render
+from actionbot.plan import DesiredIssue, NotesContext, Owner, SubItem, Task
+from actionbot.render import (
+    BEGIN,
+    END,
+    Marker,
+    cut_title,
+    fill_issue_numbers,
+    issue_title,
+    neutralise_mentions,
+    parse_marker,
+    render_block,
+    replace_block,
+    same_body,
+    with_marker,
+)
+
+CTX = NotesContext("org/notes", "https://github.com/org/notes", "0123abc", "docs/meetings/2018-01-04.md")
+
+
+def desired(text: str = "Write the release notes", **kw: object) -> DesiredIssue:
+    base: dict[str, object] = dict(
+        key="k1", context=CTX, line=12, meeting_date="2018-01-04", meeting_title="January 2018",
+        meeting_line=1, text=text, title=issue_title(text),
+    )  # fmt: skip
+    base.update(kw)
+    return DesiredIssue(**base)  # type: ignore[arg-type]
+
+
+def marker(**kw: object) -> Marker:
+    base: dict[str, object] = dict(key="k1", repo="org/notes", path=CTX.path, meeting="2018-01-04")
+    base.update(kw)
+    return Marker(**base)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- titles
+
+
+@pytest.mark.parametrize(
+    "text, owners, title",
+    [
+        ("JuyterDays France (Sylvain, Loic?)", ["Sylvain", "Loic"], "JuyterDays France"),
+        ("JupyterDays CFP (Brian/Fernando)", ["Brian", "Fernando"], "JupyterDays CFP"),
+        ("What's new in Binder (Chris H)", ["Chris H"], "What's new in Binder"),
+        # Parentheses that do not name an owner stay.
+        ("Come up with guidelines (e.g. don't post too often)", [], "Come up with guidelines (e.g. don't post too often)"),
+        ("Open an issue (create an issue) (Carol)", ["Carol"], "Open an issue (create an issue)"),
+        ("Olivier: release 1.4", ["Olivier"], "release 1.4"),
+        ("@maxnbk: update the docs", ["@maxnbk"], "update the docs"),
+        ("Carol will write the report", ["Carol"], "Carol will write the report"),
+        ("**Ship** the `fix` now", [], "Ship the fix now"),
+        ("[x] Tidy   the\n  wiki", [], "Tidy the wiki"),
+        ("Plan the sprint [name=Guillaume]", ["Guillaume"], "Plan the sprint"),
+    ],
+)
+def test_title_drops_owner_parentheses_and_markdown(text: str, owners: list[str], title: str) -> None:
+    assert issue_title(text, owners) == title
+
+
+def test_title_cut_at_a_word_only_past_100() -> None:
+    exact = "x" * 100
+    assert cut_title(exact) == exact
+    words = " ".join(["word"] * 30)  # 149 characters
+    cut = cut_title(words)
+    assert len(cut) <= 100 and cut.endswith("…")
+    assert cut[:-1].split(" ")[-1] == "word"  # no half word
+
+
+# ---------------------------------------------------------------- marker
+
+
+def test_marker_round_trips_even_with_comment_breaking_values() -> None:
+    m = marker(
+        path="notes/a-->b.md",
+        text="ends the comment --> early?",
+        meetings=("2018-01-04", "2018-02-01"),
+        owners=("alice",),
+        mentioned=("alice",),
+        links_added=("org/x#1",),
+        links_removed=("org/y#2",),
+        extra={"future": [1, 2]},
+    )
+    comment = render.marker_comment(m)
+    assert comment.count("-->") == 1 and comment.endswith("-->")
+    body = f"text before\n{comment}\ntext after"
+    assert parse_marker(body) == m
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, "", "no marker", "<!-- actionbot:marker {not json} -->", '<!-- actionbot:marker {"key": ""} -->', '<!-- actionbot:marker {"nokey": 1} -->'],
+)
+def test_parse_marker_returns_none_when_absent_or_damaged(body: str | None) -> None:
+    assert parse_marker(body) is None
+
+
+def test_with_marker_replaces_or_inserts() -> None:
+    old = marker(links_added=())
+    new = marker(links_added=("org/x#5",))
+    body = f"{BEGIN}\n{render.marker_comment(old)}\nstuff\n{END}\nhuman"
+    out = with_marker(body, new)
+    assert parse_marker(out) == new and out.count("actionbot:marker") == 1 and out.endswith("human")
+    inserted = with_marker(f"{BEGIN}\nstuff\n{END}", new)
+    assert inserted.startswith(f"{BEGIN}\n<!-- actionbot:marker") and parse_marker(inserted) == new
+    assert parse_marker(with_marker("plain issue", new)) == new
+
+
+def test_marker_json_is_plain_json() -> None:
+    payload = render.marker_comment(marker())[len(render.MARKER_PREFIX) : -len(" -->")]
+    data = json.loads(payload)
+    assert data["v"] == 1 and data["key"] == "k1" and data["repo"] == "org/notes" and data["meeting"] == "2018-01-04"
+
+
+# ---------------------------------------------------------------- block and body
+
+
+def test_replace_block_keeps_human_text_outside() -> None:
+    body = f"Human intro\n\n{BEGIN}\nold\n{END}\n\nHuman notes below"
+    out = replace_block(body, f"{BEGIN}\nnew\n{END}")
+    assert out == f"Human intro\n\n{BEGIN}\nnew\n{END}\n\nHuman notes below"
+
+
+def test_replace_block_on_a_body_without_block_puts_it_on_top() -> None:
+    stray = render.marker_comment(marker(key="other"))
+    out = replace_block(f"hand written\n{stray}", f"{BEGIN}\nnew\n{END}")
+    assert out.startswith(BEGIN) and out.endswith("hand written") and "other" not in out
+
+
+def test_same_body_ignores_line_endings_and_trailing_space() -> None:
+    assert same_body("a  \r\nb\n", "a\nb")
+    assert not same_body("a\nb", "a\nc")
+
+
+def test_block_has_item_permalink_meeting_and_commands() -> None:
+    block = render_block(desired(), marker(), tracking_repo="org/notes")
+    assert block.startswith(BEGIN) and block.endswith(END)
+    assert parse_marker(block) == marker()
+    assert "> Write the release notes" in block
+    assert "https://github.com/org/notes/blob/0123abc/docs/meetings/2018-01-04.md#L12" in block
+    assert "2018-01-04 · January 2018" in block
+    assert "<details><summary>Commands</summary>" in block
+    for cmd in ("help", "done", "drop", "reopen", "assign", "unassign", "link", "unlink", "sync", "status"):
+        assert f"`@actionbot {cmd}" in block
+
+
+def test_owners_mapped_unmapped_tentative_and_unassignable() -> None:
+    d = desired(
+        owners=(
+            Owner("Alice", "alice"),
+            Owner("Sylvain", None),
+            Owner("Loic", "loic", tentative=True),
+            Owner("Outsider", "outsider"),
+        )
+    )
+    block = render_block(
+        d, marker(mentioned=("alice", "loic", "outsider")), tracking_repo="org/notes", assignable=["alice", "loic"]
+    )
+    owners = next(line for line in block.split("\n") if line.startswith("**Owners:**"))
+    assert "@alice" in owners and "`@alice`" not in owners
+    assert "Sylvain (no GitHub login known: add `Sylvain: <login>` under `people:`" in owners
+    assert "@loic (tentative: not assigned)" in owners
+    assert "@outsider (can not be assigned in this repository)" in owners
+
+
+def test_only_logins_in_marker_mentioned_are_mentioned() -> None:
+    d = desired(owners=(Owner("Alice", "alice"), Owner("Bob", "bob")))
+    block = render_block(d, marker(mentioned=("alice",)), tracking_repo="org/notes")
+    assert "@alice" in block.replace("`@alice`", "")
+    assert "`@bob`" in block and "@bob" not in block.replace("`@bob`", "")
+
+
+def test_handles_in_notes_text_are_neutralised() -> None:
+    d = desired("Ask @minrk and @jupyterhub/team, mail a@b.org")
+    block = render_block(d, marker(), tracking_repo="org/notes")
+    assert "`@minrk`" in block and "`@jupyterhub/team`" in block
+    assert "a@b.org" in block and "`@b.org`" not in block
+    assert neutralise_mentions("`@x` stays") == "`@x` stays"
+
+
+def test_item_text_can_not_break_out_of_the_block() -> None:
+    d = desired("sneaky <!-- actionbot:end --> <script>")
+    block = render_block(d, marker(), tracking_repo="org/notes")
+    assert block.count(END) == 1 and "<script>" not in block
+
+
+def test_bare_issue_numbers_are_qualified_when_issues_live_elsewhere() -> None:
+    d = desired("Review #136 and org/other#3")
+    assert "org/notes#136" in render_block(d, marker(), tracking_repo="org/tracker")
+    same = render_block(d, marker(), tracking_repo="org/notes")
+    assert "Review #136" in same
+
+
+def test_references_with_state_links_added_and_removed() -> None:
+    d = desired(refs=("org/a#1", "org/b#2", "org/c#3"))
+    m = marker(links_added=("org/d#4",), links_removed=("org/b#2",))
+    block = render_block(d, m, tracking_repo="org/notes", ref_states={"org/a#1": "merged", "org/d#4": "closed"})
+    assert "- org/a#1 (merged)" in block
+    assert "org/b#2" not in block.split("\n", 2)[2]  # unlinked (only the marker remembers it)
+    assert "- org/c#3 (state unknown)" in block
+    assert "- org/d#4 (closed)" in block
+
+
+def test_tasks_and_sub_item_links() -> None:
+    d = desired(
+        tasks=(Task("Read the docs", False), Task("PyPI", True), Task("token", False, depth=1)),
+        sub_items=(
+            SubItem("aa11", "Binder extension", (Owner("Matthias", "mbussonn"),), False),
+            SubItem("bb22", "CFP", (Owner("Brian", "ellisonbg"), Owner("Loic", None, True)), True),
+        ),
+    )
+    block = render_block(d, marker(), tracking_repo="org/notes", sub_issue_numbers={"aa11": 7})
+    assert "- [ ] Read the docs" in block and "- [x] PyPI" in block and "  - [ ] token" in block
+    assert "- [ ] #7 Binder extension (Matthias)" in block
+    assert "<!-- actionbot:issue bb22 --> CFP (Brian, Loic?)" in block
+    assert render.placeholder_keys(block) == ("bb22",)
+    filled = fill_issue_numbers(block, {"bb22": 9})
+    assert "- [x] #9 CFP (Brian, Loic?)" in filled and not render.placeholder_keys(filled)
+
+
+def test_comments_carry_a_hidden_tag_and_say_what_happened() -> None:
+    d = desired(meeting_date="2018-02-01", meeting_title="February")
+    carried = render.carried_over_comment(d, "k1")
+    assert "<!-- actionbot:comment carried-over k1 2018-02-01 -->" in carried and "2018-02-01 (February)" in carried
+    assert "no longer in the notes" in render.removed_comment("k1", "a.md", closing=False)
+    assert "not planned" in render.removed_comment("k1", "a.md", closing=True)
+    assert "Closing as completed" in render.done_comment(d, "k1")
+    assert "Duplicate of #3" in render.duplicate_comment("k1", 3)
