@@ -393,7 +393,17 @@ def app(api: str, state: GitHubState) -> dict[str, Any]:
 def installation(api: str, state: GitHubState, inst: Installation) -> dict[str, Any]:
     return {
         "id": inst.id,
-        "account": user(api, inst.account, inst.account_type),
+        # The spec's list-installations schema requires the account to be a user
+        # AND an enterprise (allOf, a quirk of the description): satisfy both.
+        "account": user(
+            api,
+            inst.account,
+            inst.account_type,
+            name=inst.account,
+            slug=inst.account.lower(),
+            created_at="2024-01-01T00:00:00Z",
+            updated_at="2024-01-01T00:00:00Z",
+        ),
         "access_tokens_url": f"{api}/app/installations/{inst.id}/access_tokens",
         "repositories_url": f"{api}/installation/repositories",
         "html_url": f"{HTML}/organizations/{inst.account}/settings/installations/{inst.id}",

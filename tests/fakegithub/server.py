@@ -40,6 +40,12 @@ DOCS = "https://docs.github.com/rest"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 FAKE_KEY: web.AppKey["FakeGitHub"] = web.AppKey("fake", object)  # type: ignore[arg-type]
 
+JSON_KEY = web.RequestKey("json", object)
+IDENT_KEY: web.RequestKey["Identity"] = web.RequestKey("identity", object)  # type: ignore[arg-type]
+READ_ONLY_KEY = web.RequestKey("read_only", bool)
+RESP_JSON_KEY = web.ResponseKey("json", object)
+RESP_RATE_KEY = web.ResponseKey("ratelimit", tuple)
+
 routes = web.RouteTableDef()
 R = "/repos/{owner}/{repo}"
 
@@ -259,7 +265,7 @@ class FakeGitHub(GitHubState):
 
     def visible_repo(self, request: web.Request) -> Repo:
         """The route's repository if the caller's credential may see it, else 404 as GitHub."""
-        ident: Identity = request["identity"]
+        ident: Identity = request[IDENT_KEY]
         full = f"{request.match_info['owner']}/{request.match_info['repo']}"
         repo = self.repos.get(full.lower())
         if repo is None:
@@ -274,7 +280,7 @@ class FakeGitHub(GitHubState):
             if tok.repos is not None and repo.full_name.lower() not in tok.repos and repo.private:
                 raise not_found()
             if tok.repos is not None and repo.full_name.lower() not in tok.repos:
-                request["read_only"] = True
+                request[READ_ONLY_KEY] = True
         elif ident.kind == "app":
             pass
         return repo
@@ -299,7 +305,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
         charset="utf-8",
         headers=headers,
     )
-    resp["json"] = data
+    resp[RESP_JSON_KEY] = data
     return resp
 
 
@@ -329,7 +335,7 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
         except ValueError:
             return finish(fake, request, record, None, json_response(error_body(400, "Problems parsing JSON"), 400))
     record.body = body
-    request["json"] = body
+    request[JSON_KEY] = body
 
     matched = schemas.match(method, path) if fake.validate else None
     op = matched[0] if matched else None
@@ -349,7 +355,7 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
 
     try:
         ident = fake.authenticate(request)
-        request["identity"] = ident
+        request[IDENT_KEY] = ident
         record.identity = ident.kind
         if ident.kind != "none" and path != "/rate_limit":
             bucket = fake.rate_bucket(ident.bucket_key)
@@ -406,7 +412,7 @@ async def apply_fault_before(
             {"message": "API rate limit exceeded for installation ID 1.", "documentation_url": faults_mod.PRIMARY_DOCS},
             status,
         )
-        resp["ratelimit"] = (0, fake.clock.epoch() + int(kw.get("reset_in", 1)))
+        resp[RESP_RATE_KEY] = (0, fake.clock.epoch() + int(kw.get("reset_in", 1)))
         return resp
     return None  # lost_answer acts after the handler
 
@@ -419,7 +425,7 @@ def finish(
     resp: web.StreamResponse,
 ) -> web.StreamResponse:
     """ETag/304, rate-limit headers, response validation and the log entry."""
-    ident: Identity | None = request.get("identity")
+    ident: Identity | None = request.get(IDENT_KEY)
     if (
         request.method == "GET"
         and resp.status == 200
@@ -444,8 +450,8 @@ def finish(
         if counted:
             bucket.used += 1
         limit, remaining, reset, used = bucket.limit, bucket.remaining, bucket.reset, bucket.used
-    if "ratelimit" in resp:
-        remaining, reset = resp["ratelimit"]
+    if RESP_RATE_KEY in resp:
+        remaining, reset = resp[RESP_RATE_KEY]
     resp.headers["x-ratelimit-limit"] = str(limit)
     resp.headers["x-ratelimit-remaining"] = str(remaining)
     resp.headers["x-ratelimit-reset"] = str(reset)
@@ -456,8 +462,8 @@ def finish(
     record.status = resp.status
     record.counted = counted
     record.rate_remaining = remaining
-    if op is not None and fake.validate and "json" in resp:
-        problems, validated = schemas.validate_response(op, resp.status, resp["json"])
+    if op is not None and fake.validate and RESP_JSON_KEY in resp:
+        problems, validated = schemas.validate_response(op, resp.status, resp[RESP_JSON_KEY])
         for problem in problems:
             fake.schema_errors.append(f"{request.method} {request.path} ({op.id}): {problem}")
         if not validated:
@@ -505,7 +511,7 @@ def fake_of(request: web.Request) -> FakeGitHub:
 
 
 def body_of(request: web.Request) -> dict[str, Any]:
-    body = request.get("json")
+    body = request.get(JSON_KEY)
     if body is None:
         return {}
     if not isinstance(body, dict):
@@ -514,7 +520,7 @@ def body_of(request: web.Request) -> dict[str, Any]:
 
 
 def require_write(request: web.Request) -> None:
-    if request.get("read_only"):
+    if request.get(READ_ONLY_KEY):
         raise GitHubError(403, "Resource not accessible by personal access token")
 
 
@@ -841,7 +847,7 @@ async def create_issue(request: web.Request) -> web.Response:
     fake = fake_of(request)
     repo = fake.visible_repo(request)
     require_write(request)
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     body = body_of(request)
     if not body.get("title"):
         raise validation_failed([{"resource": "Issue", "code": "missing_field", "field": "title"}])
@@ -873,7 +879,7 @@ async def update_issue(request: web.Request) -> web.Response:
     fake = fake_of(request)
     repo = fake.visible_repo(request)
     require_write(request)
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     issue = fake.issue(repo, int(request.match_info["number"]))
     body = body_of(request)
     if "assignees" in body:
@@ -923,7 +929,7 @@ async def create_comment(request: web.Request) -> web.Response:
     fake = fake_of(request)
     repo = fake.visible_repo(request)
     require_write(request)
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     issue = fake.issue(repo, int(request.match_info["number"]))
     body = body_of(request)
     if not isinstance(body.get("body"), str) or not body["body"]:
@@ -1056,7 +1062,7 @@ def issue_labels(fake: FakeGitHub, repo: Repo, issue: Any) -> web.Response:
 
 
 def labels_from_body(request: web.Request) -> list[str]:
-    body = request.get("json")
+    body = request.get(JSON_KEY)
     if isinstance(body, list):
         return label_names(body)
     if isinstance(body, dict):
@@ -1077,7 +1083,7 @@ async def add_labels(request: web.Request) -> web.Response:
     repo = fake.visible_repo(request)
     require_write(request)
     issue = fake.issue(repo, int(request.match_info["number"]))
-    fake.set_labels(repo, issue, issue.labels + labels_from_body(request), actor=request["identity"].login)
+    fake.set_labels(repo, issue, issue.labels + labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
@@ -1087,7 +1093,7 @@ async def set_labels(request: web.Request) -> web.Response:
     repo = fake.visible_repo(request)
     require_write(request)
     issue = fake.issue(repo, int(request.match_info["number"]))
-    fake.set_labels(repo, issue, labels_from_body(request), actor=request["identity"].login)
+    fake.set_labels(repo, issue, labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
@@ -1100,7 +1106,7 @@ async def remove_label(request: web.Request) -> web.Response:
     name = request.match_info["name"].lower()
     if name not in {n.lower() for n in issue.labels}:
         raise GitHubError(404, "Label does not exist")
-    fake.set_labels(repo, issue, [n for n in issue.labels if n.lower() != name], actor=request["identity"].login)
+    fake.set_labels(repo, issue, [n for n in issue.labels if n.lower() != name], actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
@@ -1219,7 +1225,7 @@ REACTION_CONTENT = {"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket"
 
 
 def add_reaction(fake: FakeGitHub, request: web.Request, bucket: list[Reaction]) -> web.Response:
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     content = body_of(request).get("content")
     if content not in REACTION_CONTENT:
         raise validation_failed([{"resource": "Reaction", "code": "invalid", "field": "content"}])
@@ -1514,7 +1520,7 @@ async def get_app(request: web.Request) -> web.Response:
 @routes.get("/installation/repositories")
 async def installation_repositories(request: web.Request) -> web.Response:
     fake = fake_of(request)
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     if ident.kind != "installation" or ident.token is None:
         raise GitHubError(403, "You must authenticate with an installation access token in order to list repositories for an installation.")
     tok = ident.token
@@ -1629,7 +1635,7 @@ async def redeliver_to_target(fake: FakeGitHub, d: dict[str, Any]) -> None:
 @routes.get("/rate_limit")
 async def rate_limit(request: web.Request) -> web.Response:
     fake = fake_of(request)
-    ident: Identity = request["identity"]
+    ident: Identity = request[IDENT_KEY]
     b = fake.rate_bucket(ident.bucket_key)
     core = {"limit": b.limit, "remaining": b.remaining, "reset": b.reset, "used": b.used}
     search = {"limit": 30, "remaining": 30, "reset": fake.clock.epoch() + 60, "used": 0}
