@@ -14,6 +14,7 @@ that has no app at hand (the CLI's one-shot sync).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -78,10 +79,14 @@ class Metrics:
         self.build_info = Gauge("actionbot_build_info", "The running actionbot version.", ["version"], registry=r)
         self.build_info.labels(version=__version__).set(1)
 
-    def record_delivery(self, event: str, outcome: str, seconds: float) -> None:
-        """Count one delivery and, unless it was refused outright, its processing time."""
+    def record_delivery(self, event: str, outcome: str, seconds: float | None) -> None:
+        """Count one delivery and its processing time.
+
+        `seconds=None` for deliveries answered without processing (ignored,
+        duplicate, rejected): they count, but would skew the histogram.
+        """
         self.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
-        if seconds >= 0:
+        if seconds is not None:
             self.processing_seconds.labels(event=event or "unknown").observe(seconds)
 
     def record_request(self, status: int | str | None, is_write: bool) -> None:
@@ -92,6 +97,10 @@ class Metrics:
 
     def set_queue_depth(self, n: int) -> None:
         self.queue_depth.set(n)
+
+    def track_queue_depth(self, depth: Callable[[], float]) -> None:
+        """Read the depth from the queue at each scrape instead of being told."""
+        self.queue_depth.set_function(depth)
 
     def set_rate_limit(self, installation: int | str | None, remaining: int | None) -> None:
         """Record the remaining requests GitHub announced; None (no header) changes nothing."""
@@ -128,7 +137,7 @@ class Metrics:
 default = Metrics()
 
 
-def record_delivery(event: str, outcome: str, seconds: float) -> None:
+def record_delivery(event: str, outcome: str, seconds: float | None) -> None:
     default.record_delivery(event, outcome, seconds)
 
 

@@ -40,6 +40,7 @@ def test_recorded_values_show_in_the_exposition():
     m.record_delivery("push", "processed", 0.2)
     m.record_delivery("push", "processed", 3.0)
     m.record_delivery("issue_comment", "failed", 0.01)
+    m.record_delivery("push", "duplicate", None)  # counted, not timed
     m.record_request(200, is_write=False)
     m.record_request(201, is_write=True)
     m.record_request(None, is_write=True)
@@ -51,6 +52,7 @@ def test_recorded_values_show_in_the_exposition():
     s = samples(m)
     assert s[("actionbot_deliveries_total", (("event", "push"), ("outcome", "processed")))] == 2
     assert s[("actionbot_deliveries_total", (("event", "issue_comment"), ("outcome", "failed")))] == 1
+    assert s[("actionbot_deliveries_total", (("event", "push"), ("outcome", "duplicate")))] == 1
     assert s[("actionbot_delivery_processing_seconds_count", (("event", "push"),))] == 2
     assert s[("actionbot_delivery_processing_seconds_sum", (("event", "push"),))] == 3.2
     assert s[("actionbot_delivery_processing_seconds_bucket", (("event", "push"), ("le", "0.25")))] == 1
@@ -71,6 +73,15 @@ def test_two_apps_in_one_process_do_not_collide_or_touch_the_global_registry():
     a.record_delivery("push", "processed", 0.1)
     assert samples(b).get(("actionbot_deliveries_total", (("event", "push"), ("outcome", "processed")))) is None
     assert not [f for f in REGISTRY.collect() if f.name.startswith("actionbot_")]
+
+
+def test_queue_depth_can_follow_the_queue():
+    m = Metrics()
+    queue = [1, 2, 3]
+    m.track_queue_depth(lambda: len(queue))
+    assert samples(m)[("actionbot_queue_depth", ())] == 3
+    queue.clear()
+    assert samples(m)[("actionbot_queue_depth", ())] == 0
 
 
 def test_openmetrics_when_asked():
