@@ -104,14 +104,32 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def make_before_send(secrets: Iterable[str] = ()) -> Callable[[dict, dict], dict]:
-    """Sentry's `before_send` hook, closing over the values known to be secret."""
+def make_before_send(
+    secrets: Iterable[str] = (), also: Callable[[str], str] | None = None
+) -> Callable[[dict, dict], dict]:
+    """Sentry's `before_send` hook, closing over the values known to be secret.
+
+    `also`: a further redaction applied to every string, such as
+    `actionbot.logs.redact`, which knows the installation tokens minted since
+    start-up (values no pattern can guess).
+    """
     known = tuple(s for s in secrets if s)
 
     def before_send(event: dict, hint: dict) -> dict:
-        return scrub(event, known)
+        clean = scrub(event, known)
+        return _map_strings(clean, also) if also is not None else clean
 
     return before_send
+
+
+def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: _map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, fn) for v in value]
+    return value
 
 
 def init_sentry(secrets: Iterable[str] = (), env: Mapping[str, str] | None = None) -> bool:
@@ -133,12 +151,15 @@ def init_sentry(secrets: Iterable[str] = (), env: Mapping[str, str] | None = Non
             "Install it with: pip install 'actionbot[sentry]'"
         )
         return False
+    from .logs import redact  # also knows the installation tokens minted so far
+
     known = [*secrets, dsn]
+    before_send = make_before_send(known, also=redact)
     sentry_sdk.init(
         dsn=dsn,
         integrations=[AioHttpIntegration()],
-        before_send=make_before_send(known),
-        before_breadcrumb=lambda crumb, hint: scrub(crumb, known),
+        before_send=before_send,
+        before_breadcrumb=before_send,
         send_default_pii=False,
         release=f"actionbot@{__version__}",
         environment=env.get("SENTRY_ENVIRONMENT") or None,

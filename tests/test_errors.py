@@ -154,3 +154,27 @@ def test_dsn_with_sentry_installed_wires_aiohttp_and_the_scrubber(monkeypatch):
     assert WEBHOOK_SECRET not in scrubbed["message"] and INSTALLATION_TOKEN not in scrubbed["message"]
     crumb = calls["before_breadcrumb"]({"message": f"Authorization: Bearer {JWT}"}, {})
     assert JWT not in crumb["message"]
+
+
+def test_an_extra_redactor_sees_every_string():
+    minted = "s3cret-minted-value-1234"
+    before_send = make_before_send([], also=lambda t: t.replace(minted, "<gone>"))
+    out = before_send({"a": [f"x {minted}", {"b": minted}], "n": 1}, {})
+    assert out == {"a": ["x <gone>", {"b": "<gone>"}], "n": 1}
+
+
+def test_tokens_registered_with_the_log_redactor_are_scrubbed_too(monkeypatch):
+    from actionbot import logs
+
+    calls = {}
+    sdk = types.ModuleType("sentry_sdk")
+    sdk.init = lambda **kw: calls.update(kw)
+    aiohttp_mod = types.ModuleType("sentry_sdk.integrations.aiohttp")
+    aiohttp_mod.AioHttpIntegration = object
+    monkeypatch.setitem(sys.modules, "sentry_sdk", sdk)
+    monkeypatch.setitem(sys.modules, "sentry_sdk.integrations", types.ModuleType("sentry_sdk.integrations"))
+    monkeypatch.setitem(sys.modules, "sentry_sdk.integrations.aiohttp", aiohttp_mod)
+    assert errors.init_sentry(env={"SENTRY_DSN": "https://k@sentry.example.org/1"})
+    odd = "Zq9-not-a-known-token-shape-77"
+    logs.register_secret(odd, rotating=True)
+    assert odd not in json.dumps(calls["before_send"]({"message": f"used {odd}"}, {}))
