@@ -168,3 +168,38 @@ async def test_mentions_that_are_not_listed_references_are_left_alone(fake_githu
     fake_github.set_state(pr, "closed", None, actor="minrk")
     await deliver(gh, fake_github, OTHER, pr.number, "closed")
     assert notices(fake_github, plain.number) == [] and notices(fake_github, listed_elsewhere.number) == []
+
+
+async def test_polling_references_in_a_repo_without_the_app(fake_github, gh):
+    from actionbot.handlers.references import check_references
+
+    fake_github.add_repo("elsewhere/lib")  # no installation: no webhook will ever come
+    fake_github.commit(TRACK, {".github/actionbot.yml": "dashboard: true\n"})
+    ref = fake_github.add_issue("elsewhere/lib", "Upstream bug")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"elsewhere/lib#{ref.number}"]), labels=["action item"])
+    assert await check_references(gh, TRACK) == 0  # first reading: nothing changed
+    fake_github.reset_log()
+    assert await check_references(gh, TRACK) == 0
+    gets = fake_github.reads()
+    assert gets and all(r.status == 304 and not r.counted for r in gets), gets
+    assert fake_github.writes() == []
+    fake_github.set_state(ref, "closed", "completed", actor="upstream-dev")
+    assert await check_references(gh, TRACK) == 1
+    (text,) = notices(fake_github, item.number)
+    assert f"**elsewhere/lib#{ref.number}**" in text and "by **upstream-dev**" in text
+    assert "refs closed" in labels(fake_github, item.number)
+    # the body now says closed: the next check has nothing to report
+    assert await check_references(gh, TRACK) == 0
+    assert len(notices(fake_github, item.number)) == 1
+
+
+async def test_webhook_and_polling_report_a_close_once(fake_github, gh):
+    from actionbot.handlers.references import check_references
+
+    pr = fake_github.add_pull(OTHER, "Fix")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]), labels=["action item"])
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    pr.merged, pr.merged_by, pr.merged_at = True, "minrk", pr.closed_at
+    await check_references(gh, TRACK)
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    assert len(notices(fake_github, item.number)) == 1

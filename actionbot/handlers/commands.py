@@ -39,7 +39,7 @@ from ..commands import (
 from ..config import Config
 from ..references import body_with_refs, refs_in_body
 from ..render import Marker, parse_marker, replace_marker_state, with_marker
-from .references import read_config, ref_states, settle_item
+from .references import check_item, read_config, ref_states, settle_item
 
 router = Router()
 
@@ -101,7 +101,7 @@ async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) 
         return await _status(gh, item)
     if cmd.name == "sync":
         config = await _config(gh, item)
-        await settle_item(gh, item.repo, item.issue, config)
+        await check_item(gh, item.repo, item.issue, config, ctx)
         # The notes themselves are re-read by the sync engine's next run (see README).
         return None
     if cmd.name == "dashboard":

@@ -28,6 +28,8 @@ from ..config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError, load_conf
 from ..references import (
     OPEN,
     RefEvent,
+    RefState,
+    changes,
     already_reported,
     body_with_refs,
     duplicates,
@@ -210,3 +212,45 @@ async def reference_changed(event: Event, gh: Any, ctx: Any = None, *args: Any, 
     if ref_event is None or (ref_event.action == "reopened" and ref_event.target.state != OPEN):
         return
     await tell_items(gh, ref_event, ctx)
+
+
+async def check_item(gh: Any, repo: str, issue: Mapping[str, Any], config: Config, ctx: Any = None) -> int:
+    """Re-read one item's references (conditional requests) and report what changed since its body said.
+
+    For references in repositories without the app (no webhook ever comes),
+    run periodically and by `@actionbot sync`. The state listed in the item's
+    body is the "previous" reading, so no cache has to survive a restart; an
+    unchanged reference is a 304, which costs nothing against the rate limit.
+    """
+    listed = refs_in_body(issue.get("body"))
+    if not listed:
+        return 0
+    current = []
+    for ref in listed:
+        ref_repo, number = split_ref(ref)
+        try:
+            current.append(state_from_issue(ref_repo, await gh.get_issue(ref_repo, number)))
+        except BadRequest:
+            continue
+    previous = {r.lower(): RefState(r, s) for r, s in listed.items() if s}
+    posted = 0
+    number = int(issue["number"])
+    if issue.get("state") == "open":
+        for ref_event in changes(previous, current):
+            if await post_once(gh, repo, number, notice(ref_event), ref_event.marker):
+                posted += 1
+    known = {c.ref: c.state for c in current}
+    did = await settle_item(gh, repo, issue, config, known=known)
+    if ctx is not None and (posted or did):
+        ctx.note(f"{repo}#{number}: {posted} reference notice(s)" + (f", {', '.join(did)}" if did else ""))
+    return posted
+
+
+async def check_references(gh: Any, repo: str, config: Config | None = None, ctx: Any = None) -> int:
+    """`check_item` for every open action item of a tracking repository (one ETag-cached list)."""
+    config = config or await read_config(gh, repo)
+    posted = 0
+    for issue in await gh.list_issues(repo, labels=[config.labels.action_item], state="open"):
+        if parse_marker(issue.get("body")) is not None:
+            posted += await check_item(gh, repo, issue, config, ctx)
+    return posted
