@@ -164,7 +164,7 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
     items = notes.items
     children: dict[int, list[int]] = {}
     for i, item in enumerate(items):
-        if item.parent is not None:
+        if item.parent is not None and 0 <= item.parent < len(items) and item.parent != i:
             children.setdefault(item.parent, []).append(i)
 
     def meeting_of(item: Item) -> tuple[str | None, str | None, int | None]:
@@ -189,7 +189,7 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
     while changed:
         changed = False
         for i in list(worthy):
-            p = items[i].parent
+            p = _parent(items, i)
             if p is not None and p not in worthy and eligible(p):
                 worthy.add(p)
                 changed = True
@@ -222,9 +222,11 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
 
         walk(i, 0)
         date, title, mline = meeting_of(item)
-        parent = item.parent
-        while parent is not None and parent not in worthy:
-            parent = items[parent].parent
+        parent = _parent(items, i)
+        hops = 0
+        while parent is not None and parent not in worthy and hops < len(items):
+            parent = _parent(items, parent)
+            hops += 1
         out.append(
             DesiredIssue(
                 key=keys[i],
@@ -245,6 +247,12 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
             )
         )
     return tuple(out)
+
+
+def _parent(items: Sequence[Item], i: int) -> int | None:
+    """The parent index, or None when absent or out of range (never trust an index blindly)."""
+    p = items[i].parent
+    return p if p is not None and 0 <= p < len(items) and p != i else None
 
 
 def _whole(item: Item) -> str:
@@ -619,7 +627,7 @@ class _Planner:
         new_marker = replace(
             marker,
             path=latest.path,
-            text=latest.text,
+            text=latest.norm_text,
             title=new_marker_title,
             meetings=meetings,
             owners=tuple(want),
@@ -693,7 +701,7 @@ class _Planner:
                 repo=first.repo,
                 path=latest.path,
                 meeting=first.meeting_date,
-                text=latest.text,
+                text=latest.norm_text,
                 title=latest.title,
                 meetings=meetings,
                 owners=tuple(want),

@@ -58,7 +58,7 @@ class Marker:
     repo: str  # the notes repository (OWNER/NAME)
     path: str  # the notes file, as of the last sync (files get renamed)
     meeting: str | None  # date of the meeting that first listed the item
-    text: str = ""  # the item's text as of the last sync (the matcher compares it)
+    text: str = ""  # the item's normalised text as of the last sync (the matcher compares it)
     title: str = ""  # the title the bot last set (a different title = a human retitled)
     meetings: tuple[str, ...] = ()  # every meeting date that listed the item (carry-over)
     owners: tuple[str, ...] = ()  # logins the notes gave at the last sync (assignee deltas)
@@ -84,8 +84,9 @@ _MARKER_RE = re.compile(r"<!-- actionbot:marker (\{.*?\}) -->", re.S)
 
 
 def marker_comment(marker: Marker) -> str:
-    """The hidden HTML comment; `--` and `>` are escaped so no value can end the comment."""
-    payload = marker.to_json().replace("--", "-\\u002d").replace(">", "\\u003e")
+    """The hidden HTML comment; `--` and `>` are escaped so no value can end the comment,
+    and `@` so that no copied handle can ever count as a mention."""
+    payload = marker.to_json().replace("--", "-\\u002d").replace(">", "\\u003e").replace("@", "\\u0040")
     return f"{MARKER_PREFIX}{payload} -->"
 
 
