@@ -471,3 +471,39 @@ async def test_deliver_sends_every_github_header(aiohttp_client: Any) -> None:
         assert name in headers
     await deliver(client, "ping", {}, secret="s3cret", headers_override={"X-Hub-Signature-256": None})
     assert "X-Hub-Signature-256" not in got["headers"]
+
+
+async def test_pull_files_compare_head_with_base(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    fake.add_branch(REPO, "notes-update")
+    fake.commit(REPO, {"docs/meetings/2024-01-11.md": "# New\n"}, branch="notes-update")
+    pr = fake.add_pull(REPO, "Add notes", head_ref="notes-update")
+    gh = gh_for(session, fake)
+    files = [f async for f in gh.getiter(f"/repos/{REPO}/pulls/{pr.number}/files")]
+    assert [(f["filename"], f["status"]) for f in files] == [("docs/meetings/2024-01-11.md", "added")]
+    pull = await gh.getitem(f"/repos/{REPO}/pulls/{pr.number}")
+    assert pull["head"]["sha"] == fake.repo(REPO).branches["notes-update"] and pull["changed_files"] == 1
+
+
+async def test_spent_rate_limit_answers_403_until_reset(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    fake.set_rate_limit(f"token:{TOKEN}", remaining=1, reset_in=60)
+    gh = gh_for(session, fake)
+    await gh.getitem(f"/repos/{REPO}")
+    with pytest.raises(gidgethub.RateLimitExceeded):
+        await gh.getitem(f"/repos/{REPO}")
+    async with session.get(f"{fake.url}/rate_limit", headers={"Authorization": f"token {TOKEN}"}) as resp:
+        assert (await resp.json())["resources"]["core"]["remaining"] == 0  # /rate_limit itself is free
+    fake.clock.advance(61)
+    assert (await gh.getitem(f"/repos/{REPO}"))["name"] == "notes"
+
+
+async def test_requests_without_user_agent_are_refused(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    async with aiohttp.ClientSession(skip_auto_headers=["User-Agent"]) as bare:
+        async with bare.get(f"{fake.url}/repos/{REPO}", headers={"Authorization": f"token {TOKEN}"}) as resp:
+            assert resp.status == 403
+
+
+async def test_commit_comment_is_recorded(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    sha = fake.repo(REPO).branches["main"]
+    gh = gh_for(session, fake)
+    await gh.post(f"/repos/{REPO}/commits/{sha}/comments", data={"body": "config error at line 3"})
+    assert [c["body"] for c in fake.commit_comments[REPO]] == ["config error at line 3"]

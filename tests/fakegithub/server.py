@@ -118,7 +118,9 @@ class FakeGitHub(GitHubState):
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            self.make_app(), handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -198,6 +200,14 @@ class FakeGitHub(GitHubState):
         commit = repo.resolve(ref)
         sha = commit.tree.get(path)
         return repo.blobs[sha].decode() if sha else None
+
+    def set_rate_limit(self, key: str, *, remaining: int, limit: int = 5000, reset_in: int = 3600) -> RateBucket:
+        """Make a bucket nearly spent (remaining=0: every request answers 403 until reset)."""
+        bucket = self.rate_bucket(key)
+        bucket.limit = limit
+        bucket.used = limit - remaining
+        bucket.reset = self.clock.epoch() + reset_in
+        return bucket
 
     def rate_bucket(self, key: str) -> RateBucket:
         """`installation:ID`, `token:TOKEN` or `app`; created full on first use."""
@@ -354,6 +364,11 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
             return finish(fake, request, record, op, early)
 
     try:
+        if not request.headers.get("User-Agent"):
+            raise GitHubError(
+                403,
+                "Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+            )
         ident = fake.authenticate(request)
         request[IDENT_KEY] = ident
         record.identity = ident.kind
@@ -363,6 +378,7 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
                 resp = json_response(
                     error_body(403, f"API rate limit exceeded for {ident.bucket_key}."), 403
                 )
+                resp[RESP_RATE_KEY] = (0, bucket.reset)
                 return finish(fake, request, record, op, resp)
         resp = await handler(request)
     except GitHubError as exc:
@@ -442,7 +458,8 @@ def finish(
         and ident.kind != "none"
         and resp.status != 304
         and request.path != "/rate_limit"
-        and record.fault not in ("secondary_limit", "rate_limit")
+        and record.fault != "secondary_limit"
+        and RESP_RATE_KEY not in resp
     )
     limit, remaining, reset, used = 60, 60, fake.clock.epoch() + 3600, 0
     if ident is not None and ident.kind != "none":
@@ -939,6 +956,50 @@ async def create_comment(request: web.Request) -> web.Response:
     return json_response(data, 201, {"Location": data["url"]})
 
 
+@routes.get(R + "/issues/comments")
+async def list_repo_comments(request: web.Request) -> web.Response:
+    fake = fake_of(request)
+    repo = fake.visible_repo(request)
+    comments = [c for c in fake.comments_by_id.values() if c.repo.lower() == repo.full_name.lower()]
+    if "since" in request.query:
+        since = parse_time(request.query["since"])
+        comments = [c for c in comments if c.updated_at >= since]
+    comments.sort(key=lambda c: c.id, reverse=request.query.get("direction") == "desc")
+    return paged(request, [render.comment(fake.url, fake, c) for c in comments])
+
+
+@routes.post(R + "/commits/{sha}/comments")
+async def create_commit_comment(request: web.Request) -> web.Response:
+    fake = fake_of(request)
+    repo = fake.visible_repo(request)
+    require_write(request)
+    ident: Identity = request[IDENT_KEY]
+    commit = repo.resolve(request.match_info["sha"])
+    body = body_of(request)
+    if not body.get("body"):
+        raise validation_failed([{"resource": "CommitComment", "code": "missing_field", "field": "body"}])
+    cid = fake.next_id()
+    now = iso(fake.clock.now())
+    data = {
+        "id": cid,
+        "node_id": f"CC_{cid}",
+        "url": f"{fake.url}/repos/{repo.full_name}/comments/{cid}",
+        "html_url": f"{repo.html_url}/commit/{commit.sha}#commitcomment-{cid}",
+        "body": body["body"],
+        "path": body.get("path"),
+        "position": body.get("position"),
+        "line": body.get("line"),
+        "commit_id": commit.sha,
+        "user": render.user(fake.url, ident.login),
+        "created_at": now,
+        "updated_at": now,
+        "author_association": "NONE",
+        "reactions": render.reactions_rollup(fake.url, f"{fake.url}/repos/{repo.full_name}/comments/{cid}", []),
+    }
+    fake.commit_comments.setdefault(repo.full_name.lower(), []).append(data)
+    return json_response(data, 201, {"Location": data["url"]})
+
+
 @routes.get(R + "/issues/comments/{comment_id:\\d+}")
 async def get_comment(request: web.Request) -> web.Response:
     fake = fake_of(request)
@@ -1313,6 +1374,26 @@ async def get_pull(request: web.Request) -> web.Response:
     return json_response(render_pull(fake, repo, issue))
 
 
+def pull_files(fake: FakeGitHub, repo: Repo, i: Any) -> list[dict[str, Any]]:
+    head_sha = i.head_sha or repo.resolve(None).sha
+    head = repo.commits[head_sha]
+    base_sha = repo.branches.get(i.base_ref)
+    base_anc = set(ancestors(repo, base_sha)) if base_sha else set()
+    merge_base = next((s for s in ancestors(repo, head_sha) if s in base_anc), None)
+    old = repo.commits[merge_base].tree if merge_base else {}
+    return file_changes(fake, repo, old, head.tree, head_sha)
+
+
+@routes.get(R + "/pulls/{number:\\d+}/files")
+async def list_pull_files(request: web.Request) -> web.Response:
+    fake = fake_of(request)
+    repo = fake.visible_repo(request)
+    issue = fake.issue(repo, int(request.match_info["number"]))
+    if not issue.pull_request:
+        raise not_found()
+    return paged(request, pull_files(fake, repo, issue))
+
+
 def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
     api = fake.url
     base_url = f"{api}/repos/{repo.full_name}"
@@ -1326,6 +1407,7 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
         return {"label": f"{repo.owner}:{name}", "ref": name, "sha": sha, "user": render.user(api, repo.owner, repo.owner_type), "repo": repo_json}
 
     link = lambda href: {"href": href}  # noqa: E731
+    files = pull_files(fake, repo, i)
     data.pop("pull_request", None)
     data.pop("reactions", None)
     data.pop("sub_issues_summary", None)
@@ -1371,9 +1453,9 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
             "requested_reviewers": [],
             "requested_teams": [],
             "draft": i.draft,
-            "additions": 0,
-            "deletions": 0,
-            "changed_files": 0,
+            "additions": sum(f["additions"] for f in files),
+            "deletions": sum(f["deletions"] for f in files),
+            "changed_files": len(files),
             "commits": 1,
             "review_comments": 0,
             "comments": len(i.comment_ids),

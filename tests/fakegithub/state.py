@@ -339,6 +339,7 @@ class GitHubState:
         self.hook_deliveries: list[dict[str, Any]] = []
         self.redelivery_attempts: list[int] = []
         self.manifest_codes: dict[str, dict[str, Any]] = {}
+        self.commit_comments: dict[str, list[dict[str, Any]]] = {}  # lower-cased repo -> comments
         self._ids = itertools.count(1001)
         self._token_seq = itertools.count(1)
         self._commit_seq = itertools.count(1)
@@ -530,7 +531,7 @@ class GitHubState:
         issue.pull_request = pull_request
         issue.head_ref = head_ref
         issue.base_ref = base_ref or repo.default_branch
-        issue.head_sha = head_sha or (repo.head().sha if repo.head() else None)
+        issue.head_sha = head_sha or repo.branches.get(head_ref) or (repo.head().sha if repo.head() else None)
         if merged:
             issue.merged = True
             issue.merged_by = merged_by or user
