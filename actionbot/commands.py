@@ -90,7 +90,7 @@ COMMANDS: tuple[Spec, ...] = (
         Rule.OWNERS_OR_TRIAGE,
         takes="refs",
     ),
-    Spec("sync", "sync", "Re-read the notes and the references of this item now.", Rule.OWNERS_OR_TRIAGE),
+    Spec("sync", "sync", "Re-check this item's references now and report what changed.", Rule.OWNERS_OR_TRIAGE),
     Spec(
         "dashboard",
         "dashboard",

@@ -245,3 +245,12 @@ def test_malformed_reply_gives_the_syntax():
     (m,) = parse_commands("@actionbot link soon")
     text = malformed_text(m)
     assert "`@actionbot link owner/repo#N ...`" in text
+
+
+def test_readme_command_table_is_the_generated_one():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Commands", 1)[1]
+    for line in help_text().splitlines()[2:]:
+        assert line in section, f"README.md's command table is out of date; regenerate it from help_text(): {line}"
