@@ -177,7 +177,8 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             usage = _usage.get()
             if usage is not None:
                 usage.requests += 1
-                usage.writes += method in WRITE_METHODS
+                # The app's own calls (token minting, JWT) are not content writes.
+                usage.writes += method in WRITE_METHODS and not headers.get("authorization", "").startswith("bearer ")
             try:
                 return await super()._request(method, url, headers, body)
             except CONNECTION_ERRORS:

@@ -68,8 +68,8 @@ def _value(v: Any) -> str:
 
 
 def kv(**fields: Any) -> str:
-    """`a=1 b="two words"`: the structured part of a line."""
-    return " ".join(f"{k}={_value(v)}" for k, v in fields.items())
+    """`a=1 b="two words"`: the structured part of a line (None values left out)."""
+    return " ".join(f"{k}={_value(v)}" for k, v in fields.items() if v is not None)
 
 
 class RedactingFormatter(logging.Formatter):

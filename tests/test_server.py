@@ -334,3 +334,169 @@ async def test_shutdown_grace_runs_out_and_reports_unfinished(bot: Any) -> None:
 def test_service_refuses_to_exist_without_secret() -> None:
     with pytest.raises(ValueError, match="GITHUB_WEBHOOK_SECRET"):
         make_app(SimpleNamespace(webhook_secret=""), clients=StubClients(), router=routing.Router())
+
+
+# -- against the fake GitHub: real AppClients, real HTTP ---------------------------------------
+from tests.test_github import APP_ID, Sleeper, app_key  # noqa: E402,F401  (app_key is a fixture)
+
+
+@pytest.fixture
+def installed(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+    fake_github.set_app(APP_ID, app_key[1])
+    fake_github.add_installation(42, "octo-org")
+    fake_github.add_repo("octo-org/notes", {"README.md": "hi"}, installation_id=42)
+    fake_github.add_repo("octo-org/other", {"README.md": "hi"}, installation_id=42)
+    return fake_github
+
+
+async def test_n_deliveries_for_one_installation_cost_one_token_request(
+    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any  # noqa: F811
+) -> None:
+    import aiohttp
+
+    from actionbot.auth import AppClients
+
+    router = routing.Router()
+    seen: list[str] = []
+
+    @router.register("push")
+    async def on_push(event: sansio.Event, gh: Any, ctx: Any) -> None:
+        repo = event.data["repository"]["full_name"]
+        await gh.get_repo(repo)
+        seen.append(event.delivery_id)
+
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=installed.url,
+                             write_interval=0, sleep=Sleeper())
+        app = make_app(settings, clients=clients, router=router, sleep=no_sleep, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+        bot = SimpleNamespace(client=client)
+        for i in range(12):
+            data = payload(repository={"full_name": ["octo-org/notes", "octo-org/other"][i % 2]})
+            assert (await post(bot, "push", data)).status == 202
+        await service_of(app).queue.join()
+    assert len(seen) == 12
+    assert installed.token_requests == [42]
+
+
+async def test_startup_redelivery_errors_never_stop_the_service(
+    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any, caplog: Any  # noqa: F811
+) -> None:
+    import aiohttp
+
+    from actionbot.auth import AppClients
+
+    installed.fault("GET", "/app/hook/deliveries", "status", status=500, times=100)
+    rec = Recorder()
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=installed.url,
+                             write_interval=0, sleep=Sleeper())
+        app = make_app(settings, clients=clients, router=rec.router, sleep=no_sleep)
+        client = await aiohttp_client(app)
+        service = service_of(app)
+        while service.background:
+            await asyncio.sleep(0.01)
+        assert (await post(SimpleNamespace(client=client), "push", payload())).status == 202
+        await service.queue.join()
+    assert len(rec.calls) == 1
+    assert any("start-up task failed" in r.getMessage() for r in caplog.records)
+
+
+# -- `actionbot serve` as a process ------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_env(fake: Any, key_path: Any, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACTIONBOT_"))}
+    env.update({"GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": str(key_path), "GITHUB_WEBHOOK_SECRET": SECRET,
+                "GITHUB_API_URL": fake.url, "LOG_LEVEL": "DEBUG", "ACTIONBOT_WRITE_INTERVAL": "0"})
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: Any, tmp_path: Any, secret: Any) -> None:  # noqa: F811
+    import sys
+
+    key = tmp_path / "app.pem"
+    key.write_text(app_key[0])
+    env = serve_env(installed, key, PORT=str(free_port()))
+    if secret is None:
+        del env["GITHUB_WEBHOOK_SECRET"]
+    else:
+        env["GITHUB_WEBHOOK_SECRET"] = secret
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "actionbot", "serve", env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode != 0
+    assert "GITHUB_WEBHOOK_SECRET" in err.decode()
+    assert installed.requests == []
+
+
+async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_key: Any, tmp_path: Any) -> None:  # noqa: F811
+    import signal
+    import sys
+
+    import aiohttp
+
+    key = tmp_path / "app.pem"
+    key.write_text(app_key[0])
+    numbers = [installed.add_issue("octo-org/notes", f"ref {i}").number for i in range(4)]
+    installed.fault("GET", r"/timeline$", "latency", seconds=0.3, times=100)
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "actionbot", "serve", "--port", str(port), "--host", "127.0.0.1",
+        env=serve_env(installed, key), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                try:
+                    async with session.get(base + "/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            ids = []
+            for n in numbers:
+                issue = installed.issue_json("octo-org/notes", n)
+                issue["state"] = "closed"
+                data = {"action": "closed", "issue": issue, "repository": {"full_name": "octo-org/notes",
+                        "html_url": "https://github.com/octo-org/notes", "id": 1},
+                        "installation": {"id": 42}, "sender": {"login": "alice", "type": "User"}}
+                body = json.dumps(data).encode()
+                headers = delivery_headers("issues", body)
+                async with session.post(base + "/webhook", data=body, headers=headers) as r:
+                    assert r.status == 202
+                ids.append(headers["X-GitHub-Delivery"])
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.2)
+            body = json.dumps(payload()).encode()
+            async with session.post(base + "/webhook", data=body, headers=delivery_headers("issues", body)) as r:
+                assert r.status == 503  # draining: no new work
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    text = err.decode()
+    assert proc.returncode == 0, text[-3000:]
+    for delivery in ids:
+        assert f"delivery={delivery}" in text and "outcome=" in text
+    assert "unfinished=0" in text
+    lines = [ln for ln in text.splitlines() if "logger=actionbot.server delivery " in ln]
+    assert len(lines) == 4
+    # started with the key's fingerprint and never printed a secret, at DEBUG
+    assert 'key_fingerprint="SHA256:' in text
+    tokens = {r.token for r in installed.requests if r.token}
+    assert tokens
+    for secret in [*tokens, SECRET, "PRIVATE KEY", app_key[0].splitlines()[1]]:
+        assert secret not in text
