@@ -139,3 +139,142 @@ async def deliver(
     resp = await target.post(path, data=body, headers=headers)
     async with resp:
         return Delivered(resp.status, await resp.text(), dict(resp.headers), did, headers)
+
+
+# ---------------------------------------------------------------- payloads from the fake's state
+
+ZEROS = "0" * 40
+
+
+def _context(fake: Any, full_name: str, sender: str, sender_type: str) -> dict[str, Any]:
+    from tests.fakegithub import render
+
+    repo = fake.repo(full_name)
+    out: dict[str, Any] = {
+        "repository": render.repo(fake.url, repo, full=False),
+        "sender": render.user(fake.url, sender, sender_type),
+    }
+    if repo.installation_id is not None:
+        out["installation"] = {"id": repo.installation_id, "node_id": f"MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{repo.installation_id}"}
+    return out
+
+
+def payload_for(
+    fake: Any,
+    event: str,
+    action: str,
+    full_name: str,
+    *,
+    number: int | None = None,
+    comment_id: int | None = None,
+    sender: str = "alice",
+    sender_type: str = "User",
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An `issues`, `pull_request` or `issue_comment` delivery (or any event
+    with only repository/sender/installation) in GitHub's shape, holding the
+    fake's current objects, so a handler that reads the payload and then the
+    API sees one consistent world.
+
+        fake.merge_pull(REPO, 7, by="minrk")
+        payload = payload_for(fake, "pull_request", "closed", REPO, number=7, sender="minrk")
+    """
+    from tests.fakegithub import render
+    from tests.fakegithub.server import render_pull
+
+    suffix = "closed.merged" if event == "pull_request" and action == "closed" else action
+    try:
+        payload = load_example(event, suffix)
+    except FileNotFoundError:
+        payload = load_example(event, action) if action else {}
+    payload["action"] = action
+    payload.update(_context(fake, full_name, sender, sender_type))
+    if "installation" not in payload or fake.repo(full_name).installation_id is None:
+        payload.pop("installation", None)
+    repo = fake.repo(full_name)
+    if event in ("issues", "issue_comment") and number is not None:
+        payload["issue"] = render.issue(fake.url, fake, fake.issue(full_name, number))
+    if event == "pull_request" and number is not None:
+        payload["number"] = number
+        payload["pull_request"] = render_pull(fake, repo, fake.issue(full_name, number))
+    if event == "issue_comment" and comment_id is not None:
+        payload["comment"] = render.comment(fake.url, fake, fake.comment(comment_id))
+    if changes is not None:
+        payload["changes"] = changes
+    else:
+        payload.pop("changes", None)
+    return payload
+
+
+def push_payload(
+    fake: Any,
+    full_name: str,
+    *,
+    before: str,
+    after: str,
+    ref: str | None = None,
+    sender: str = "alice",
+) -> dict[str, Any]:
+    """The `push` delivery GitHub sends for moving `ref` from `before` to
+    `after` (commits oldest first with added/removed/modified; a rename shows
+    as removed + added, as in real push payloads). `before`/`after` may be
+    40 zeros for a created/deleted branch."""
+    repo = fake.repo(full_name)
+    ref = ref or f"refs/heads/{repo.default_branch}"
+    payload = load_example("push")
+    payload.update(_context(fake, full_name, sender, "User"))
+    payload["repository"]["pushed_at"] = int(fake.clock.now().timestamp())
+    payload["repository"]["created_at"] = int(repo.created_at.timestamp())
+    payload["repository"]["owner"].update({"name": repo.owner, "email": None})
+    payload["repository"].update({"master_branch": repo.default_branch, "stargazers": 0})
+    old = set(_ancestors(repo, before)) if before != ZEROS else set()
+    chain = [s for s in _ancestors(repo, after) if s not in old] if after != ZEROS else []
+    commits = []
+    for sha in reversed(chain):
+        c = repo.commits[sha]
+        parent = repo.commits[c.parents[0]].tree if c.parents else {}
+        when = c.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        person = {"name": c.author, "email": f"{c.author}@users.noreply.github.com", "username": c.author}
+        commits.append(
+            {
+                "id": sha,
+                "tree_id": c.tree_sha,
+                "distinct": True,
+                "message": c.message,
+                "timestamp": when,
+                "url": f"{repo.html_url}/commit/{sha}",
+                "author": person,
+                "committer": person,
+                "added": sorted(p for p in c.tree if p not in parent),
+                "removed": sorted(p for p in parent if p not in c.tree),
+                "modified": sorted(p for p in c.tree if p in parent and parent[p] != c.tree[p]),
+            }
+        )
+    payload.update(
+        {
+            "ref": ref,
+            "before": before,
+            "after": after,
+            "created": before == ZEROS,
+            "deleted": after == ZEROS,
+            "forced": False,
+            "base_ref": None,
+            "compare": f"{repo.html_url}/compare/{before[:12]}...{after[:12]}",
+            "commits": commits,
+            "head_commit": commits[-1] if commits else None,
+            "pusher": {"name": sender, "email": f"{sender}@users.noreply.github.com"},
+        }
+    )
+    return payload
+
+
+def _ancestors(repo: Any, sha: str) -> list[str]:
+    out, todo, seen = [], [sha], set()
+    while todo:
+        s = todo.pop(0)
+        if s in seen or s not in repo.commits:
+            continue
+        seen.add(s)
+        out.append(s)
+        todo.extend(repo.commits[s].parents)
+    return out

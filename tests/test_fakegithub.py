@@ -6,6 +6,7 @@ Exercised through the real gidgethub client, as the bot reaches it.
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gidgethub.aiohttp import GitHubAPI
 
-from tests.deliveries import deliver, load_example, sign
+from tests.deliveries import deliver, load_example, payload_for, push_payload, sign
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub import schemas
 
@@ -507,3 +508,47 @@ async def test_commit_comment_is_recorded(fake: FakeGitHub, session: aiohttp.Cli
     gh = gh_for(session, fake)
     await gh.post(f"/repos/{REPO}/commits/{sha}/comments", data={"body": "config error at line 3"})
     assert [c["body"] for c in fake.commit_comments[REPO]] == ["config error at line 3"]
+
+
+# ---------------------------------------------------------------- payloads built from the fake's state
+
+
+def webhook_schema_errors(name: str, payload: dict[str, Any]) -> list[str]:
+    from jsonschema import Draft202012Validator
+
+    from tests.shared import shared_path
+
+    schema = json.loads(shared_path("github", "webhooks", "schemas", f"{name}.schema.json").read_text())
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+        for e in Draft202012Validator(schema).iter_errors(payload)
+    ]
+
+
+async def test_push_payload_lists_the_commits_of_the_range(fake: FakeGitHub) -> None:
+    before = fake.repo(REPO).branches["main"]
+    fake.commit(REPO, {"docs/meetings/2024-01-11.md": "# New\n"}, message="add")
+    after = fake.commit(REPO, {"README.md": "x\n"}, renames={"docs/meetings/2024-01-04.md": "notes/2024-01-04.md"})
+    payload = push_payload(fake, REPO, before=before, after=after)
+    assert [c["added"] for c in payload["commits"]] == [["docs/meetings/2024-01-11.md"], ["notes/2024-01-04.md"]]
+    assert payload["commits"][1]["removed"] == ["docs/meetings/2024-01-04.md"]
+    assert payload["commits"][1]["modified"] == ["README.md"]
+    assert payload["head_commit"]["id"] == after and payload["installation"]["id"] == 1
+    assert webhook_schema_errors("push", payload) == []
+
+
+async def test_payloads_carry_the_fakes_objects(fake: FakeGitHub) -> None:
+    pr = fake.add_pull(REPO, "fix")
+    fake.merge_pull(REPO, pr.number, by="minrk")
+    closed = payload_for(fake, "pull_request", "closed", REPO, number=pr.number, sender="minrk")
+    assert closed["pull_request"]["merged"] and closed["pull_request"]["merged_by"]["login"] == "minrk"
+    assert webhook_schema_errors("pull_request.closed", closed) == []
+    issue = fake.add_issue(REPO, "ref")
+    fake.close_issue(REPO, issue.number, actor="carol")
+    issues_closed = payload_for(fake, "issues", "closed", REPO, number=issue.number, sender="carol")
+    assert issues_closed["issue"]["state"] == "closed"
+    assert webhook_schema_errors("issues.closed", issues_closed) == []
+    comment = fake.add_comment(REPO, issue.number, "@actionbot done", user="alice")
+    created = payload_for(fake, "issue_comment", "created", REPO, number=issue.number, comment_id=comment.id)
+    assert created["comment"]["body"] == "@actionbot done"
+    assert webhook_schema_errors("issue_comment.created", created) == []

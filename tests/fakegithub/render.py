@@ -252,6 +252,7 @@ def comment(api: str, state: GitHubState, c: Comment) -> dict[str, Any]:
         "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at),
         "author_association": association(r, c.user),
+        "performed_via_github_app": None,
         "reactions": reactions_rollup(api, url, reactions),
     }
 

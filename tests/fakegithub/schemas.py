@@ -47,19 +47,32 @@ def operations() -> tuple[Operation, ...]:
         if op_id in SKIP:
             continue
         ops.append(
-            Operation(op_id, spec["method"].upper(), spec["path"], template_regex(spec["path"]), spec)
+            Operation(op_id, spec["method"].upper(), spec["path"], template_regex(spec["path"], spec), spec)
         )
     # The most literal template wins: /issues/comments/{id} before /issues/{number}.
     ops.sort(key=lambda o: -len(re.sub(r"\{[^}]+\}", "", o.template)))
     return tuple(ops)
 
 
-def template_regex(template: str) -> re.Pattern[str]:
+def template_regex(template: str, spec: dict[str, Any] | None = None) -> re.Pattern[str]:
+    """`{name}` matches one segment (digits only for integer parameters, so
+    `/issues/comments` is not read as issue number "comments"); `{path}` and
+    `{basehead}` match several."""
+    integers = {
+        p["name"]
+        for p in (spec or {}).get("parameters", [])
+        if p.get("in") == "path" and (p.get("schema") or {}).get("type") == "integer"
+    }
     out = ""
     for part in re.split(r"(\{[^}]+\})", template):
         if part.startswith("{"):
             name = part[1:-1]
-            out += f"(?P<{name}>.+)" if name in MULTI_SEGMENT else f"(?P<{name}>[^/]+)"
+            if name in MULTI_SEGMENT:
+                out += f"(?P<{name}>.+)"
+            elif name in integers:
+                out += f"(?P<{name}>\\d+)"
+            else:
+                out += f"(?P<{name}>[^/]+)"
         else:
             out += re.escape(part)
     return re.compile(out + r"/?$")

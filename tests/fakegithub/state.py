@@ -549,6 +549,28 @@ class GitHubState:
     ) -> Comment:
         return self.create_comment(self.issue(full_name, number), body, user=user, user_type=user_type)
 
+    def close_issue(
+        self, full_name: str, number: int, *, actor: str = "someone", reason: str = "completed"
+    ) -> Issue:
+        """Close as a person would (reason: completed | not_planned | duplicate)."""
+        issue = self.issue(full_name, number)
+        self.set_state(issue, "closed", reason, actor=actor)
+        return issue
+
+    def reopen_issue(self, full_name: str, number: int, *, actor: str = "someone") -> Issue:
+        issue = self.issue(full_name, number)
+        self.set_state(issue, "open", None, actor=actor)
+        return issue
+
+    def merge_pull(self, full_name: str, number: int, *, by: str = "someone") -> Issue:
+        """Merge a PR: merged, merged_by, merged_at, closed."""
+        issue = self.issue(full_name, number)
+        if not issue.pull_request:
+            raise ValueError(f"{full_name}#{number} is an issue, not a pull request")
+        issue.merged, issue.merged_by, issue.merged_at = True, by, self.clock.now()
+        self.set_state(issue, "closed", "completed", actor=by)
+        return issue
+
     def add_token(
         self, token: str, *, repos: list[str] | None = None, login: str = "octocat"
     ) -> Token:
