@@ -30,6 +30,10 @@ __all__ = ["DEFAULT_PHRASES", "MAX_BYTES", "notes_to_json", "parse_notes", "read
 MAX_BYTES = 1_000_000
 
 _MD = MarkdownIt("commonmark")
+# Block structure is tokenised for the whole file; inline markup (links, emphasis,
+# escapes) only for the few lines the reading needs, by the same markdown-it
+# inline parser the "inline" core rule would run on every paragraph.
+_MD.core.ruler.disable(["inline", "text_join"])
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
 _PLACEHOLDERS = frozenset(
@@ -40,7 +44,7 @@ _EMPTYISH = re.compile(r"^[\s\-–—.…_*]*$|^\d+[.)]?$")
 _DONE_WORD = re.compile(r"\bCOMPLETED\b|\[(?:DONE|done|Done)\]")
 _DONE_RAW = re.compile(r"\*\*(?:DONE|Done)\*\*|~~.+~~\s*$")
 _STATUS = re.compile(
-    r"\bon\s+(?:pause|hold)\b|\bheads[\s-]up\b|\bfyi\b|\bis\s+a\s+later\s+topic\b|\bleave\s+(?:it\s+)?open\b|"
+    r"\bon\s+(?:pause|hold)\b|^(?:heads[\s-]up|fyi)\b|\bis\s+a\s+later\s+topic\b|\bleave\s+(?:it\s+)?open\b|"
     r"\bhad\s+not\s+intended\b|:\(\s*$",
     re.IGNORECASE,
 )
@@ -49,6 +53,7 @@ _TASK_START = re.compile(
     re.IGNORECASE,
 )
 _FIRST_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_PROPOSAL = re.compile(r"\b(?:should|can|could|shall)\s+we\b|\bwe\s+(?:should|need|must)\b", re.IGNORECASE)
 _URL_START = re.compile(r"^(?:https?://|www\.)|:\s*<?https?://\S+>?\s*$")
 _INLINE = re.compile(
     r"^(?:(?P<who>[^:]{1,40}):\s+)?"
@@ -68,13 +73,16 @@ _NOW_HERE = re.compile(r"\bnow here\b", re.IGNORECASE)
 Segment = tuple[str, "str | None"]
 
 
-def _segment_lines(inline: Token) -> list[list[Segment]]:
+def _segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
     """The plain text of an inline token, line by line, as (text, link target) pieces."""
+    if not inline.children and inline.content:
+        inline.children = []
+        _MD.inline.parse(inline.content, _MD, env, inline.children)
     lines: list[list[Segment]] = [[]]
     href: str | None = None
     for c in inline.children or ():
         t = c.type
-        if t == "text" or t == "code_inline" or t == "html_inline":
+        if t == "text" or t == "text_special" or t == "code_inline" or t == "html_inline":
             if c.content:
                 lines[-1].append((c.content, href))
         elif t == "softbreak" or t == "hardbreak":
@@ -102,6 +110,7 @@ class _Node:
     parent: _Node | None
     list_id: int
     prefix: str  # "3. " for ordered items, "" for bullets (labels keep their number)
+    env: dict[str, Any]  # markdown-it env of the file (reference link definitions)
     inline: Token | None = None
     extra: list[Token] = field(default_factory=list)
     blocks: int = 0
@@ -110,7 +119,7 @@ class _Node:
 
     def lines(self) -> list[list[Segment]]:
         if self._lines is None:
-            self._lines = _segment_lines(self.inline) if self.inline is not None else [[]]
+            self._lines = _segment_lines(self.inline, self.env) if self.inline is not None else [[]]
         return self._lines
 
     def first(self) -> str:
@@ -123,7 +132,7 @@ class _Node:
             out.extend(ln)
             out.append((" ", None))
         for tok in self.extra:
-            for ln in _segment_lines(tok):
+            for ln in _segment_lines(tok, self.env):
                 out.extend(ln)
                 out.append((" ", None))
         return out
@@ -160,7 +169,7 @@ class _Sec:
     label_node: _Node | None = None
 
 
-def _structure(tokens: list[Token]) -> tuple[list[_Event], list[_Node]]:
+def _structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[_Event], list[_Node]]:
     events: list[_Event] = []
     nodes: list[_Node] = []
     stack: list[_Node] = []
@@ -178,7 +187,7 @@ def _structure(tokens: list[Token]) -> tuple[list[_Event], list[_Node]]:
             if parent is not None:
                 parent.blocks += 1
             prefix = f"{tok.info}{tok.markup} " if ordered and ordered[-1] and tok.info else ""
-            node = _Node(line, tok.map[1] if tok.map else line, parent, list_ids[-1] if list_ids else -1, prefix)
+            node = _Node(line, tok.map[1] if tok.map else line, parent, list_ids[-1] if list_ids else -1, prefix, env)
             if parent is not None:
                 parent.children.append(node)
             stack.append(node)
@@ -242,10 +251,17 @@ def _known_names(people: Mapping[str, str] | None, found: Mapping[str, str]) -> 
 
 
 def _looks_like_task(text: str, owned: bool) -> bool:
-    if owned or _TASK_START.match(text):
+    """Whether a line reads as a task (imperative, "we should", an owner), not a topic."""
+    if owned or _TASK_START.match(text) or _PROPOSAL.search(text):
         return True
-    m = _FIRST_WORD.match(text)
-    return bool(m and m.group(0).casefold() in VERBS)
+    words = _FIRST_WORD.findall(text[:80])
+    k = 0
+    while k < len(words) - 1 and (words[k].casefold().endswith("ly") or words[k].casefold() in ("more", "also", "then")):
+        k += 1  # "Temporarily make ...", "More tightly couple ..."
+    if not words:
+        return False
+    w = words[k].casefold()
+    return w in VERBS or len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing"))
 
 
 def _label_of(node: _Node, phrases: tuple[str, ...]) -> Label | None:
@@ -275,13 +291,14 @@ def parse_notes(
     """Everything a careful reader finds in one notes file. Never raises on a str."""
     phrase_t = tuple(p for p in phrases if isinstance(p, str) and p.strip())
     fm_title, fm_lines = mt.front_matter(text)
-    tokens = _MD.parse(text)
-    events, nodes = _structure(tokens)
+    env: dict[str, Any] = {}
+    tokens = _MD.parse(text, env)
+    events, nodes = _structure(tokens, env)
 
     found_people = _checkins(nodes, events)
     known = _known_names(people, found_people)
 
-    sections = _find_sections(events, nodes, phrase_t, fm_lines, known)
+    sections = _find_sections(events, nodes, phrase_t, fm_lines, known, env)
     owner_of: dict[int, _Sec] = {}
     for sec in sections:
         if sec.vetoed:
@@ -290,7 +307,7 @@ def parse_notes(
             owner_of[id(nd)] = sec
     label_nodes = {id(sec.label_node) for sec in sections if sec.label_node is not None}
 
-    meetings_t = _meetings(text, path, events, fm_title, fm_lines)
+    meetings_t = _meetings(text, path, events, fm_title, fm_lines, env)
 
     items: list[Item] = []
     info: list[dict[str, Any]] = []  # per item: node, owners from its own text, etc.
@@ -343,12 +360,15 @@ def parse_notes(
             info[it.parent]["children"].append(k)
     items = _judge(items, info)
     ranges = [(s.start, s.stop) for s in sections if s.heading_level and not s.vetoed]
-    items.extend(_inline_actions(events, owner_of, ranges, repo, known, meetings_t))
+    items.extend(_inline_actions(events, owner_of, ranges, repo, known, meetings_t, env))
 
     return Notes(
         path=path,
         meetings=tuple(meetings_t),
-        sections=tuple(Section(s.label.text, s.line) for s in sections if s.label is not None and not s.vetoed),
+        sections=tuple(
+            sorted((Section(s.label.text, s.line) for s in sections if s.label is not None and not s.vetoed),
+                   key=lambda s: s.line)
+        ),
         items=tuple(items),
         people=dict(found_people),
     )
@@ -367,7 +387,12 @@ def _checkins(nodes: list[_Node], events: list[_Event]) -> dict[str, str]:
 
 
 def _find_sections(
-    events: list[_Event], nodes: list[_Node], phrases: tuple[str, ...], fm_lines: int, known: frozenset[str]
+    events: list[_Event],
+    nodes: list[_Node],
+    phrases: tuple[str, ...],
+    fm_lines: int,
+    known: frozenset[str],
+    env: dict[str, Any],
 ) -> list[_Sec]:
     secs: list[_Sec] = []
     heading_secs: list[_Sec] = []
@@ -401,7 +426,7 @@ def _find_sections(
                 continue
         if ev.kind == "heading" and ev.inline is not None:
             level = ev.level
-            plain = _plain(_segment_lines(ev.inline)[0]).strip()
+            plain = _plain(_segment_lines(ev.inline, env)[0]).strip()
             label = match_label(plain, phrases) if LABEL_HINT.search(plain) else None
             if label is not None or _CONTAINER_HINT.search(plain):
                 # checked before the heading closes anything: "## Actions" then
@@ -444,7 +469,7 @@ def _find_sections(
                     for h in open_headings:
                         h.vetoed = h.vetoed or _bare(h)
                 continue
-            label = match_label(_plain(_segment_lines(ev.inline)[0]).strip(), phrases)
+            label = match_label(_plain(_segment_lines(ev.inline, env)[0]).strip(), phrases)
             if label is not None:
                 pending = _Sec(label, ev.line)
                 pending.owners = _label_owner_names(label, known)
@@ -489,7 +514,7 @@ def _judge(items: list[Item], info: list[dict[str, Any]]) -> list[Item]:
     grouping = [False] * len(items)
     for k, it in enumerate(items):
         kids = info[k]["children"]
-        if kids and not own_owned[k] and not _looks_like_task(it.text, False) and any(
+        if kids and not it.done and not own_owned[k] and not _looks_like_task(it.text, False) and any(
             _looks_like_task(items[c].text, own_owned[c]) for c in kids
         ):
             grouping[k] = True
@@ -522,6 +547,7 @@ def _inline_actions(
     repo: str | None,
     known: frozenset[str],
     meetings_t: list[Meeting],
+    env: dict[str, Any],
 ) -> list[Item]:
     """`TODO:` / `Action:` / `ACTION ITEM:` / `Next step:` lines outside every section."""
     out: list[Item] = []
@@ -539,7 +565,7 @@ def _inline_actions(
                 continue
             if not _INLINE_HINT.search(ev.inline.content):
                 continue
-            lines = _segment_lines(ev.inline)
+            lines = _segment_lines(ev.inline, env)
             start = ev.line
         else:
             continue
@@ -586,13 +612,15 @@ def _inline_actions(
 # ---------------------------------------------------------------- meetings
 
 
-def _meetings(text: str, path: str, events: list[_Event], fm_title: str | None, fm_lines: int) -> list[Meeting]:
+def _meetings(
+    text: str, path: str, events: list[_Event], fm_title: str | None, fm_lines: int, env: dict[str, Any]
+) -> list[Meeting]:
     dated: list[Meeting] = []
     first_heading: str | None = None
     for ev in events:
         if ev.kind != "heading" or ev.inline is None or ev.line <= fm_lines or ev.level > 3:
             continue
-        plain = _plain(_segment_lines(ev.inline)[0]).strip()
+        plain = _plain(_segment_lines(ev.inline, env)[0]).strip()
         if first_heading is None and ev.level == 1:
             first_heading = plain
         date = mt.find_date(plain)

@@ -33,7 +33,10 @@ VERBS = frozenset(
     review revisit rewrite run schedule send set settle share ship sign sort speak split start
     submit summarize summarise support switch sync synthesize synthesise take talk tag tell test
     track transfer triage try tweet unlink update upgrade upload use validate verify vote wait walk
-    watch work wrap write need please eventually""".split()
+    watch work wrap write need please eventually simplify convert rework re-work reassess re-assess
+    decommission de-commission clarify collaborate communicate organise prototype recruit reorganize
+    reorganise replace reproduce rerun retire revert scope shepherd sponsor streamline structure
+    summarise teach translate unblock unify volunteer welcome""".split()
 )
 
 # Words that begin sentences but are never names (checked case-insensitively on the
@@ -87,12 +90,14 @@ _SEP = r"(?:[ \t]*(?:,[ \t]*(?:and[ \t]+)?|/|&|\+)[ \t]*|[ \t]+and[ \t]+)"
 
 _SUBJECT_VERB = re.compile(
     r"[ \t]*(?:[-–—][ \t]*)?(?:will|'ll|to|can|could|should|shall|would|must|might|"
-    r"(?:is|are)[ \t]+(?:happy|willing|going|responsible|in[ \t]+charge|on[ \t]+it|[a-z]+ing)|"
+    r"(?:is|are)[ \t]+(?:happy|willing|going|responsible|in[ \t]+charge|on[ \t]+it|championing|leading|"
+    r"advising|helping|owning|handling|driving|organi[sz]ing|coordinating|writing|preparing|drafting|"
+    r"investigating|reviewing)|"
     r"(?:has|have)[ \t]+(?:offered|agreed|volunteered|committed|signed[ \t]+up)|"
     r"plans?[ \t]+to|agreed[ \t]+to|agrees[ \t]+to|volunteered|volunteers|offered[ \t]+to|"
-    r"owns|own|writes|leads|takes|handles|drives|opens|creates|sends|reviews|updates|checks|does|"
-    r"works|makes|prepares|drafts|looks|investigates|contacts|emails|pings|schedules|organi[sz]es|"
-    r"coordinates|merges|releases|fixes|adds|gives|follows|reaches|sets|talks)\b"
+    r"owns|own|writes|leads|takes|handles|drives|opens|creates|sends|reviews|does|"
+    r"prepares|drafts|investigates|contacts|emails|pings|schedules|coordinates|gives|"
+    r"follows[ \t]+up|reaches[ \t]+out|sets[ \t]+up|talks[ \t]+to)\b"
 )
 # A clause-start subject that only says who owns something ("Chris is championing
 # the onboarding, Sarah has offered to help"): it details the parent's owners.
@@ -159,6 +164,8 @@ def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
         return False
     if any(ch.isdigit() for ch in first):
         return False
+    if len(first) > 5 and low.endswith("ing"):
+        return False  # "Trying to ...", "Moving forward": a gerund, not a name
     for w in words[1:]:
         if w == "team" or re.fullmatch(rf"\([{_UPPER}]{{2,}}\)", w):
             continue
