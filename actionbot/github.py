@@ -373,6 +373,12 @@ class GitHubClient:
         data = await self._call("GET", "/repos/{owner}/{repo}/git/trees/{+ref}?recursive=1", v)
         return [e["path"] for e in data.get("tree", []) if e.get("type") == "blob"]
 
+    async def get_tree_entries(self, repo: str, ref: str) -> list[dict[str, Any]]:
+        """Every blob at ref with its `path` and `size` (recursive): sizes are known before reading."""
+        v = {**_split(repo), "ref": ref}
+        data = await self._call("GET", "/repos/{owner}/{repo}/git/trees/{+ref}?recursive=1", v)
+        return [e for e in data.get("tree", []) if e.get("type") == "blob"]
+
     async def compare(self, repo: str, base: str, head: str) -> dict[str, Any]:
         v = {**_split(repo), "basehead": f"{base}...{head}"}
         return await self._call("GET", "/repos/{owner}/{repo}/compare/{+basehead}", v)
@@ -549,6 +555,13 @@ class GitHubClient:
         if details_url is not None:
             data["details_url"] = details_url
         return await self._call("POST", "/repos/{owner}/{repo}/check-runs", _split(repo), data=data, retry_safe=False)
+
+    async def list_check_runs(self, repo: str, ref: str, *, name: str | None = None) -> list[dict[str, Any]]:
+        """Check runs on a commit (newest first), optionally only those called `name`."""
+        v = {**_split(repo), "ref": ref, "check_name": name, "per_page": 100}
+        return await self._list(
+            "/repos/{owner}/{repo}/commits/{+ref}/check-runs{?check_name,per_page}", v, iterable_key="check_runs"
+        )
 
     async def update_check_run(self, repo: str, check_run_id: int, **fields: Any) -> dict[str, Any]:
         v = {**_split(repo), "id": check_run_id}
