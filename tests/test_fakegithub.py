@@ -382,7 +382,7 @@ async def test_installation_token_sees_only_its_installation(fake: FakeGitHub, s
     private, public = app_key
     fake.set_app(4242, public)
     fake.add_installation(2, account="other")
-    fake.add_repo("other/repo", {}, installation_id=2)
+    fake.add_repo("other/repo", {}, installation_id=2, private=True)
     token = fake.mint_token(1).token
     gh = GitHubAPI(session, "t", oauth_token=token, base_url=fake.url)
     with pytest.raises(gidgethub.BadRequest):
@@ -552,3 +552,17 @@ async def test_payloads_carry_the_fakes_objects(fake: FakeGitHub) -> None:
     created = payload_for(fake, "issue_comment", "created", REPO, number=issue.number, comment_id=comment.id)
     assert created["comment"]["body"] == "@actionbot done"
     assert webhook_schema_errors("issue_comment.created", created) == []
+
+
+async def test_tokens_read_public_repositories_elsewhere_but_write_only_their_own(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
+    fake.add_repo("jupyterhub/jupyterhub", {"README.md": "x"})
+    upstream = fake.add_issue("jupyterhub/jupyterhub", "upstream")
+    fake.add_repo("jupyterhub/secret", {}, private=True)
+    gh = GitHubAPI(session, "t", oauth_token=fake.mint_token(1).token, base_url=fake.url)
+    assert (await gh.getitem(f"/repos/jupyterhub/jupyterhub/issues/{upstream.number}"))["title"] == "upstream"
+    with pytest.raises(gidgethub.BadRequest) as info:
+        await gh.post(f"/repos/jupyterhub/jupyterhub/issues/{upstream.number}/reactions", data={"content": "+1"})
+    assert info.value.status_code == 403
+    with pytest.raises(gidgethub.BadRequest) as info:
+        await gh.getitem("/repos/jupyterhub/secret")
+    assert info.value.status_code == 404

@@ -31,6 +31,9 @@ Setting up (no HTTP; all return what they made)
   merged=False, merged_by=None) -> Issue`; `add_pull(...)` is the PR form
   (numbers are shared between issues and PRs).
 - `add_comment(repo, number, body, user="someone", user_type="User") -> Comment`.
+- `close_issue(repo, n, actor=, reason="completed")`, `reopen_issue(repo, n, actor=)`,
+  `merge_pull(repo, n, by=)`: what a person does on github.com (timeline events,
+  closed_at, merged_by).
 - `add_token(token, repos=None, login="octocat")`: a personal/Actions token
   (repos limits what it sees; None = everything). `mint_token(installation_id)`
   makes an installation token without the JWT dance.
@@ -40,6 +43,7 @@ Setting up (no HTTP; all return what they made)
   `POST /app/hook/deliveries/{id}/attempts` really re-post the payload, signed
   (`await fake.settle()` waits for it).
 - `manifest_codes[code] = {...}` for `POST /app-manifests/{code}/conversions`.
+- `set_rate_limit("installation:1" | "token:T", remaining=, limit=5000, reset_in=3600)`.
 - `clock`: `freeze(at)`, `advance(seconds, days=..)`, `now()`; every timestamp,
   token expiry (1 h) and rate-limit window reads it.
 
@@ -51,10 +55,22 @@ Inspecting (rendered exactly as the API would answer)
 - `requests`: `RequestRecord(method, path, query, body, status, write, token,
   identity, operation, rate_remaining, counted, fault, headers)` for every
   request; `writes(path_contains="")`, `reads(...)`, `reset_log()`.
-- `token_requests` (installation id per token minted), `redelivery_attempts`,
+- `commit_comments[repo_lower]`, `token_requests` (installation id per token minted), `redelivery_attempts`,
   `hook_deliveries`, `rate_bucket("installation:1" | "token:T" | "app")`.
 - `schema_errors` (the fixture fails the test on any, unless
   `allow_schema_errors()`), `unvalidated` (exchanges the spec subset does not describe).
+
+Tokens: installation tokens (`ghs_...`, 1 h) see their installation's
+repositories; any token also READS public repositories elsewhere (writes there
+answer 403, private ones 404), as on GitHub. `/app/...` and
+`/repos/{o}/{r}/installation` need the app's JWT (`Bearer`); everything else a
+token; none or unknown -> 401; no User-Agent -> 403.
+
+Deliveries (tests/deliveries.py): `sign(body, secret)`, `load_example(event,
+action)`, `deliver(client | url, event, payload, secret=, delivery_id=,
+headers_override=)`, and payloads consistent with the fake's state:
+`payload_for(fake, event, action, repo, number=, comment_id=, sender=)`,
+`push_payload(fake, repo, before=, after=, ref=None)`.
 
 Faults: `fault(method | "*", path_regex, kind, times=1, **kw)`, kinds `status`
 (status=502), `secondary_limit` (retry_after=1, status=403), `rate_limit`

@@ -281,18 +281,20 @@ class FakeGitHub(GitHubState):
         if repo is None:
             raise not_found()
         tok = ident.token
+        outside = False
         if ident.kind == "installation" and tok is not None:
-            if repo.installation_id != tok.installation_id:
-                raise not_found()
-            if tok.repos is not None and repo.full_name.lower() not in tok.repos:
-                raise not_found()
+            outside = repo.installation_id != tok.installation_id or (
+                tok.repos is not None and repo.full_name.lower() not in tok.repos
+            )
         elif ident.kind == "personal" and tok is not None:
-            if tok.repos is not None and repo.full_name.lower() not in tok.repos and repo.private:
+            outside = tok.repos is not None and repo.full_name.lower() not in tok.repos
+        if outside:
+            # Like GitHub: any token reads public repositories; nothing else.
+            if repo.private:
                 raise not_found()
-            if tok.repos is not None and repo.full_name.lower() not in tok.repos:
-                request[READ_ONLY_KEY] = True
-        elif ident.kind == "app":
-            pass
+            if request.method not in READ_METHODS:
+                raise GitHubError(403, "Resource not accessible by integration")
+            request[READ_ONLY_KEY] = True
         return repo
 
 
