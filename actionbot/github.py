@@ -546,8 +546,11 @@ class GitHubClient:
         conclusion: str | None = None,
         output: Mapping[str, Any] | None = None,
         details_url: str | None = None,
+        external_id: str | None = None,
     ) -> dict[str, Any]:
         data: dict[str, Any] = {"name": name, "head_sha": head_sha, "status": status}
+        if external_id is not None:
+            data["external_id"] = external_id
         if conclusion is not None:
             data["conclusion"] = conclusion
         if output is not None:
