@@ -23,7 +23,7 @@ from . import meetings as mt
 from .model import InputError, Item, Meeting, Notes, Section
 from .owners import VERBS, find_owners, label_owners, valid_name
 from .refs import find_refs
-from .sections import DEFAULT_PHRASES, LABEL_HINT, REVIEW, Label, match_label
+from .sections import DEFAULT_PHRASES, REVIEW, Label, label_hint, match_label
 
 __all__ = ["DEFAULT_PHRASES", "MAX_BYTES", "notes_to_json", "parse_notes", "read_notes_file"]
 
@@ -269,7 +269,7 @@ def _label_of(node: _Node, phrases: tuple[str, ...]) -> Label | None:
     if inline is None:
         return None
     raw = inline.content
-    if "\n" in raw or len(raw) > 120 or not LABEL_HINT.search(raw):
+    if "\n" in raw or len(raw) > 120 or not label_hint(phrases).search(raw):
         return None
     first = node.first()
     if _CHECKBOX.match(first):
@@ -427,7 +427,7 @@ def _find_sections(
         if ev.kind == "heading" and ev.inline is not None:
             level = ev.level
             plain = _plain(_segment_lines(ev.inline, env)[0]).strip()
-            label = match_label(plain, phrases) if LABEL_HINT.search(plain) else None
+            label = match_label(plain, phrases) if label_hint(phrases).search(plain) else None
             if label is not None or _CONTAINER_HINT.search(plain):
                 # checked before the heading closes anything: "## Actions" then
                 # "## 1. Help or discussion needed; Agenda Items" is the template's container
@@ -438,7 +438,7 @@ def _find_sections(
             if label is not None:
                 sec = _Sec(label, ev.line, level, ev.line, 1 << 60)
                 sec.owners = _label_owner_names(label, known)
-            elif LABEL_HINT.search(plain) and REVIEW.search(plain):
+            elif label_hint(phrases).search(plain) and REVIEW.search(plain):
                 sec = _Sec(None, ev.line, level, ev.line, 1 << 60)
             else:
                 continue
@@ -460,11 +460,19 @@ def _find_sections(
             if nd.children:
                 sec.nodes = descendants(nd)
                 secs.append(sec)
-            elif not _has_next_sibling(nd, list_nodes):
-                pending = sec
+            else:
+                siblings = _next_siblings(nd, list_nodes, phrases)
+                if siblings:
+                    # "- Action items:" then "- do X" in the same list: the items after it
+                    for sib in siblings:
+                        sec.nodes.append(sib)
+                        sec.nodes.extend(descendants(sib))
+                    secs.append(sec)
+                else:
+                    pending = sec
         elif ev.kind == "para" and ev.inline is not None and not ev.in_item:
             raw = ev.inline.content
-            if "\n" in raw or len(raw) > 120 or not LABEL_HINT.search(raw):
+            if "\n" in raw or len(raw) > 120 or not label_hint(phrases).search(raw):
                 if open_headings and _CONTAINER_HINT.search(raw[:200]):
                     for h in open_headings:
                         h.vetoed = h.vetoed or _bare(h)
@@ -488,13 +496,19 @@ def _bare(sec: _Sec) -> bool:
     return sec.label is not None and sec.label.phrase in ("actions", "action") and not sec.label.qualifier
 
 
-def _has_next_sibling(nd: _Node, list_nodes: dict[int, list[_Node]]) -> bool:
-    sib = list_nodes.get(nd.list_id, [])
+def _next_siblings(nd: _Node, list_nodes: dict[int, list[_Node]], phrases: tuple[str, ...]) -> list[_Node]:
+    """The items after a childless label in its own list, up to the next label."""
+    sib = [s for s in list_nodes.get(nd.list_id, []) if s.parent is nd.parent]
     try:
         k = sib.index(nd)
     except ValueError:
-        return False
-    return any(s.parent is nd.parent for s in sib[k + 1 :])
+        return []
+    out = []
+    for s in sib[k + 1 :]:
+        if _label_of(s, phrases) is not None:
+            break
+        out.append(s)
+    return out
 
 
 def _label_owner_names(label: Label, known: frozenset[str]) -> tuple[str, ...]:

@@ -164,7 +164,7 @@ def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
         return False
     if any(ch.isdigit() for ch in first):
         return False
-    if len(first) > 5 and low.endswith("ing"):
+    if len(first) > 5 and low.endswith("ing") and "team" not in words:
         return False  # "Trying to ...", "Moving forward": a gerund, not a name
     for w in words[1:]:
         if w == "team" or re.fullmatch(rf"\([{_UPPER}]{{2,}}\)", w):
@@ -182,10 +182,22 @@ def _names_re(known: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+_SPLIT = re.compile(rf"({_HANDLE})|\s*(?:,|/|&|\+|\band\b)\s*")
+
+
 def _split_names(span: str) -> list[tuple[str, bool]]:
     out = []
     span = span.replace("(", ",").replace(")", ",")
-    for part in re.split(r"\s*(?:,|/|&|\+|\band\b)\s*", span):
+    # a team handle "@org/team" is one name: split on separators outside handles only
+    parts: list[str] = []
+    pos = 0
+    for m in _SPLIT.finditer(span):
+        if m.group(1):
+            continue
+        parts.append(span[pos : m.start()])
+        pos = m.end()
+    parts.append(span[pos:])
+    for part in parts:
         part = part.strip()
         if part.startswith("and "):
             part = part[4:].strip()

@@ -37,8 +37,6 @@ _QUALIFIER = (
     r"(?:\s*(?P<q>\([^()]{1,40}\)"
     r"|(?:after|for|from|until|by|before|in\s+order\s+of|in\s+priority\s+order|to\s+be\s+done|due|this|next)\b[^()]{0,40}))?"
 )
-# Cheap test on the raw line before any plain-text work: most lines never get further.
-LABEL_HINT = re.compile(r"action|next|follow|todo|to do", re.IGNORECASE)
 # Headings that review earlier actions: their lists were opened from earlier notes.
 REVIEW = re.compile(
     r"\b(?:previous|prior|past|last|earlier|old|review(?:\s+of)?(?:\s+the)?)\s+(?:\w+\s+)?"
@@ -88,3 +86,14 @@ def match_label(plain: str, phrases: Iterable[str] = ()) -> Label | None:
         qualifier=(m.group("q") or "").strip(),
         owner=(m.group("owner") or "").strip(),
     )
+
+
+@lru_cache(maxsize=32)
+def label_hint(phrases: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """Cheap test on the raw line before any plain-text work: most lines never get further."""
+    words = {"action", "next", "follow", "todo"}
+    for p in phrases:
+        w = _norm(p).split()
+        if w:
+            words.add(w[0])
+    return re.compile("|".join(sorted(re.escape(w) for w in words)), re.IGNORECASE)

@@ -1,0 +1,405 @@
+"""The reading rules of issue 2, on notes we wrote ourselves (no ../shared needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from actionbot.model import Notes
+from actionbot.notes import DEFAULT_PHRASES, notes_to_json, parse_notes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notes"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "2025-03-06-team-meeting.md"
+
+
+def parse(text: str, **kw) -> Notes:
+    return parse_notes(text, repo=kw.pop("repo", "org/notes"), **kw)
+
+
+def texts(notes: Notes) -> list[str]:
+    return [it.text for it in notes.items if it.source == "section"]
+
+
+def item(notes: Notes, start: str):
+    found = [it for it in notes.items if it.text.startswith(start)]
+    assert found, f"no item starting with {start!r} in {texts(notes)}"
+    return found[0]
+
+
+# ------------------------------------------------------------------ sections
+
+
+def test_every_label_form_starts_a_section():
+    notes = parse((FIXTURES / "label-forms.md").read_text())
+    assert [s.heading for s in notes.sections] == [
+        "Follow-up items",
+        "Action Items:",
+        "Next steps in order of priority:",
+        "1. Next actions (team)",
+        "Next steps:",
+        "NEXT STEPS",
+        "Next steps (RK)",
+        "Lena: her action items",
+        "Action:",
+    ]
+    assert texts(notes) == [
+        "Draft the onboarding checklist",
+        "Book a room for the sprint",
+        "Compare two hosting offers",  # list-item label, nested
+        "Tell finance by Friday",
+        "Pick the sprint theme",  # qualifier "in order of priority"
+        "Invite two new contributors",
+        "Publish the survey results",  # label whose list follows it unindented
+        "Close stale pull requests",
+        "Rename the default branch",  # paragraph label
+        "Archive the old wiki",
+        "Write the retro summary",  # NEXT STEPS paragraph
+        "offer the mentoring slot to the top applicant",
+        "look at the budget for a second slot",
+        "Update the contributor guide",
+        "Review the translation PRs",
+        "Prototype the S3 backend",  # "- Action:" three levels deep
+        "Write a design note",
+    ]
+    # the context lines around a section are not items
+    assert "hosting costs went up" not in texts(notes)
+
+
+def test_label_owners_apply_to_the_section_items():
+    notes = parse((FIXTURES / "label-forms.md").read_text())
+    assert item(notes, "offer the mentoring").owners == ("RK",)
+    assert item(notes, "look at the budget").owners == ("RK",)
+    assert item(notes, "Update the contributor guide").owners == ("Lena",)
+    assert item(notes, "Publish the survey").owners == ()  # "(team)" is a scope, not an owner
+
+
+def test_traps_are_not_sections_and_placeholders_are_not_items():
+    notes = parse((FIXTURES / "traps.md").read_text())
+    # "## Actions" wraps agenda and decisions; only "3. Next actions (team)" counts.
+    # Previous action items, Decisions, an agenda checkbox "[x] Follow ups",
+    # "Potential actions/ thoughts", prose mentioning next steps: none of them.
+    assert [s.heading for s in notes.sections] == ["3. Next actions (team)", "Next steps", "Action items"]
+    assert texts(notes) == ["Write the release checklist"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["## Next actions", "### action items", "#### Follow ups", "Follow-ups:", "TODO", "* Actions Items:",
+     "## V. Next actions (team)", "Next steps after this café:", "- Action points:"],
+)
+def test_label_lines(line):
+    notes = parse(f"{line}\n\n- Do the thing\n")
+    assert texts(notes) == ["Do the thing"], line
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["### Previous action items", "#### Review of previous action items", "Potential actions/ thoughts:",
+     "## Decisions", "Next steps identifying agenda", "* [x] Follow ups", "### Decisions made",
+     "Action: write it down"],
+)
+def test_not_label_lines(line):
+    notes = parse(f"{line}\n\n- Do the thing\n")
+    assert texts(notes) == [], line
+
+
+def test_configured_phrases_add_labels():
+    text = "## Homework\n\n- Read chapter two\n"
+    assert texts(parse(text)) == []
+    assert texts(parse(text, phrases=["homework"])) == ["Read chapter two"]
+    assert "next actions" in DEFAULT_PHRASES
+
+
+# ------------------------------------------------------------------ items
+
+
+def test_items_keep_parents_lines_and_wrapped_text():
+    notes = parse(
+        "## Next steps\n\n"
+        "- Prepare the release\n"
+        "  with the new\n"
+        "  changelog https://github.com/org/lib/pull/7\n"
+        "    - Tag it (Ana)\n"
+        "- Second\n"
+    )
+    first, sub, second = notes.items
+    assert (first.text, first.line, first.end_line, first.parent) == ("Prepare the release", 3, 5, None)
+    assert first.body == "Prepare the release with the new changelog https://github.com/org/lib/pull/7"
+    assert first.refs == ("org/lib#7",)  # wrapped lines are the item's own text
+    assert (sub.line, sub.parent) == (6, 0)
+    assert second.parent is None
+
+
+def test_text_is_plain_first_line():
+    notes = parse(
+        "## Action items\n\n"
+        "- **Bold** and _em_ `code` [link text](https://example.org) \\*escaped\\* <https://x.org/a>\n"
+    )
+    assert notes.items[0].text == "Bold and em code link text *escaped* https://x.org/a"
+
+
+# ------------------------------------------------------------------ owners
+
+
+@pytest.mark.parametrize(
+    ("line", "owners", "tentative"),
+    [
+        ("Binder browser extension (Matthias)", ["Matthias"], []),
+        ("JuyterDays France (Sylvain, Loic?)", ["Sylvain", "Loic"], ["Loic"]),
+        ("JupyterDays CFP (Brian/Fernando)", ["Brian", "Fernando"], []),
+        ("What's new in Binder (Chris H)", ["Chris H"], []),
+        ("go through the codebase (Shreyas + NCAR)", ["Shreyas", "NCAR"], []),
+        ("Start a PR to fix this (Rollin will)", ["Rollin"], []),
+        ("Carol will create an incident report", ["Carol"], []),
+        ("Min can add some notes", ["Min"], []),
+        ("Chris writes a paragraph about it", ["Chris"], []),
+        ("Allan / Brendan to walkthrough the docs for non-Allan to release.", ["Allan", "Brendan"], []),
+        ("PR #1 - Thomas to update PR, Olivier/Guillaume and Andy to follow up.",
+         ["Thomas", "Olivier", "Guillaume", "Andy"], []),
+        ("Yuvi owns this, Sarah is advising/helping, Yuvi will report back", ["Yuvi", "Sarah"], []),
+        ("@choldgraf is happy to join this effort", ["@choldgraf"], []),
+        ("By next cafe, Kirstie, April (and Min?) will draft a process", ["Kirstie", "April", "Min"], ["Min"]),
+        ("Olivier: initiate the vote", ["Olivier"], []),
+        ("Gael and Julien: rewrite the page", ["Gael", "Julien"], []),
+        ("All: be assertive in reviews", ["All"], []),
+        ("TSC: Get a first release out", ["TSC"], []),
+        ("@maxnbk: Reach out to Deadline devs.", ["@maxnbk"], []),
+        ("@AcademySoftwareFoundation/rez-tsc: Find a plan", ["@AcademySoftwareFoundation/rez-tsc"], []),
+        ("[Thomas](https://github.com/ttrently): Split the PR.", ["Thomas"], []),
+        ("[name=Guillaume] Will check the docs", ["Guillaume"], []),
+        ("offer the position. CH will send email soon!", ["CH"], []),
+    ],
+)
+def test_owner_notations(line, owners, tentative):
+    it = parse(f"## Action items\n\n- {line}\n").items[0]
+    assert list(it.owners) == owners
+    assert list(it.tentative_owners) == tentative
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow up on Matthias' suggestion to list the keys",
+        "send a short email to Naomi",  # Naomi is the recipient
+        "give Ana an FYI about the post",
+        "Come up with guidelines (e.g. don't post too close to one another)",
+        "Get yourself on the forum (discourse.jupyter.org)",
+        "base images for repo2docker (create an issue)",
+        "create an issue(??) for the roadmap",
+        "Decide on the venue (who?)",
+        "Try to figure out the buckets (probably 2-3!) Sumana suggests timeboxing",
+        "Figure out how to remove tracking of subdomains on GA",
+        "Chris suggests to summarize the growth plan",
+        "Meeting facilitator: switch each month",
+        "Security fixes for archived images is a later topic",
+        "Need to get credentials for James",
+        "Thanks Yuvi for the fix (Thanks Yuvi)",
+    ],
+)
+def test_not_owners(line):
+    it = parse(f"## Action items\n\n- {line}\n").items[0]
+    assert it.owners == (), line
+
+
+def test_subject_names_only_where_they_are_subjects():
+    it = parse("## Action items\n\n- Tim will ask Brian\n").items[0]
+    assert it.owners == ("Tim",)
+
+
+def test_roster_recognises_lowercase_names():
+    text = "## Action items\n\n- chris will write the post\n"
+    assert parse(text).items[0].owners == ()
+    assert parse(text, people={"chris": "choldgraf"}).items[0].owners == ("chris",)
+
+
+def test_checkin_lines_make_a_roster():
+    notes = parse("## 2026-05-19\n\n- Min Ragan-Kelley / @minrk / Simula\n- Erik / @consideRatio / 2i2c\n")
+    assert notes.people == {"Min Ragan-Kelley": "minrk", "Erik": "consideRatio"}
+
+
+def test_ownership_detail_gives_the_parent_its_owners():
+    notes = parse(
+        "### Action items\n\n- Need to get credentials for James\n"
+        "  - Chris is championing the onboarding, Sarah has offered to help\n"
+    )
+    parent, child = notes.items
+    assert parent.owners == ("Chris", "Sarah") and parent.opens_issue
+    assert not child.opens_issue
+
+
+# ------------------------------------------------------------------ references
+
+
+def test_reference_forms():
+    notes = parse(
+        "## Action items\n\n"
+        "- a https://github.com/jupyterhub/binderhub/issues/379#issuecomment-1 and "
+        "https://github.com/jupyterhub/binderhub/pull/384/files\n"
+        "- b jupyterhub/binderhub#12 and #136 and https://github.com/o/r/discussions/5\n"
+        "- c [#136](https://github.com/jupyter/repo2docker/issues/136#issuecomment-3) [PR #18010](https://github.com/s/s/pull/18010)\n"
+        "- d https://github.com/o/r https://github.com/o/r/projects/5#card-1 https://github.com/o/r/milestone/2 "
+        "https://github.com/o/r/issues?q=is%3Aopen https://github.com/o/r/blob/main/x.md#12 https://github.com/someone "
+        "https://gitlab.com/o/r/issues/3\n"
+        "- e #4 then #4 again, and owner/repo#4\n",
+        repo="team/notes",
+    )
+    refs = [it.refs for it in notes.items]
+    assert refs[0] == ("jupyterhub/binderhub#379", "jupyterhub/binderhub#384")
+    assert refs[1] == ("jupyterhub/binderhub#12", "team/notes#136", "o/r#5")
+    assert refs[2] == ("jupyter/repo2docker#136", "s/s#18010")  # link counted once, by its target
+    assert refs[3] == ()
+    assert refs[4] == ("team/notes#4", "owner/repo#4")
+
+
+def test_bare_number_needs_a_repo():
+    notes = parse_notes("## Action items\n\n- fix #4\n")
+    assert notes.items[0].refs == ()
+
+
+def test_refs_are_only_the_items_own_text():
+    notes = parse("## Action items\n\n- parent\n  - child https://github.com/o/r/issues/1\n")
+    assert notes.items[0].refs == ()
+    assert notes.items[1].refs == ("o/r#1",)
+
+
+# ------------------------------------------------------------------ done
+
+
+def test_done_forms():
+    notes = parse(
+        "## Action items\n\n- [x] one\n- [X] two\n- \\[x\\] three\n- four **COMPLETED**\n- five [COMPLETED]\n"
+        "- [ ] six\n- seven\n"
+    )
+    assert [it.done for it in notes.items] == [True] * 5 + [False] * 2
+    assert [it.text for it in notes.items][:3] == ["one", "two", "three"]
+    assert [it.opens_issue for it in notes.items] == [False] * 5 + [True] * 2
+
+
+# ------------------------------------------------------------------ meetings
+
+
+def test_meetings_from_dated_headings():
+    notes = parse(
+        "# 2026 meetings\n\n## 2026-05-19\n\n### Action items\n\n- first\n\n"
+        "## May 5, 2026\n\n### Action items\n\n- second\n"
+    )
+    assert [(m.title, m.date, m.line) for m in notes.meetings] == [
+        ("2026-05-19", "2026-05-19", 3),
+        ("May 5, 2026", "2026-05-05", 9),
+    ]
+    assert [it.meeting for it in notes.items] == [0, 1]
+
+
+def test_meeting_from_front_matter_and_date_line():
+    notes = parse_notes(EXAMPLE.read_text(), path=str(EXAMPLE))
+    assert [(m.title, m.date, m.line) for m in notes.meetings] == [("March 2025", "2025-03-06", 1)]
+    assert {it.meeting for it in notes.items} == {0}
+
+
+def test_meeting_from_file_name_and_heading():
+    notes = parse_notes("# Rez TSC Meeting Notes\n\n## Action items\n\n- a\n", path="notes/2022-08-18.md")
+    assert [(m.title, m.date) for m in notes.meetings] == [("Rez TSC Meeting Notes", "2022-08-18")]
+
+
+# ------------------------------------------------------------------ inline actions
+
+
+def test_inline_actions_outside_sections():
+    notes = parse(
+        "## Discussion\n\n"
+        "- release planning\n"
+        "  - TODO: write the release notes (Tim)\n"
+        "  - **Chris:** TODO: ask the venue\n"
+        "  - ACTION ITEM: open a thread\n"
+        "  - Action (who?) A contrib org?\n"
+        "  - Next step: ask in chat\n"
+        "  - Min to follow up with the foundation\n\n"
+        "Action: Engineering team to review and provide feedback.\n\n"
+        "- TODO: make an issue ([now here](https://github.com/org/notes/issues/9))\n"
+    )
+    inline = [it for it in notes.items if it.source == "inline"]
+    assert [(it.text, it.owners) for it in inline] == [
+        ("TODO: write the release notes (Tim)", ("Tim",)),
+        ("Chris: TODO: ask the venue", ("Chris",)),
+        ("ACTION ITEM: open a thread", ()),
+        ("Action (who?) A contrib org?", ()),
+        ("Next step: ask in chat", ()),
+        ("Action: Engineering team to review and provide feedback.", ("Engineering team",)),
+        ("TODO: make an issue (now here)", ()),
+    ]
+    assert [it.done for it in inline] == [False] * 6 + [True]
+    assert inline[-1].refs == ("org/notes#9",)
+    assert all(it.section is None and it.parent is None for it in inline)
+
+
+def test_inline_markers_inside_a_section_are_section_items():
+    notes = parse("## Action items\n\n- TODO: write it\n")
+    assert [it.source for it in notes.items] == ["section"]
+
+
+# ------------------------------------------------------------------ which items open issues
+
+
+def test_sub_items_open_issues_only_with_their_own_owner():
+    notes = parse_notes(EXAMPLE.read_text(), repo="example-org/widgetlab")
+    opens = {it.text: it.opens_issue for it in notes.items}
+    assert opens["Freeze the configuration format (Priya/Dev)"]
+    assert opens["Prepare the 2.4 release"]
+    assert not opens["PyPI"] and not opens["the docs hosting"]  # details of their parent
+    assert not opens["Renew the domain for the docs site (Dev)"]  # done
+
+
+def test_grouping_labels_and_status_lines():
+    notes = parse(
+        "## Next actions\n\n"
+        "* Group learning\n"
+        "    * Create a playground setup\n"
+        "* Our ungodly amount of logs\n"
+        "    * Figure out what generates them\n"
+        "* jhubctl on pause... :(\n"
+        "* Heads up: the venue changed\n"
+        "* Create an issue about federation\n"
+        "    * Worth pointing out the short-term plans\n"
+        "* Rebuttal period November 26-December 3\n"
+        "    * Please read the draft\n"
+        "    * https://github.com/someone/study/issues/2 (ask for access)\n"
+    )
+    opens = {it.text: it.opens_issue for it in notes.items}
+    assert opens == {
+        "Group learning": False,
+        "Create a playground setup": True,
+        "Our ungodly amount of logs": False,
+        "Figure out what generates them": True,
+        "jhubctl on pause... :(": False,
+        "Heads up: the venue changed": False,
+        "Create an issue about federation": True,
+        "Worth pointing out the short-term plans": False,
+        "Rebuttal period November 26-December 3": False,
+        "Please read the draft": True,
+        "https://github.com/someone/study/issues/2 (ask for access)": False,
+    }
+
+
+# ------------------------------------------------------------------ JSON contract
+
+
+def test_json_contract():
+    data = notes_to_json(parse_notes(EXAMPLE.read_text(), path="ex.md", repo="example-org/widgetlab"))
+    assert data["file"] == "ex.md"
+    assert data["meetings"] == [{"title": "March 2025", "date": "2025-03-06", "line": 1}]
+    it = next(i for i in data["items"] if i["text"].startswith("Update the migration notes"))
+    assert it == {
+        "text": "Update the migration notes for #798 (Jonas?)",
+        "line": it["line"],
+        "owners": ["Jonas"],
+        "tentative_owners": ["Jonas"],
+        "refs": ["example-org/widgetlab#798"],
+        "parent": it["parent"],
+        "done": False,
+        "opens_issue": True,
+        "source": "section",
+        "section": "V. Next actions (team)",
+        "meeting": 0,
+    }
+    assert data["items"][it["parent"]]["text"] == "Prepare the 2.4 release"
