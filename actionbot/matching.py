@@ -48,9 +48,31 @@ def similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-    wa, wb = set(a.split()), set(b.split())
-    jaccard = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
-    return max(ratio, jaccard)
+    return max(ratio, _jaccard(set(a.split()), set(b.split())))
+
+
+def similar(a: str, b: str, threshold: float) -> float:
+    """`similarity(a, b)` when it reaches `threshold`, else 0.0; cheap bounds first.
+
+    Texts whose lengths or letters already rule the threshold out never get
+    the quadratic character comparison, which keeps a first sync of a long
+    history (every item against every earlier one) fast.
+    """
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    words = _jaccard(set(a.split()), set(b.split()))
+    if words >= threshold:
+        return words
+    la, lb = len(a), len(b)
+    if 2 * min(la, lb) / (la + lb) < threshold:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.quick_ratio() < threshold:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= threshold else 0.0
 
 
 @dataclass(frozen=True)
@@ -65,25 +87,46 @@ class Candidate:
 def best_pairs(
     wanted: Sequence[Candidate], have: Sequence[Candidate], threshold: float
 ) -> dict[int, int]:
-    """Pairs (wanted.ident -> have.ident) within the same group, best scores first, one-to-one."""
+    """Pairs (wanted.ident -> have.ident) within the same group, best scores first, one-to-one.
+
+    Identical texts pair first (the common case: most items did not change),
+    then the rest by score; cheap upper bounds skip most character comparisons.
+    """
+    pairs: dict[int, int] = {}
+    free: dict[tuple[tuple[str, str | None, str | None], str], list[Candidate]] = {}
+    for h in have:
+        free.setdefault((h.group, h.text), []).append(h)
+    rest_w: list[Candidate] = []
+    for w in wanted:
+        same = free.get((w.group, w.text))
+        if same:
+            pairs[w.ident] = same.pop(0).ident
+        else:
+            rest_w.append(w)
     by_group: dict[tuple[str, str | None, str | None], list[Candidate]] = {}
     for h in have:
-        by_group.setdefault(h.group, []).append(h)
-    scored: list[tuple[float, int, int, int, int]] = []
-    for wi, w in enumerate(wanted):
-        for hi, h in enumerate(by_group.get(w.group, ())):
-            score = similarity(w.text, h.text)
-            if score >= threshold:
+        if h.ident not in pairs.values():
+            by_group.setdefault(h.group, []).append(h)
+    taken_h = set(pairs.values())
+    scored: list[tuple[float, int, int, int]] = []
+    for wi, w in enumerate(rest_w):
+        for h in by_group.get(w.group, ()):
+            if h.ident in taken_h:
+                continue
+            score = similar(w.text, h.text, threshold)
+            if score:
                 # Ties go to the earlier item and the older issue: deterministic.
-                scored.append((-score, wi, h.ident, w.ident, hi))
+                scored.append((-score, wi, h.ident, w.ident))
     scored.sort()
     taken_w: set[int] = set()
-    taken_h: set[int] = set()
-    pairs: dict[int, int] = {}
-    for _, _, h_ident, w_ident, _ in scored:
+    for _, _, h_ident, w_ident in scored:
         if w_ident in taken_w or h_ident in taken_h:
             continue
         pairs[w_ident] = h_ident
         taken_w.add(w_ident)
         taken_h.add(h_ident)
     return pairs
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0

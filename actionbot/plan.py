@@ -37,7 +37,7 @@ from .matching import (
     Candidate,
     best_pairs,
     normalise_text,
-    similarity,
+    similar,
 )
 from .model import Item, Notes
 from .render import Marker
@@ -519,6 +519,7 @@ class _Planner:
         self.closes: list[CloseIssue] = []
         self.unchanged: list[int] = []
         self.used_labels: list[str] = []
+        self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
 
     # ---- steps
 
@@ -559,8 +560,10 @@ class _Planner:
         taken: set[int] = set()
         by_key = {e.marker.key: e for e in canonical if e.marker}
         for i, d in enumerate(self.desired):
+            # Many items may share a key: the same meeting copied into two files
+            # (a yearly archive and the meeting's own file) is one item.
             e = by_key.get(d.key)
-            if e and e.marker and e.marker.repo.casefold() == d.repo.casefold() and e.number not in taken:
+            if e and e.marker and e.marker.repo.casefold() == d.repo.casefold():
                 matches[i] = e.number
                 taken.add(e.number)
 
@@ -590,8 +593,8 @@ class _Planner:
                     continue
                 if m.meeting >= d.meeting_date:
                     continue
-                score = similarity(d.norm_text, _marker_norm(m))
-                if score >= CARRY_OVER_THRESHOLD and (best is None or score > best[0]):
+                score = similar(d.norm_text, _marker_norm(m), CARRY_OVER_THRESHOLD)
+                if score and (best is None or score > best[0]):
                     best = (score, e.number)
             if best:
                 matches[i] = best[1]
@@ -681,13 +684,17 @@ class _Planner:
                     and first.repo.casefold() == d.repo.casefold()
                     and not group[-1].done
                 ):
-                    if similarity(first.norm_text, d.norm_text) >= CARRY_OVER_THRESHOLD:
+                    if similar(first.norm_text, d.norm_text, CARRY_OVER_THRESHOLD):
                         home = group
                         break
             if home is None:
                 pending.append([d])
             else:
                 home.append(d)
+        for group in pending:
+            for d in group[1:]:
+                if d.key != group[0].key:
+                    self.aliases[d.key] = group[0].key
         for group in pending:
             latest = group[-1]
             if latest.done:
@@ -770,6 +777,12 @@ class _Planner:
             self.use_label(w)
         return out
 
+    def unalias(self, body: str) -> str:
+        for key in render.placeholder_keys(body):
+            if key in self.aliases:
+                body = body.replace(render.issue_placeholder(key), render.issue_placeholder(self.aliases[key]))
+        return body
+
     def use_label(self, name: str) -> None:
         if name.casefold() not in {u.casefold() for u in self.used_labels}:
             self.used_labels.append(name)
@@ -796,6 +809,10 @@ class _Planner:
         return render.LabelStyle("ededed", "actionbot"), "actionbot"
 
     def finish(self, numbers: Mapping[str, int]) -> Plan:
+        if self.aliases:
+            # A placeholder for an item that joined another one's new issue points to that issue.
+            self.creates = [replace(c, body=self.unalias(c.body)) for c in self.creates]
+            self.updates = [replace(u, body=self.unalias(u.body)) if u.body else u for u in self.updates]
         creates = _children_first(self.creates)
         ops: list[Operation] = [
             *self.ensure_labels(), *self.dup_closes, *creates, *self.updates, *self.comments, *self.closes

@@ -533,3 +533,39 @@ def test_issues_listing_skips_pull_requests_and_unmarked_issues() -> None:
     assert [e.number for e in existing] == [2] and existing[0].marker is None
     p = plan((), existing, CONFIG, tracking_repo="org/notes", scope={(PATH, "2018-01-04")})
     assert p.ops == ()
+
+
+def test_one_meeting_copied_into_two_files_is_one_issue() -> None:
+    repo = Repo()
+    archive = notes(SEED[0], path="archive.md")
+    own = notes(SEED[0], path="2018-01-04.md")
+    sync(repo, archive, own)
+    assert len(repo.issues) == 1
+    assert sync(repo, archive, own).ops == ()
+
+
+def test_carried_over_parent_links_its_later_sub_items_from_the_first_run() -> None:
+    repo = Repo()
+    jan = notes(*SEED[1:3], path="jan.md")  # parent + owned sub-item
+    jan = notes(*(replace(it, parent=0 if it.parent is not None else None) for it in jan.items), path="jan.md")
+    feb = notes(*(replace(it, line=it.line + 40) for it in jan.items), path="feb.md", meetings=(FEB,))
+    sync(repo, jan, feb)
+    assert len(repo.issues) == 2
+    assert not any(render.placeholder_keys(i["body"]) for i in repo.issues.values())
+    assert sync(repo, jan, feb).ops == ()
+
+
+def test_the_whole_corpus_converges_in_one_run() -> None:
+    from pathlib import Path
+
+    from actionbot.notes import parse_notes
+
+    from tests.shared import shared_path
+
+    folder = shared_path("corpus", "notes")
+    files = [parse_notes(f.read_text(encoding="utf-8"), path=f.name, repo="org/notes") for f in sorted(Path(folder).glob("*.md"))]
+    config = replace(CONFIG, max_writes_per_run=100_000)
+    repo = Repo()
+    first = sync(repo, *files, config=config)
+    assert first.writes > 0 and not first.deferred
+    assert sync(repo, *files, config=config).ops == ()

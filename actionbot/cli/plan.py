@@ -148,5 +148,11 @@ def render_text(file: str, creates: list[Any], by_key: dict[str, Any], desired: 
         out.append("")
     for p in problems:
         out.append(f"warning: {file}:{p.line or ''}: {p.message}")
+    unmapped = sorted({o.name for d in desired for o in d.owners if not o.login})
+    if unmapped:
+        out.append(
+            f"not assigned, no GitHub login known: {', '.join(unmapped)} "
+            "(map them under `people:` in a .github/actionbot.yml and pass it with --config)"
+        )
     out.append(f"writes needed: {result.writes + sum(op.writes for op in result.deferred)} (labels included)")
     return "\n".join(out) + "\n"
