@@ -1,0 +1,168 @@
+"""The `actionbot` check run's text: what a sync did (or, on a pull request, would do) (pure).
+
+The check run is where the person who merged notes looks: it lists the issues
+opened, updated, carried over, closed and left unchanged, with links, and
+every problem with `file:line` and the fix, as annotations too so that GitHub
+shows them on the diff. It is a pure function of plain values so that a re-run
+at the same commit can compare the text it would write with the check run that
+is already there, and write nothing when they are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Problem
+
+CHECK_NAME = "actionbot"
+SYNC_ID = "actionbot-sync"  # external_id of a sync's check run
+PREVIEW_ID = "actionbot-preview"  # external_id of a pull request's preview
+MAX_ANNOTATIONS = 50  # GitHub takes at most 50 per request
+MAX_TEXT = 60_000  # GitHub's limit on summary and text is 65535 characters
+
+# What happened to one issue, in the order the check lists them.
+KINDS: tuple[tuple[str, str, str], ...] = (
+    # kind, done (sync), will (preview)
+    ("opened", "Opened", "Will open"),
+    ("updated", "Updated", "Will update"),
+    ("carried_over", "Carried over", "Will carry over"),
+    ("closed", "Closed", "Will close"),
+    ("removed", "Marked removed from the notes", "Will mark removed from the notes"),
+    ("failed", "Failed (the next run retries)", "Failed"),
+    ("deferred", "Deferred to the next run (write cap)", "Deferred (write cap)"),
+    ("unchanged", "Unchanged", "Unchanged"),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One issue in the check: what happened to it, and where it is."""
+
+    kind: str  # one of KINDS
+    title: str
+    number: int | None = None
+    url: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CheckOutput:
+    conclusion: str  # success | failure | neutral
+    title: str
+    summary: str
+    text: str = ""
+    annotations: tuple[dict[str, Any], ...] = field(default=())
+    external_id: str = SYNC_ID
+
+    def output(self) -> dict[str, Any]:
+        """The `output` object of `POST /repos/{o}/{r}/check-runs`."""
+        data: dict[str, Any] = {"title": self.title, "summary": self.summary}
+        if self.text:
+            data["text"] = self.text
+        if self.annotations:
+            data["annotations"] = [dict(a) for a in self.annotations]
+        return data
+
+    def same_as(self, existing: dict[str, Any]) -> bool:
+        """True when `existing` (a check run from GitHub) already says exactly this."""
+        out = existing.get("output") or {}
+        return (
+            existing.get("conclusion") == self.conclusion
+            and (existing.get("external_id") or SYNC_ID) == self.external_id
+            and (out.get("title") or "") == self.title
+            and (out.get("summary") or "") == self.summary
+        )
+
+
+def summarise(
+    entries: Sequence[Entry],
+    problems: Iterable[Problem] = (),
+    *,
+    preview: bool = False,
+    config_error: Problem | None = None,
+) -> CheckOutput:
+    """The check run for one sync (or preview): conclusion, title, summary with links, annotations."""
+    problems = list(problems)
+    external_id = PREVIEW_ID if preview else SYNC_ID
+    if config_error is not None:
+        where = _where(config_error)
+        summary = (
+            f"**The configuration is invalid; nothing was synced.**\n\n"
+            f"- {where}: {config_error.message}\n\n"
+            "actionbot does not fall back to the defaults or to an earlier configuration: "
+            "fix the file and push again."
+        )
+        return CheckOutput(
+            "failure",
+            f"Invalid configuration: {where}",
+            summary,
+            annotations=tuple(_annotations([config_error], level="failure")),
+            external_id=external_id,
+        )
+
+    counts = {kind: 0 for kind, _, _ in KINDS}
+    for e in entries:
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+    parts = [
+        f"{counts[kind]} {(will if preview else done).lower()}"
+        for kind, done, will in KINDS
+        if counts.get(kind) and kind != "unchanged"
+    ]
+    if counts.get("unchanged"):
+        parts.append(f"{counts['unchanged']} unchanged")
+    if preview:
+        title = "Merging will: " + ", ".join(parts) if parts else "Merging changes no issue"
+    else:
+        title = ", ".join(parts).capitalize() if parts else "No action items to sync"
+    if problems:
+        title += f" ({len(problems)} problem{'s' if len(problems) != 1 else ''} in the notes)"
+
+    lines: list[str] = []
+    if preview:
+        lines += ["Preview of what actionbot will do to issues when this pull request is merged. Nothing was written.", ""]
+    for kind, done, will in KINDS:
+        group = [e for e in entries if e.kind == kind]
+        if not group:
+            continue
+        lines.append(f"### {will if preview else done} ({len(group)})")
+        lines += [f"- {_link(e)}" for e in group]
+        lines.append("")
+    if problems:
+        lines.append(f"### Problems in the notes ({len(problems)})")
+        lines += [f"- {_where(p)}: {p.message}" for p in problems]
+        lines.append("")
+    if not entries and not problems:
+        lines.append("No action items were found in the notes that this commit changed.")
+    summary = _cut("\n".join(lines).strip())
+    failed = counts.get("failed", 0) > 0
+    conclusion = "failure" if failed else "neutral" if problems else "success"
+    return CheckOutput(conclusion, _cut(title, 200), summary, annotations=tuple(_annotations(problems)), external_id=external_id)
+
+
+def _link(e: Entry) -> str:
+    ref = f"[#{e.number}]({e.url})" if e.number and e.url else f"#{e.number}" if e.number else ""
+    title = " ".join(e.title.split()).replace("@", "@\u200b")  # never a mention from a check
+    text = f"{ref} {title}".strip()
+    return f"{text} ({e.detail})" if e.detail else text
+
+
+def _where(p: Problem) -> str:
+    return f"`{p.path}:{p.line}`" if p.line else f"`{p.path}`"
+
+
+def _annotations(problems: Iterable[Problem], level: str = "warning") -> list[dict[str, Any]]:
+    out = []
+    for p in problems:
+        if len(out) >= MAX_ANNOTATIONS:
+            break
+        line = p.line or 1
+        out.append(
+            {"path": p.path, "start_line": line, "end_line": line, "annotation_level": level, "message": p.message}
+        )
+    return out
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

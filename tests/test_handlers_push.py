@@ -1,0 +1,128 @@
+"""Signed push and pull_request deliveries through the real service, over the fake GitHub."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+
+from actionbot.auth import AppClients
+from actionbot.render import parse_marker
+from actionbot.server import make_app, service_of
+from tests.deliveries import deliver
+from tests.syncenv import NOTES, REPO, FAST, action_issues, by_title, head, labels, logins, no_wait, push_payload, setup_repo
+from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
+
+SECRET = "s3cret"
+
+
+@pytest.fixture
+async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+    fake_github.set_app(APP_ID, app_key[1])
+    fake_github.add_installation(42, "octo-org")
+    setup_repo(fake_github, installation_id=42)
+    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake_github.url, handle="actionbot",
+                               key_fingerprint="x", write_interval=0)
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
+                             write_interval=0, sleep=no_wait, policy=FAST)
+        app = make_app(settings, clients=clients, sleep=no_wait, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+
+        async def send(event: str, payload: dict[str, Any]) -> Any:
+            answer = await deliver(client, event, payload, secret=SECRET)
+            await service_of(app).queue.join()
+            return answer
+
+        yield SimpleNamespace(fake=fake_github, send=send, service=service_of(app))
+
+
+async def test_push_of_new_notes_opens_the_expected_issues(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    fake.reset_log()
+    answer = await service.send("push", push_payload(fake, "0" * 39 + "1", first) | {"before": "0" * 40})
+    assert answer.status == 202
+    issues = by_title(fake)
+    assert set(issues) == {
+        "Write the incident report for the February outage",
+        "Review the dependency policy draft, see jupyterhub/binderhub#379",
+        "Update the contributing guide",
+        "Please add yourself to the team list",
+        "Ask Dana about the conference budget",
+        "Plan the blog posts for the spring:",
+        "Binder browser extension",
+        "What's new in JupyterHub",
+        "Follow up on access keys for shared services:",
+    }
+    incident = issues["Write the incident report for the February outage"]
+    assert logins(incident) == ["carol"]
+    assert labels(incident) == ["action item", "meeting: 2025-03-06"]
+    assert f"/blob/{first}/{NOTES}#L11" in incident["body"]
+    assert "@carol" in incident["body"]
+    # Min maps to minrk, who can not be assigned: listed (a mapped owner: mentioned once), not assigned.
+    review = issues["Review the dependency policy draft, see jupyterhub/binderhub#379"]
+    assert logins(review) == ["choldgraf"]
+    assert "@minrk (can not be assigned in this repository)" in review["body"]
+    # Tentative owner: listed as tentative, not assigned; nobody assigned -> needs owner.
+    guide = issues["Update the contributing guide"]
+    assert logins(guide) == [] and "needs owner" in labels(guide)
+    assert "(tentative: not assigned)" in guide["body"]
+    # Unmapped owner: plain text with how to map them, needs owner.
+    dana = issues["Ask Dana about the conference budget"]
+    assert logins(dana) == [] and "needs owner" in labels(dana)
+    assert "add `Dana: <login>` under `people:`" in dana["body"]
+    # Sub-items: owned ones are linked from the parent, un-owned ones are a task list.
+    parent = issues["Plan the blog posts for the spring:"]
+    ext = issues["Binder browser extension"]
+    new = issues["What's new in JupyterHub"]
+    assert f"#{ext['number']} Binder browser extension" in parent["body"]
+    assert f"#{new['number']} What's new in JupyterHub" in parent["body"]
+    keys = issues["Follow up on access keys for shared services:"]
+    assert "- [ ] Read the docs" in keys["body"] and "- [ ] PyPI" in keys["body"]
+    # Done from the start: never opened. Copied @handles neutralised.
+    assert not any("Rotate the PyPI token" in t for t in issues)
+    # Labels were created with colour and description before use.
+    made = {lb["name"]: lb for lb in fake.labels(REPO)}
+    assert made["action item"]["description"] and made["action item"]["color"] != "ededed"
+    assert made["needs owner"]["description"]
+    # One check run on the commit, listing what was opened.
+    runs = [r for r in fake.check_runs(REPO) if r["name"] == "actionbot"]
+    assert len(runs) == 1 and runs[0]["head_sha"] == first and runs[0]["conclusion"] == "success"
+    assert "Opened (9)" in runs[0]["output"]["summary"]
+
+
+async def test_unchanged_redelivery_makes_zero_writes(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    payload = push_payload(fake, "0" * 40, first) | {"before": "0" * 40}
+    await service.send("push", payload)
+    n = len(action_issues(fake))
+    fake.reset_log()
+    await service.send("push", payload)  # a new delivery id: processed again
+    assert fake.writes() == []
+    assert len(action_issues(fake)) == n
+
+
+@pytest.mark.parametrize(
+    "ref,extra",
+    [
+        ("refs/heads/feature", {}),
+        ("refs/tags/v1.0", {}),
+        ("refs/heads/main", {"deleted": True, "after": "0" * 40}),
+    ],
+)
+async def test_other_branches_tags_and_deletions_cause_no_request(service: Any, ref: str, extra: dict[str, Any]) -> None:
+    fake = service.fake
+    first = head(fake)
+    after = fake.commit(REPO, {NOTES: "# Team meeting, 2025-03-06\n\n## Next actions\n\n- Something new (Carol)\n"})
+    payload = push_payload(fake, first, after, ref=ref) | extra
+    token_requests = list(fake.token_requests)
+    fake.reset_log()
+    answer = await service.send("push", payload)
+    assert answer.status in (200, 202)
+    assert [r for r in fake.requests if not r.path.startswith("/app/")] == []
+    assert fake.token_requests == token_requests or all(r.path.startswith("/app/") for r in fake.requests)
+    assert action_issues(fake) == []
