@@ -57,6 +57,7 @@ class AppClients:
         etag_cache: MutableMapping[str, Any] | None = None,
         refresh_margin: float = 300.0,
         max_installations: int = 1024,
+        metrics: Any = None,
     ):
         self.session = session
         self.app_id = str(app_id)
@@ -76,6 +77,7 @@ class AppClients:
         self._locks: dict[int, asyncio.Lock] = {}
         self._app_api: PoliteAPI | None = None
         self.token_requests = 0
+        self.metrics = metrics  # actionbot.metrics.Metrics shared with the service (None: not recorded)
 
     @classmethod
     def from_settings(cls, session: aiohttp.ClientSession, settings: Any, **kw: Any) -> AppClients:
@@ -103,6 +105,7 @@ class AppClients:
                 sleep=self._sleep,
                 clock=self._clock,
                 policy=self._policy,
+                metrics=self.metrics,
             )
         return self._app_api
 
@@ -157,6 +160,7 @@ class AppClients:
                 clock=self._clock,
                 policy=self._policy,
                 token_source=lambda: self.installation_token(installation_id),
+                metrics=self.metrics,
             )
             client = GitHubClient(api, installation_id=installation_id)
             self._clients[installation_id] = client

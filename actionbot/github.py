@@ -137,6 +137,7 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         policy: RetryPolicy = RetryPolicy(),
         token_source: Callable[[], Awaitable[str]] | None = None,
         rng: random.Random | None = None,
+        metrics: Any = None,
     ):
         super().__init__(
             session,
@@ -158,6 +159,7 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         self._rng = rng or random.Random()
         self.requests_made = 0
         self.waited_seconds = 0.0
+        self.metrics = metrics  # actionbot.metrics.Metrics: record_request(status, is_write) per request
 
     # -- I/O ---------------------------------------------------------------
     async def sleep(self, seconds: float) -> None:
@@ -175,15 +177,22 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             attempt += 1
             self.requests_made += 1
             usage = _usage.get()
+            # The app's own calls (token minting, JWT) are not content writes.
+            is_write = method in WRITE_METHODS and not headers.get("authorization", "").startswith("bearer ")
             if usage is not None:
                 usage.requests += 1
-                # The app's own calls (token minting, JWT) are not content writes.
-                usage.writes += method in WRITE_METHODS and not headers.get("authorization", "").startswith("bearer ")
+                usage.writes += is_write
             try:
-                return await super()._request(method, url, headers, body)
+                answer = await super()._request(method, url, headers, body)
             except CONNECTION_ERRORS:
+                if self.metrics is not None:
+                    self.metrics.record_request(None, is_write)
                 if not self._may_retry(method) or not await self._wait(self._backoff(attempt), attempt):
                     raise
+            else:
+                if self.metrics is not None:
+                    self.metrics.record_request(answer[0], is_write)
+                return answer
 
     # -- gidgethub 6 hooks ------------------------------------------------------
     async def manage_rate_limit(self, *, method: str, url: str) -> None:
