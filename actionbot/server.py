@@ -36,6 +36,7 @@ from . import __version__
 from .context import Context
 from .github import track_usage
 from .logs import kv
+from .metrics import Metrics
 from .queue import WorkQueue
 
 log = logging.getLogger("actionbot.server")
@@ -76,6 +77,7 @@ class Service:
         handler_backoff: float = 2.0,
         seen_ttl: float = 3 * 24 * 3600,
         seen_max: int = 100_000,
+        metrics: Metrics | None = None,
     ):
         if not getattr(settings, "webhook_secret", None):
             raise ValueError("GITHUB_WEBHOOK_SECRET is required: actionbot never accepts unsigned deliveries")
@@ -96,6 +98,9 @@ class Service:
         self.failures: deque[DeliveryRecord] = deque(maxlen=20)
         self.accepting = True
         self.background: set[asyncio.Task[Any]] = set()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics.track_queue_depth(lambda: self.queue.depth)
+        self.rate_limits: dict[int, int] = {}  # installation -> x-ratelimit-remaining last seen
 
     # -- POST /webhook ----------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
@@ -110,11 +115,13 @@ class Service:
         signature = request.headers.get("X-Hub-Signature-256", "")
         if not signature.startswith("sha256="):
             self.counts["rejected"] += 1
+            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
             return _text(401, "missing or non-sha256 X-Hub-Signature-256")
         try:
             event = sansio.Event.from_http(request.headers, body, secret=self.secret)
         except ValidationFailure:
             self.counts["rejected"] += 1
+            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
             return _text(401, "bad signature")
         except BadRequest as exc:
             return _text(400, f"bad request: {exc}")
@@ -126,6 +133,13 @@ class Service:
 
     def accept(self, event: sansio.Event) -> web.Response:
         """Decide about an authentic delivery (separate from HTTP for tests and replay)."""
+        answer = self._accept(event)
+        if answer.status != 202:  # accepted ones are counted when processed
+            outcome = "refused" if answer.status == 503 else _outcome_of(answer.text or "")
+            self.metrics.record_delivery(event.event, outcome, None)
+        return answer
+
+    def _accept(self, event: sansio.Event) -> web.Response:
         data = event.data
         if event.event == "ping":
             self.counts["ping"] += 1
@@ -202,6 +216,10 @@ class Service:
         record.rate_limit_remaining = getattr(gh, "rate_limit_remaining", None)
         record.notes = ctx.log
         self.counts["processed" if record.outcome == "ok" else "failed"] += 1
+        self.metrics.record_delivery(record.event, "processed" if record.outcome == "ok" else record.outcome, record.ms / 1000)
+        if record.installation is not None and record.rate_limit_remaining is not None:
+            self.rate_limits[int(record.installation)] = record.rate_limit_remaining
+            self.metrics.set_rate_limit(record.installation, record.rate_limit_remaining)
         self.recent.append(record)
         if record.outcome != "ok":
             self.failures.append(record)
@@ -320,6 +338,15 @@ def _html(status: dict[str, Any]) -> str:
     )
 
 
+def _outcome_of(text: str) -> str:
+    """The metrics outcome of a non-202 answer, from its text (one place decides both)."""
+    if text.startswith("duplicate"):
+        return "duplicate"
+    if text.startswith("ignored"):
+        return "ignored"
+    return "ping"
+
+
 def _text(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text)
 
@@ -332,19 +359,25 @@ def make_app(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     redeliver_on_startup: bool = True,
+    metrics: Metrics | None = None,
     **service_options: Any,
 ) -> web.Application:
-    """The aiohttp application. `router` defaults to every feature of actionbot.handlers."""
+    """The aiohttp application. `router` defaults to every feature of actionbot.handlers.
+
+    `metrics`: the Metrics shared with the GitHub clients (AppClients(metrics=...));
+    one of its own when None. Served at `GET /metrics`.
+    """
     if router is None:
         from .handlers import router as default_router
 
         router = default_router
-    service = Service(settings, clients=clients, router=router, clock=clock, sleep=sleep, **service_options)
+    service = Service(settings, clients=clients, router=router, clock=clock, sleep=sleep, metrics=metrics, **service_options)
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICE_KEY] = service
     app.router.add_post("/webhook", service.webhook)
     app.router.add_get("/healthz", service.healthz)
     app.router.add_get("/", service.index)
+    app.router.add_get("/metrics", service.metrics.handler)
 
     async def on_startup(app: web.Application) -> None:
         log.info(
