@@ -27,13 +27,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .. import logs
+    from .. import errors, logs
     from ..settings import Settings
 
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
     logs.register_secret(settings.webhook_secret)
     logs.register_secret(settings.private_key)
     logs.configure(settings.log_level)
+    errors.init_sentry([settings.webhook_secret, settings.private_key])
     try:
         import uvloop  # optional: faster event loop when installed
 
@@ -54,13 +55,15 @@ async def serve(settings: object) -> int:
 
     from ..auth import AppClients
     from ..logs import kv
+    from ..metrics import Metrics
     from ..server import make_app, service_of
 
     log = logging.getLogger("actionbot.serve")
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        clients = AppClients.from_settings(session, settings)
-        app = make_app(settings, clients=clients)
+        metrics = Metrics()  # one registry: the clients record requests, the service serves /metrics
+        clients = AppClients.from_settings(session, settings, metrics=metrics)
+        app = make_app(settings, clients=clients, metrics=metrics)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)  # type: ignore[attr-defined]
