@@ -243,6 +243,8 @@ def _head(handle: str) -> re.Pattern[str]:
 
 def parse_commands(comment_body: str, handle: str = DEFAULT_HANDLE) -> list[Parsed]:
     """Every `@handle <command> [args]` at the start of a line, in order."""
+    if "@" + handle.removeprefix("@").removesuffix("[bot]").lower() not in comment_body.lower():
+        return []  # fast path: most comments address nobody (no markdown parse)
     head = _head(handle)
     found: list[Parsed] = []
     for raw in _plain_lines(comment_body.replace("\r\n", "\n")):

@@ -13,30 +13,36 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections import deque
 import time
+from collections import deque
 from typing import Any
 
 _known: set[str] = set()  # configured secrets: kept for the life of the process
-_rotating: deque[str] = deque(maxlen=2000)  # tokens as they are minted (they expire)
+_rotating: deque[str] = deque(maxlen=256)  # tokens as they are minted (they expire)
 REDACTED = "[redacted]"
+# (cheap substring that must be present, pattern, replacement): the substring
+# test keeps the common line (no secret-shaped text at all) to a few microseconds.
 _PATTERNS = [
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), REDACTED),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"), REDACTED),  # JWT
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_]{16,}"), REDACTED),  # GitHub tokens (ghs_ = installation)
-    (re.compile(r"(?i)\b((?:token|bearer)\s+)[A-Za-z0-9_.\-]{20,}"), r"\1" + REDACTED),
+    (("-----BEGIN",), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), REDACTED),
+    (("eyJ",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"), REDACTED),  # JWT
+    # GitHub tokens (ghs_ = installation), also the stateless ghs_APPID_JWT form
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"\bgh[pousr]_[A-Za-z0-9_.\-]{16,}"), REDACTED),
 ]
+_AUTH = re.compile(r"(?i)\b((?:token|bearer)\s+)[A-Za-z0-9_.\-]{20,}")  # "token X" / "bearer X" of any shape
 
 
 def register_secret(value: str | None, *, rotating: bool = False) -> None:
-    """Never print this value (and each line of it, for multi-line keys)."""
+    """Never print this value (and each line of it, for multi-line keys).
+
+    `rotating` values (installation tokens) are kept only while they can be
+    valid; those with GitHub's token prefixes are caught by the patterns anyway.
+    """
     if not value:
         return
     value = value.strip()
-    global _combined
-    _combined = None
     if rotating:
-        _rotating.append(value)
+        if not value.startswith(("ghp_", "gho_", "ghu_", "ghs_", "ghr_")):
+            _rotating.append(value)
         return
     if len(value) >= 4:
         _known.add(value)
@@ -45,18 +51,16 @@ def register_secret(value: str | None, *, rotating: bool = False) -> None:
             _known.add(line.strip())
 
 
-_combined: re.Pattern[str] | None = None
-
-
 def redact(text: str) -> str:
-    global _combined
-    if _combined is None and (_known or _rotating):
-        values = sorted({*_known, *_rotating}, key=len, reverse=True)
-        _combined = re.compile("|".join(re.escape(v) for v in values))
-    if _combined is not None:
-        text = _combined.sub(REDACTED, text)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    for secret in (*_known, *_rotating):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for needles, pattern, replacement in _PATTERNS:
+        if any(n in text for n in needles):
+            text = pattern.sub(replacement, text)
+    lower = text.lower()
+    if "token" in lower or "bearer" in lower:
+        text = _AUTH.sub(r"\1" + REDACTED, text)
     return text
 
 

@@ -30,7 +30,8 @@ from typing import Any
 
 import cachetools
 from aiohttp import web
-from gidgethub import BadRequest, ValidationFailure, routing, sansio
+import aiohttp
+from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
 
 from . import __version__
 from .context import Context
@@ -101,6 +102,7 @@ class Service:
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.track_queue_depth(lambda: self.queue.depth)
         self.rate_limits: dict[int, int] = {}  # installation -> x-ratelimit-remaining last seen
+        self.resyncer: Any = None  # actionbot.resync.Resyncer when the periodic resync is on
 
     # -- POST /webhook ----------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
@@ -179,12 +181,13 @@ class Service:
             clock=self.clock,
             delivery_id=event.delivery_id,
             enqueue_fn=self.enqueue,
+            service=self,
         )
         gh = None
         error: BaseException | None = None
         for attempt in range(1, self.handler_attempts + 1):
             try:
-                if gh is None:
+                if gh is None and not _uninstalled(event):  # no token can be minted for those
                     gh = await self.clients.for_installation(record.installation)
                 await self.router.dispatch(event, gh, ctx)
                 error = None
@@ -195,12 +198,14 @@ class Service:
                 raise
             except Exception as exc:
                 error = exc
-                if attempt < self.handler_attempts:
+                if attempt < self.handler_attempts and transient(exc):
                     log.warning(
                         "handler failed, retrying %s",
                         kv(delivery=event.delivery_id, attempt=attempt, error=f"{type(exc).__name__}: {exc}"),
                     )
                     await self.sleep(self.handler_backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
+                    continue
+                break
         record.outcome = "ok" if error is None else "failed"
         if error is not None:
             log.error(
@@ -278,7 +283,15 @@ class Service:
         return unfinished
 
     # -- operators ------------------------------------------------------------------
+    def forget_installation(self, installation_id: int) -> None:
+        """An uninstalled installation leaves the status page and the metrics."""
+        self.rate_limits.pop(int(installation_id), None)
+        self.metrics.forget_installation(installation_id)
+        if self.resyncer is not None:
+            self.resyncer.forget_installation(installation_id)
+
     def status(self) -> dict[str, Any]:
+        resync = self.resyncer
         return {
             "name": "actionbot",
             "version": __version__,
@@ -292,6 +305,14 @@ class Service:
             "queue_depth": self.queue.depth,
             "last_deliveries": [_record_json(r) for r in reversed(self.recent)],
             "failures": [_record_json(r) for r in reversed(self.failures)],
+            "installations": [
+                {"id": i.id, "account": i.account, "repositories": len(i.repositories), "suspended": i.suspended,
+                 "error": i.error or None, "rate_limit_remaining": self.rate_limits.get(i.id)}
+                for i in (resync.installations.values() if resync is not None else ())
+            ],
+            "rate_limit_remaining": {str(k): v for k, v in sorted(self.rate_limits.items())},
+            "resync": resync.status() if resync is not None else {"interval_hours": 0, "last_full_resync": None},
+            "last_full_resync": resync.last_full_resync if resync is not None else None,
         }
 
     async def index(self, request: web.Request) -> web.Response:
@@ -302,6 +323,19 @@ class Service:
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "accepting": self.accepting, "queue_depth": self.queue.depth})
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth running the handler again: GitHub broken or unreachable, a limit, an expired token.
+
+    A 404 or 422 will be the same in four seconds, and meanwhile the repository's
+    queue would wait: those fail at once (redelivery or the resync repairs them).
+    """
+    if isinstance(exc, (GitHubBroken, aiohttp.ClientError, asyncio.TimeoutError)):
+        return True
+    if isinstance(exc, BadRequest):
+        return int(exc.status_code) in (401, 403, 429)
+    return False
 
 
 def _record_json(r: DeliveryRecord) -> dict[str, Any]:
@@ -334,8 +368,39 @@ def _html(status: dict[str, Any]) -> str:
         f"<p>{e(counts)}</p>"
         "<table><tr><th>delivery</th><th>event</th><th>repository</th><th>outcome</th><th>ms</th></tr>"
         f"{rows}</table>"
-        "<p>JSON: send <code>Accept: application/json</code>.</p>"
+        f"{_html_operations(status)}"
+        "<p>JSON: send <code>Accept: application/json</code>. Prometheus: <a href=metrics>/metrics</a>.</p>"
     )
+
+
+def _html_operations(status: dict[str, Any]) -> str:
+    """Failures, installations with their rate limit, and the last full resync."""
+    e = html.escape
+    failures = "".join(
+        f"<tr><td>{e(str(d['delivery_id']))}</td><td>{e(str(d['event']))}.{e(str(d['action'] or ''))}</td>"
+        f"<td>{e(str(d['repository'] or ''))}</td><td>{e(str(d['outcome']))}</td></tr>"
+        for d in status.get("failures", [])
+    ) or "<tr><td colspan=4>none</td></tr>"
+    installations = "".join(
+        f"<tr><td>{i['id']}</td><td>{e(str(i['account']))}</td><td>{i['repositories']}</td>"
+        f"<td>{e(str(i['rate_limit_remaining'] if i['rate_limit_remaining'] is not None else '?'))}</td>"
+        f"<td>{'suspended' if i['suspended'] else e(str(i['error'] or 'ok'))}</td></tr>"
+        for i in status.get("installations", [])
+    ) or "<tr><td colspan=5>none seen yet</td></tr>"
+    resync = status.get("resync") or {}
+    when = resync.get("last_full_resync_iso") or "never"
+    every = f"every {resync['interval_hours']:g} h" if resync.get("interval_hours") else "off"
+    return (
+        "<h2>Failures</h2><p>Redeliver them with <code>actionbot redeliver</code> (the next resync repairs them too).</p>"
+        f"<table><tr><th>delivery</th><th>event</th><th>repository</th><th>outcome</th></tr>{failures}</table>"
+        "<h2>Installations</h2><table><tr><th>id</th><th>account</th><th>repositories</th>"
+        f"<th>rate limit remaining</th><th>state</th></tr>{installations}</table>"
+        f"<p>Last full resync: {e(when)} ({e(every)}).</p>"
+    )
+
+
+def _uninstalled(event: sansio.Event) -> bool:
+    return event.event == "installation" and event.data.get("action") in ("deleted", "suspend")
 
 
 def _outcome_of(text: str) -> str:
@@ -360,12 +425,17 @@ def make_app(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     redeliver_on_startup: bool = True,
     metrics: Metrics | None = None,
+    resync_hours: float | None = None,
+    resync_pause: float | None = None,
     **service_options: Any,
 ) -> web.Application:
     """The aiohttp application. `router` defaults to every feature of actionbot.handlers.
 
     `metrics`: the Metrics shared with the GitHub clients (AppClients(metrics=...));
     one of its own when None. Served at `GET /metrics`.
+    `resync_hours` / `resync_pause`: the periodic full resync (actionbot.resync);
+    None reads `settings.resync_hours` / `settings.resync_pause` (off when the
+    settings have none); 0 hours: off. When on, its start-up pass does the redelivery.
     """
     if router is None:
         from .handlers import router as default_router
@@ -378,6 +448,14 @@ def make_app(
     app.router.add_get("/healthz", service.healthz)
     app.router.add_get("/", service.index)
     app.router.add_get("/metrics", service.metrics.handler)
+    hours = getattr(settings, "resync_hours", 0) if resync_hours is None else resync_hours
+    if hours and hours > 0:
+        from .resync import Resyncer
+
+        pause = getattr(settings, "resync_pause", 1.0) if resync_pause is None else resync_pause
+        service.resyncer = Resyncer(
+            service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep
+        )
 
     async def on_startup(app: web.Application) -> None:
         log.info(
@@ -391,7 +469,9 @@ def make_app(
                 handle=getattr(settings, "handle", None),
             ),
         )
-        if redeliver_on_startup:
+        if service.resyncer is not None:
+            service.spawn(service.resyncer.run(), "resync")
+        elif redeliver_on_startup:
             from .redeliver import redeliver_failed
 
             service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http
 import hmac
 import json
 import uuid
@@ -18,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from gidgethub import routing, sansio
+from gidgethub import BadRequest, GitHubBroken, routing, sansio
 
 from actionbot.server import MAX_BODY, make_app, service_of
 from tests.shared import has_shared, shared_path
@@ -69,13 +70,14 @@ class Recorder:
         self.calls: list[tuple[str, str, Any]] = []
         self.gate: asyncio.Event | None = None
         self.failures_left = 0
+        self.failure: Exception = GitHubBroken(http.HTTPStatus(502))
 
         async def handle(event: sansio.Event, gh: Any, ctx: Any) -> None:
             if self.gate is not None:
                 await self.gate.wait()
             if self.failures_left:
                 self.failures_left -= 1
-                raise RuntimeError("boom")
+                raise self.failure
             ctx.note(f"handled {event.event}")
             self.calls.append((event.event, event.delivery_id, gh))
 
@@ -253,6 +255,15 @@ async def test_handler_failure_is_retried_then_counted_failed(bot: Any, caplog: 
     await bot.service.queue.join()
     assert bot.service.counts["failed"] == 1
     assert any("broken" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    assert bot.rec.failures_left == 99 - 3  # bounded: handler_attempts
+
+
+async def test_a_permanent_error_is_not_retried(bot: Any) -> None:
+    bot.rec.failures_left = 5
+    bot.rec.failure = BadRequest(http.HTTPStatus(404), "Not Found")
+    assert (await post(bot, "push", payload(), delivery="gone")).status == 202
+    await bot.service.queue.join()
+    assert bot.rec.failures_left == 4 and bot.service.counts["failed"] == 1
 
 
 async def test_one_log_line_per_delivery(bot: Any, caplog: Any) -> None:
