@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from gidgethub import BadRequest, GitHubException
 
@@ -194,6 +196,7 @@ async def reconcile(
         existing = existing_issues(existing_raw)
         urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
         desired, scope = await _read_notes(gh, repo, html_url, sha, before, changed, config, existing, report, config_changed=config_changed)
+        desired = keep_permalinks(desired, existing)
         logins = {login for d in desired for login in d.logins()}
         assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
         known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
@@ -309,6 +312,47 @@ async def _read_notes(
                 if date in meetings and not (config.since and date and date < config.since)
             }  # fmt: skip
     return desired, scope
+
+
+def keep_permalinks(desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...]) -> list[DesiredIssue]:
+    """Items whose text did not change keep the permalink their issue already has.
+
+    A permalink names a commit and a line, and stays true for ever: the old
+    one still shows exactly this item. Rewriting every issue below an edited
+    line (their line numbers moved) would be writes, and notifications, that
+    tell nobody anything. A changed text, a renamed file or a different
+    meeting gets a fresh permalink.
+    """
+    by_key = {e.marker.key: e for e in existing if e.marker is not None}
+    by_text = {(e.marker.path, e.marker.text): e for e in existing if e.marker is not None and e.is_open}
+    out = []
+    for d in desired:
+        e = by_key.get(d.key) or by_text.get((d.path, d.norm_text))  # edited items keep their first key
+        if e is None or e.marker is None or e.marker.path != d.path or e.marker.text != d.norm_text:
+            out.append(d)
+            continue
+        links = re.findall(r"/blob/([0-9a-f]{40})/" + re.escape(quote(d.path)) + r"#L(\d+)\)", render_block_of(e.body))
+        if not links or len({sha for sha, _ in links}) != 1 or len(links) != (2 if d.meeting_line else 1):
+            out.append(d)
+            continue
+        sha = links[0][0]
+        d = dataclasses.replace(
+            d,
+            context=dataclasses.replace(d.context, sha=sha),
+            line=int(links[0][1]),
+            meeting_line=int(links[1][1]) if d.meeting_line else d.meeting_line,
+        )
+        out.append(d)
+    return out
+
+
+def render_block_of(body: str) -> str:
+    """The bot's own block of an issue body (links a human wrote outside it do not count)."""
+    from .render import BEGIN, END
+
+    start = body.find(BEGIN)
+    end = body.find(END, start)
+    return body[start:end] if start >= 0 and end >= 0 else ""
 
 
 async def _read(
@@ -434,7 +478,7 @@ def _entries(
             kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"
             put(n, checks.Entry(kind, title, n, url), 3)
         elif isinstance(op, UpdateIssue):
-            put(n, checks.Entry("updated", title, n, url, ", ".join(op.changed)), 2)
+            put(n, checks.Entry("updated", op.title or title, n, url, ", ".join(op.changed)), 2)
     if outcome is not None:
         for f in outcome.failed:
             if isinstance(f.op, EnsureLabel):

@@ -91,3 +91,15 @@ def push_payload(fake: Any, before: str, after: str, *, repo: str = REPO, ref: s
     data["head_commit"] = commit
     data.pop("distinct_size", None)
     return data
+
+
+def item_writes(fake: Any, repo: str = REPO) -> list[Any]:
+    """Writes to action-item issues (creates included), the dashboard issue's left out."""
+    dash = {i["number"] for i in fake.issues(repo) if any(lb["name"] == "actionbot dashboard" for lb in i["labels"])}
+    out = []
+    for w in fake.writes(f"/repos/{repo}/issues"):
+        parts = w.path.split("/")
+        if len(parts) > 5 and parts[5].isdigit() and int(parts[5]) in dash:
+            continue
+        out.append(w)
+    return out
