@@ -1,0 +1,237 @@
+"""Self-healing against the fake GitHub: start-up and periodic resync with a clock the test
+controls, missed deliveries repaired, installation events, errors that never stop the service."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from actionbot.auth import AppClients
+from actionbot.render import parse_marker
+from actionbot.resync import bound_since
+from actionbot.server import make_app, service_of
+from tests.deliveries import deliver, load_example
+from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
+
+SECRET = "s3cret"
+REPO = "octo-org/notes"
+HOURS = 6
+
+
+def test_bound_since_is_30_days_or_the_oldest_tracked_meeting() -> None:
+    assert bound_since("2025-03-31", []) == "2025-03-01"
+    assert bound_since("2025-03-31", ["2025-03-20", None]) == "2025-03-01"
+    assert bound_since("2025-03-31", ["2024-06-01", "2025-03-20"]) == "2024-06-01"
+    assert bound_since("2025-03-31", [], days=0) == "2025-03-31"
+
+
+def day(days_ago: int) -> str:
+    return (date.today() - timedelta(days=days_ago)).isoformat()
+
+
+def meeting(days_ago: int, *items: str) -> tuple[str, str]:
+    d = day(days_ago)
+    text = f"# Team meeting, {d}\n\nAttendees: Carol\n\n## Next actions\n\n" + "".join(f"- {i}\n" for i in items)
+    return f"docs/meetings/{d}-team-meeting.md", text
+
+
+def items(fake: Any, repo: str = REPO) -> list[str]:
+    return sorted(i["title"] for i in fake.issues(repo) if parse_marker(i.get("body")) is not None)
+
+
+class Clock:
+    """The service's clock: real time at the start (the fake checks JWTs against it), moved by the test."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class GatedSleep:
+    """Short waits (pacing, backoff) pass at once; the resync's long wait blocks until the test says go."""
+
+    def __init__(self, clock: Clock, fake: Any) -> None:
+        self.clock = clock
+        self.fake = fake
+        self.long_waits: list[float] = []
+        self.short_waits: list[float] = []
+        self.asleep = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        if seconds < 3600:
+            self.short_waits.append(seconds)
+            self.clock.now += seconds
+            self.fake.clock.advance(seconds)
+            await asyncio.sleep(0)
+            return
+        self.long_waits.append(seconds)
+        self.asleep.set()
+        await self.go.wait()
+        self.go.clear()
+        self.clock.now += seconds
+        self.fake.clock.advance(seconds)  # GitHub's time moves too (token expiry)
+
+    async def pass_done(self) -> None:
+        await asyncio.wait_for(self.asleep.wait(), 20)
+
+    def next_pass(self) -> None:
+        self.asleep.clear()
+        self.go.set()
+
+
+def settings(fake: Any) -> Any:
+    return SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot", write_interval=0)
+
+
+@pytest.fixture
+def world(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+    fake = fake_github
+    fake.set_app(APP_ID, app_key[1])
+    fake.add_installation(42, "octo-org")
+    path, text = meeting(3, "Write the incident report (Carol)", "Update the contributing guide")
+    old_path, old_text = meeting(400, "Something from last year")
+    fake.add_repo(REPO, {"README.md": "hi\n", path: text, old_path: old_text}, installation_id=42)
+    fake.add_repo("octo-org/code", {"README.md": "no notes here\n"}, installation_id=42)
+    fake.add_assignable(REPO, "carol")
+    return fake
+
+
+async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, **kw: Any) -> Any:  # noqa: F811
+    clock = Clock()
+    sleeper = GatedSleep(clock, world)
+    clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=world.url,
+                         write_interval=0, sleep=sleeper, clock=clock)
+    app = make_app(settings(world), clients=clients, clock=clock, sleep=sleeper, resync_hours=HOURS, resync_pause=0.5, **kw)
+    client = await aiohttp_client(app)
+    return SimpleNamespace(app=app, client=client, clock=clock, sleeper=sleeper, service=service_of(app), clients=clients)
+
+
+async def test_startup_and_periodic_resync_repair_missed_deliveries(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    fake = world
+    async with aiohttp.ClientSession() as session:
+        bot = await start(fake, app_key, session, aiohttp_client)
+        await bot.sleeper.pass_done()  # the start-up pass, then asleep for 6 h
+        assert bot.sleeper.long_waits == [HOURS * 3600]
+        # First run without `since`: the last 30 days only, never last year's meeting.
+        assert items(fake) == ["Update the contributing guide", "Write the incident report"]
+        assert not [i for i in fake.issues(REPO) if "last year" in i["title"]]
+        assert 0.5 in bot.sleeper.short_waits  # paced between the two repositories
+        first = bot.service.resyncer.last_full_resync
+        assert first is not None
+
+        status = await (await bot.client.get("/", headers={"Accept": "application/json"})).json()
+        assert status["last_full_resync"] == first
+        assert [(i["id"], i["repositories"]) for i in status["installations"]] == [(42, 2)]
+        assert abs(status["rate_limit_remaining"]["42"] - fake.rate_bucket("installation:42").remaining) <= 1
+        page = await (await bot.client.get("/")).text()
+        assert "Last full resync" in page and "octo-org" in page
+        scrape = await (await bot.client.get("/metrics")).text()
+        stamps = [s.value for f in text_string_to_metric_families(scrape) for s in f.samples
+                  if s.name == "actionbot_last_full_resync_timestamp_seconds"]
+        assert stamps == [first]
+
+        # A push GitHub never delivered (dropped): the next periodic pass repairs it.
+        path, text = meeting(1, "Book the room for the sprint (Carol)")
+        fake.commit(REPO, files={path: text}, message="notes of yesterday")
+        bot.sleeper.next_pass()
+        await bot.sleeper.pass_done()
+        assert any("Book the room" in t for t in items(fake))
+        assert bot.service.resyncer.last_full_resync == first + HOURS * 3600 + 0.5
+
+        # Nothing changed: a pass writes nothing and costs few rate-limited requests (ETag 304s are free).
+        fake.reset_log()
+        bot.sleeper.next_pass()
+        await bot.sleeper.pass_done()
+        # The only write: a fresh installation token (the last one expired 5 h ago).
+        assert [w.path for w in fake.writes()] == ["/app/installations/42/access_tokens"]
+        counted = [r for r in fake.requests if r.counted and r.identity != "app"]
+        print(f"\nunchanged pass: {len(fake.requests)} requests, {len(counted)} counted:", sorted((r.method, r.path, r.status) for r in counted))
+        assert len(counted) <= 12
+        assert bot.service.resyncer.passes == 3
+
+
+async def test_installation_created_runs_a_bounded_first_reconcile(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    fake = world
+    fake.add_repo("octo-org/minutes", {meeting(200, "An old thing")[0]: meeting(200, "An old thing")[1],
+                                        ".github/actionbot.yml": f"since: {day(365)}\n"}, installation_id=42)
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
+        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+        payload = load_example("installation", "created")
+        payload["installation"]["id"] = 42
+        payload["repositories"] = [
+            {"id": 1, "node_id": "R_1", "name": "notes", "full_name": REPO, "private": False},
+            {"id": 2, "node_id": "R_2", "name": "minutes", "full_name": "octo-org/minutes", "private": False},
+        ]
+        assert (await deliver(client, "installation", payload, secret=SECRET)).status == 202
+        await service_of(app).queue.join()
+    assert len(items(fake)) == 2 and not any("last year" in t for t in items(fake))
+    assert items(fake, "octo-org/minutes") == ["An old thing"]  # `since` in the configuration widens it
+    assert fake.check_runs(REPO) == []  # a resync writes issues, not check runs
+
+
+async def test_repositories_added_and_uninstall(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    fake = world
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
+        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+        service = service_of(app)
+        added = copy.deepcopy(load_example("installation", "created"))
+        added.update(action="added", repository_selection="selected", repositories_removed=[],
+                     repositories_added=[{"id": 1, "node_id": "R_1", "name": "notes", "full_name": REPO, "private": False}])
+        added.pop("repositories")
+        added["installation"]["id"] = 42
+        assert (await deliver(client, "installation_repositories", added, secret=SECRET)).status == 202
+        await service.queue.join()
+        assert len(items(fake)) == 2
+        assert await clients.installation_token(42)
+        service.metrics.set_rate_limit(42, 4321)  # as a delivery would have
+        service.rate_limits[42] = 4321
+        tokens_before = list(fake.token_requests)
+
+        deleted = copy.deepcopy(load_example("installation", "created"))
+        deleted["action"] = "deleted"
+        deleted["installation"]["id"] = 42
+        fake.installations.pop(42)  # GitHub no longer mints tokens for it
+        assert (await deliver(client, "installation", deleted, secret=SECRET)).status == 202
+        await service.queue.join()
+        assert service.recent[-1].outcome == "ok"
+        assert fake.token_requests == tokens_before  # nothing minted for a deleted installation
+        assert 42 not in clients._tokens and 42 not in service.rate_limits
+        scrape = await (await client.get("/metrics")).text()
+        assert 'actionbot_rate_limit_remaining{installation="42"}' not in scrape
+
+
+async def test_resync_errors_are_logged_and_the_service_serves(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any, caplog: Any  # noqa: F811
+) -> None:
+    fake = world
+    fake.fault("GET", r"^/app/installations$", "status", status=500, times=100)
+    async with aiohttp.ClientSession() as session:
+        bot = await start(fake, app_key, session, aiohttp_client)
+        await bot.sleeper.pass_done()
+        report = bot.service.resyncer.last_pass
+        assert report is not None and any("listing installations" in e for e in report.errors)
+        assert bot.service.resyncer.last_full_resync is None  # not a full pass
+        assert (await bot.client.get("/healthz")).status == 200
+        assert any("cannot list installations" in r.getMessage() for r in caplog.records)
