@@ -42,6 +42,8 @@ class Settings:
     write_interval: float = 1.0
     grace_seconds: float = 25.0
     handle: str = "actionbot"
+    resync_hours: float = 6.0  # full resync every N hours (and at start-up); 0 turns it off
+    resync_pause: float = 1.0  # seconds between two repositories of a resync
 
     @property
     def key_fingerprint(self) -> str:
@@ -106,6 +108,9 @@ class Settings:
         write_interval = _number(get("ACTIONBOT_WRITE_INTERVAL") or "1", "ACTIONBOT_WRITE_INTERVAL", float, problems, lo=0)
         grace = _number(get("ACTIONBOT_GRACE_SECONDS") or "25", "ACTIONBOT_GRACE_SECONDS", float, problems, lo=0)
 
+        resync_hours = _number(get("ACTIONBOT_RESYNC_HOURS") or "6", "ACTIONBOT_RESYNC_HOURS", float, problems, lo=0)
+        resync_pause = _number(get("ACTIONBOT_RESYNC_PAUSE") or "1", "ACTIONBOT_RESYNC_PAUSE", float, problems, lo=0)
+
         handle = (get("ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
         if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
             problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
@@ -123,6 +128,8 @@ class Settings:
             write_interval=float(write_interval),
             grace_seconds=float(grace),
             handle=handle,
+            resync_hours=float(resync_hours),
+            resync_pause=float(resync_pause),
         )
 
 
