@@ -26,6 +26,7 @@ class Context:
     delivery_id: str = ""
     log: list[str] = field(default_factory=list)
     enqueue_fn: Callable[[str, Job], bool] | None = None
+    service: Any = None  # actionbot.server.Service in the service (installations, resync state); None elsewhere
     _later: list[Job] = field(default_factory=list)
 
     def note(self, message: str) -> None:
