@@ -171,3 +171,18 @@ class AppClients:
         self._tokens.pop(int(installation_id), None)
         self._clients.pop(int(installation_id), None)
         self._locks.pop(int(installation_id), None)
+        prefix = f"installation:{int(installation_id)} "
+        for key in [k for k in list(self._etags) if str(k).startswith(prefix)]:
+            self._etags.pop(key, None)
+
+    def forget_repositories(self, installation_id: int, repos: list[str]) -> int:
+        """Drop cached answers about repositories removed from an installation; returns how many."""
+        prefix = f"installation:{int(installation_id)} "
+        needles = [f"/repos/{r.lower()}" for r in repos]
+        dropped = 0
+        for key in list(self._etags):
+            text = str(key).lower()
+            if text.startswith(prefix) and any(n + "/" in text or text.endswith(n) or n + "?" in text for n in needles):
+                self._etags.pop(key, None)
+                dropped += 1
+        return dropped
