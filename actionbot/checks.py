@@ -34,6 +34,7 @@ KINDS: tuple[tuple[str, str, str], ...] = (
     ("deferred", "Deferred to the next run (write cap)", "Deferred (write cap)"),
     ("unchanged", "Unchanged", "Unchanged"),
 )
+_VERB = {"opened": "open", "updated": "update", "carried_over": "carry over", "closed": "close", "removed": "mark removed"}
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,13 @@ def summarise(
     for e in entries:
         counts[e.kind] = counts.get(e.kind, 0) + 1
     parts = [
-        f"{counts[kind]} {(will if preview else done).lower()}"
-        for kind, done, will in KINDS
-        if counts.get(kind) and kind != "unchanged"
+        f"{counts[kind]} {done.lower()}" for kind, done, _ in KINDS if counts.get(kind) and kind != "unchanged"
     ]
     if counts.get("unchanged"):
         parts.append(f"{counts['unchanged']} unchanged")
     if preview:
-        title = "Merging will: " + ", ".join(parts) if parts else "Merging changes no issue"
+        verbs = [f"{_VERB[kind]} {counts[kind]}" for kind, _, _ in KINDS if counts.get(kind) and kind in _VERB]
+        title = "Merging will " + ", ".join(verbs) if verbs else "Merging changes no issue"
     else:
         title = ", ".join(parts).capitalize() if parts else "No action items to sync"
     if problems:
