@@ -16,24 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
 from . import meetings as mt
 from .model import InputError, Item, Meeting, Notes, Section
 from .owners import VERBS, find_owners, label_owners, valid_name
 from .refs import find_refs
 from .sections import DEFAULT_PHRASES, REVIEW, Label, label_hint, match_label
+from .structure import MD, Event, Node, plain_text, segment_lines, structure
 
 __all__ = ["DEFAULT_PHRASES", "MAX_BYTES", "notes_to_json", "parse_notes", "read_notes_file"]
 
 MAX_BYTES = 1_000_000
 
-_MD = MarkdownIt("commonmark")
-# Block structure is tokenised for the whole file; inline markup (links, emphasis,
-# escapes) only for the few lines the reading needs, by the same markdown-it
-# inline parser the "inline" core rule would run on every paragraph.
-_MD.core.ruler.disable(["inline", "text_join"])
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
 _PLACEHOLDERS = frozenset(
@@ -67,95 +60,6 @@ _CONTAINER_HINT = re.compile(r"\bagenda\b|\bdecisions?\s+needed\b|\bdiscussion\s
 _NOW_HERE = re.compile(r"\bnow here\b", re.IGNORECASE)
 
 
-# ---------------------------------------------------------------- structure
-
-
-Segment = tuple[str, "str | None"]
-
-
-def _segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
-    """The plain text of an inline token, line by line, as (text, link target) pieces."""
-    if not inline.children and inline.content:
-        inline.children = []
-        _MD.inline.parse(inline.content, _MD, env, inline.children)
-    lines: list[list[Segment]] = [[]]
-    href: str | None = None
-    for c in inline.children or ():
-        t = c.type
-        if t == "text" or t == "text_special" or t == "code_inline" or t == "html_inline":
-            if c.content:
-                lines[-1].append((c.content, href))
-        elif t == "softbreak" or t == "hardbreak":
-            lines.append([])
-        elif t == "link_open":
-            href = str(c.attrs.get("href") or "")
-        elif t == "link_close":
-            href = None
-        elif t == "image":
-            if c.content:
-                lines[-1].append((c.content, href))
-    return lines
-
-
-def _plain(line: list[Segment]) -> str:
-    return "".join(t for t, _ in line)
-
-
-@dataclass(eq=False)
-class _Node:
-    """A list item of the document."""
-
-    line: int
-    end: int
-    parent: _Node | None
-    list_id: int
-    prefix: str  # "3. " for ordered items, "" for bullets (labels keep their number)
-    env: dict[str, Any]  # markdown-it env of the file (reference link definitions)
-    inline: Token | None = None
-    extra: list[Token] = field(default_factory=list)
-    blocks: int = 0
-    children: list[_Node] = field(default_factory=list)
-    _lines: list[list[Segment]] | None = None
-
-    def lines(self) -> list[list[Segment]]:
-        if self._lines is None:
-            self._lines = _segment_lines(self.inline, self.env) if self.inline is not None else [[]]
-        return self._lines
-
-    def first(self) -> str:
-        return _plain(self.lines()[0]).strip()
-
-    def segments(self) -> list[Segment]:
-        """The item's own text: its paragraphs, not its sub-items."""
-        out: list[Segment] = []
-        for ln in self.lines():
-            out.extend(ln)
-            out.append((" ", None))
-        for tok in self.extra:
-            for ln in _segment_lines(tok, self.env):
-                out.extend(ln)
-                out.append((" ", None))
-        return out
-
-    def end_line(self) -> int:
-        last = self.line
-        for tok in [self.inline, *self.extra]:
-            if tok is not None and tok.map:
-                last = max(last, tok.map[1])
-        return last
-
-
-@dataclass(eq=False)
-class _Event:
-    kind: str  # "heading" | "para" | "list" | "item" | "other"
-    line: int
-    level: int = 0  # heading level
-    inline: Token | None = None
-    node: _Node | None = None
-    list_id: int = -1
-    in_item: bool = False
-
-
 @dataclass(eq=False)
 class _Sec:
     label: Label | None  # None: a review of earlier actions, which claims its lines for nothing
@@ -163,76 +67,10 @@ class _Sec:
     heading_level: int = 0
     start: int = 0  # heading sections: line extent [start, stop)
     stop: int = 0
-    nodes: list[_Node] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
     owners: tuple[str, ...] = ()
     vetoed: bool = False
-    label_node: _Node | None = None
-
-
-def _structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[_Event], list[_Node]]:
-    events: list[_Event] = []
-    nodes: list[_Node] = []
-    stack: list[_Node] = []
-    list_ids: list[int] = []
-    ordered: list[bool] = []
-    next_list = 0
-    i = 0
-    n = len(tokens)
-    while i < n:
-        tok = tokens[i]
-        t = tok.type
-        line = tok.map[0] + 1 if tok.map else 0
-        if t == "list_item_open":
-            parent = stack[-1] if stack else None
-            if parent is not None:
-                parent.blocks += 1
-            prefix = f"{tok.info}{tok.markup} " if ordered and ordered[-1] and tok.info else ""
-            node = _Node(line, tok.map[1] if tok.map else line, parent, list_ids[-1] if list_ids else -1, prefix, env)
-            if parent is not None:
-                parent.children.append(node)
-            stack.append(node)
-            nodes.append(node)
-            events.append(_Event("item", line, node=node, in_item=parent is not None))
-        elif t == "list_item_close":
-            if stack:
-                stack.pop()
-        elif t == "bullet_list_open" or t == "ordered_list_open":
-            if stack:
-                stack[-1].blocks += 1
-            list_ids.append(next_list)
-            ordered.append(t == "ordered_list_open")
-            events.append(_Event("list", line, list_id=next_list, in_item=bool(stack)))
-            next_list += 1
-        elif t == "bullet_list_close" or t == "ordered_list_close":
-            if list_ids:
-                list_ids.pop()
-                ordered.pop()
-        elif t == "paragraph_open":
-            inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
-            if stack:
-                top = stack[-1]
-                if top.blocks == 0 and top.inline is None:
-                    top.inline = inline
-                elif inline is not None:
-                    top.extra.append(inline)
-                    events.append(_Event("para", line, inline=inline, node=top, in_item=True))
-                top.blocks += 1
-            else:
-                events.append(_Event("para", line, inline=inline))
-            i += 1
-        elif t == "heading_open":
-            inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
-            if stack:
-                stack[-1].blocks += 1
-            events.append(_Event("heading", line, level=int(tok.tag[1:] or 1), inline=inline, in_item=bool(stack)))
-            i += 1
-        elif tok.nesting >= 0 and t not in ("inline", "paragraph_close", "heading_close") and tok.map:
-            if stack:
-                stack[-1].blocks += 1
-            if t != "blockquote_open":
-                events.append(_Event("other", line, in_item=bool(stack)))
-        i += 1
-    return events, nodes
+    label_node: Node | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -264,7 +102,7 @@ def _looks_like_task(text: str, owned: bool) -> bool:
     return w in VERBS or len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing"))
 
 
-def _label_of(node: _Node, phrases: tuple[str, ...]) -> Label | None:
+def _label_of(node: Node, phrases: tuple[str, ...]) -> Label | None:
     inline = node.inline
     if inline is None:
         return None
@@ -292,8 +130,8 @@ def parse_notes(
     phrase_t = tuple(p for p in phrases if isinstance(p, str) and p.strip())
     fm_title, fm_lines = mt.front_matter(text)
     env: dict[str, Any] = {}
-    tokens = _MD.parse(text, env)
-    events, nodes = _structure(tokens, env)
+    tokens = MD.parse(text, env)
+    events, nodes = structure(tokens, env)
 
     found_people = _checkins(nodes, events)
     known = _known_names(people, found_people)
@@ -374,7 +212,7 @@ def parse_notes(
     )
 
 
-def _checkins(nodes: list[_Node], events: list[_Event]) -> dict[str, str]:
+def _checkins(nodes: list[Node], events: list[Event]) -> dict[str, str]:
     """Roster written in the notes: check-in lines `Name / @handle / org`."""
     out: dict[str, str] = {}
     for nd in nodes:
@@ -387,8 +225,8 @@ def _checkins(nodes: list[_Node], events: list[_Event]) -> dict[str, str]:
 
 
 def _find_sections(
-    events: list[_Event],
-    nodes: list[_Node],
+    events: list[Event],
+    nodes: list[Node],
     phrases: tuple[str, ...],
     fm_lines: int,
     known: frozenset[str],
@@ -398,12 +236,12 @@ def _find_sections(
     heading_secs: list[_Sec] = []
     open_headings: list[_Sec] = []
     pending: _Sec | None = None
-    list_nodes: dict[int, list[_Node]] = {}
+    list_nodes: dict[int, list[Node]] = {}
     for nd in nodes:
         list_nodes.setdefault(nd.list_id, []).append(nd)
 
-    def descendants(nd: _Node) -> list[_Node]:
-        out: list[_Node] = []
+    def descendants(nd: Node) -> list[Node]:
+        out: list[Node] = []
         todo = list(reversed(nd.children))
         while todo:
             c = todo.pop()
@@ -426,7 +264,7 @@ def _find_sections(
                 continue
         if ev.kind == "heading" and ev.inline is not None:
             level = ev.level
-            plain = _plain(_segment_lines(ev.inline, env)[0]).strip()
+            plain = plain_text(segment_lines(ev.inline, env)[0]).strip()
             label = match_label(plain, phrases) if label_hint(phrases).search(plain) else None
             if label is not None or _CONTAINER_HINT.search(plain):
                 # checked before the heading closes anything: "## Actions" then
@@ -477,7 +315,7 @@ def _find_sections(
                     for h in open_headings:
                         h.vetoed = h.vetoed or _bare(h)
                 continue
-            label = match_label(_plain(_segment_lines(ev.inline, env)[0]).strip(), phrases)
+            label = match_label(plain_text(segment_lines(ev.inline, env)[0]).strip(), phrases)
             if label is not None:
                 pending = _Sec(label, ev.line)
                 pending.owners = _label_owner_names(label, known)
@@ -496,7 +334,7 @@ def _bare(sec: _Sec) -> bool:
     return sec.label is not None and sec.label.phrase in ("actions", "action") and not sec.label.qualifier
 
 
-def _next_siblings(nd: _Node, list_nodes: dict[int, list[_Node]], phrases: tuple[str, ...]) -> list[_Node]:
+def _next_siblings(nd: Node, list_nodes: dict[int, list[Node]], phrases: tuple[str, ...]) -> list[Node]:
     """The items after a childless label in its own list, up to the next label."""
     sib = [s for s in list_nodes.get(nd.list_id, []) if s.parent is nd.parent]
     try:
@@ -555,7 +393,7 @@ def _judge(items: list[Item], info: list[dict[str, Any]]) -> list[Item]:
 
 
 def _inline_actions(
-    events: list[_Event],
+    events: list[Event],
     owner_of: dict[int, _Sec],
     ranges: list[tuple[int, int]],
     repo: str | None,
@@ -579,12 +417,12 @@ def _inline_actions(
                 continue
             if not _INLINE_HINT.search(ev.inline.content):
                 continue
-            lines = _segment_lines(ev.inline, env)
+            lines = segment_lines(ev.inline, env)
             start = ev.line
         else:
             continue
         for off, segs in enumerate(lines):
-            first = _plain(segs).strip()
+            first = plain_text(segs).strip()
             cb = _CHECKBOX.match(first)
             plain = first[cb.end():] if cb else first
             m = _INLINE.match(plain)
@@ -627,14 +465,14 @@ def _inline_actions(
 
 
 def _meetings(
-    text: str, path: str, events: list[_Event], fm_title: str | None, fm_lines: int, env: dict[str, Any]
+    text: str, path: str, events: list[Event], fm_title: str | None, fm_lines: int, env: dict[str, Any]
 ) -> list[Meeting]:
     dated: list[Meeting] = []
     first_heading: str | None = None
     for ev in events:
         if ev.kind != "heading" or ev.inline is None or ev.line <= fm_lines or ev.level > 3:
             continue
-        plain = _plain(_segment_lines(ev.inline, env)[0]).strip()
+        plain = plain_text(segment_lines(ev.inline, env)[0]).strip()
         if first_heading is None and ev.level == 1:
             first_heading = plain
         date = mt.find_date(plain)

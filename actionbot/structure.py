@@ -1,0 +1,171 @@
+"""The block structure of a notes file, from markdown-it-py's token stream.
+
+The file is tokenised once; list items become a tree (`Node`: line range,
+first paragraph, parent, children) and every block becomes an `Event` in file
+order, which is all the reading rules need to find labels and their lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MD = MarkdownIt("commonmark")
+# Block structure is tokenised for the whole file; inline markup (links, emphasis,
+# escapes) only for the few lines the reading needs, by the same markdown-it
+# inline parser the "inline" core rule would run on every paragraph.
+MD.core.ruler.disable(["inline", "text_join"])
+
+Segment = tuple[str, "str | None"]
+
+
+def segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
+    """The plain text of an inline token, line by line, as (text, link target) pieces."""
+    if not inline.children and inline.content:
+        inline.children = []
+        MD.inline.parse(inline.content, MD, env, inline.children)
+    lines: list[list[Segment]] = [[]]
+    href: str | None = None
+    for c in inline.children or ():
+        t = c.type
+        if t == "text" or t == "text_special" or t == "code_inline" or t == "html_inline":
+            if c.content:
+                lines[-1].append((c.content, href))
+        elif t == "softbreak" or t == "hardbreak":
+            lines.append([])
+        elif t == "link_open":
+            href = str(c.attrs.get("href") or "")
+        elif t == "link_close":
+            href = None
+        elif t == "image":
+            if c.content:
+                lines[-1].append((c.content, href))
+    return lines
+
+
+def plain_text(line: list[Segment]) -> str:
+    return "".join(t for t, _ in line)
+
+
+@dataclass(eq=False)
+class Node:
+    """A list item of the document."""
+
+    line: int
+    end: int
+    parent: Node | None
+    list_id: int
+    prefix: str  # "3. " for ordered items, "" for bullets (labels keep their number)
+    env: dict[str, Any]  # markdown-it env of the file (reference link definitions)
+    inline: Token | None = None
+    extra: list[Token] = field(default_factory=list)
+    blocks: int = 0
+    children: list[Node] = field(default_factory=list)
+    _lines: list[list[Segment]] | None = None
+
+    def lines(self) -> list[list[Segment]]:
+        if self._lines is None:
+            self._lines = segment_lines(self.inline, self.env) if self.inline is not None else [[]]
+        return self._lines
+
+    def first(self) -> str:
+        return plain_text(self.lines()[0]).strip()
+
+    def segments(self) -> list[Segment]:
+        """The item's own text: its paragraphs, not its sub-items."""
+        out: list[Segment] = []
+        for ln in self.lines():
+            out.extend(ln)
+            out.append((" ", None))
+        for tok in self.extra:
+            for ln in segment_lines(tok, self.env):
+                out.extend(ln)
+                out.append((" ", None))
+        return out
+
+    def end_line(self) -> int:
+        last = self.line
+        for tok in [self.inline, *self.extra]:
+            if tok is not None and tok.map:
+                last = max(last, tok.map[1])
+        return last
+
+
+@dataclass(eq=False)
+class Event:
+    kind: str  # "heading" | "para" | "list" | "item" | "other"
+    line: int
+    level: int = 0  # heading level
+    inline: Token | None = None
+    node: Node | None = None
+    list_id: int = -1
+    in_item: bool = False
+
+
+def structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[Event], list[Node]]:
+    events: list[Event] = []
+    nodes: list[Node] = []
+    stack: list[Node] = []
+    list_ids: list[int] = []
+    ordered: list[bool] = []
+    next_list = 0
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        t = tok.type
+        line = tok.map[0] + 1 if tok.map else 0
+        if t == "list_item_open":
+            parent = stack[-1] if stack else None
+            if parent is not None:
+                parent.blocks += 1
+            prefix = f"{tok.info}{tok.markup} " if ordered and ordered[-1] and tok.info else ""
+            node = Node(line, tok.map[1] if tok.map else line, parent, list_ids[-1] if list_ids else -1, prefix, env)
+            if parent is not None:
+                parent.children.append(node)
+            stack.append(node)
+            nodes.append(node)
+            events.append(Event("item", line, node=node, in_item=parent is not None))
+        elif t == "list_item_close":
+            if stack:
+                stack.pop()
+        elif t == "bullet_list_open" or t == "ordered_list_open":
+            if stack:
+                stack[-1].blocks += 1
+            list_ids.append(next_list)
+            ordered.append(t == "ordered_list_open")
+            events.append(Event("list", line, list_id=next_list, in_item=bool(stack)))
+            next_list += 1
+        elif t == "bullet_list_close" or t == "ordered_list_close":
+            if list_ids:
+                list_ids.pop()
+                ordered.pop()
+        elif t == "paragraph_open":
+            inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
+            if stack:
+                top = stack[-1]
+                if top.blocks == 0 and top.inline is None:
+                    top.inline = inline
+                elif inline is not None:
+                    top.extra.append(inline)
+                    events.append(Event("para", line, inline=inline, node=top, in_item=True))
+                top.blocks += 1
+            else:
+                events.append(Event("para", line, inline=inline))
+            i += 1
+        elif t == "heading_open":
+            inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
+            if stack:
+                stack[-1].blocks += 1
+            events.append(Event("heading", line, level=int(tok.tag[1:] or 1), inline=inline, in_item=bool(stack)))
+            i += 1
+        elif tok.nesting >= 0 and t not in ("inline", "paragraph_close", "heading_close") and tok.map:
+            if stack:
+                stack[-1].blocks += 1
+            if t != "blockquote_open":
+                events.append(Event("other", line, in_item=bool(stack)))
+        i += 1
+    return events, nodes
