@@ -155,6 +155,7 @@ async def reconcile(
     schedule a follow-up run when the write cap deferred work.
     """
     report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
+    check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
     repo_data: dict[str, Any] | None = None
     if _is_sha(ref):
         sha = str(ref)
