@@ -461,6 +461,20 @@ class GitHubClient:
             "PATCH", "/repos/{owner}/{repo}/issues/comments/{id}", v, data={"body": body}, retry_safe=True
         )
 
+    async def delete_comment(self, repo: str, comment_id: int) -> bool:
+        """Delete a comment. Deleting twice converges: a 404 (already gone) is not an error.
+
+        Returns False when it was already gone. A DELETE is idempotent, hence retry_safe.
+        """
+        v = {**_split(repo), "id": comment_id}
+        try:
+            await self._call("DELETE", "/repos/{owner}/{repo}/issues/comments/{id}", v, retry_safe=True)
+        except BadRequest as exc:
+            if int(exc.status_code) != 404:
+                raise
+            return False
+        return True
+
     async def add_reaction(self, repo: str, comment_id: int, content: str = "+1") -> dict[str, Any]:
         """Reacting twice returns the existing reaction: safe to retry."""
         v = {**_split(repo), "id": comment_id}

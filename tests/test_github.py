@@ -135,6 +135,10 @@ async def test_issues_comments_labels_assignees_reactions_checks(github: Any, gh
     await gh.update_comment(REPO, comment["id"], "hello again")
     assert [c["body"] for c in await gh.list_comments(REPO, n)] == ["hello again"]
     await gh.add_reaction(REPO, comment["id"])
+    extra = await gh.create_comment(REPO, n, "a second copy")
+    assert await gh.delete_comment(REPO, extra["id"]) is True
+    assert await gh.delete_comment(REPO, extra["id"]) is False  # already gone: 404 is not an error
+    assert [c["body"] for c in await gh.list_comments(REPO, n)] == ["hello again"]
     await gh.create_label(REPO, "needs owner", "#d93f0b", "no owner in the notes")
     await gh.update_label(REPO, "needs owner", description="nobody named")
     assert {lb["name"] for lb in await gh.list_labels(REPO)} >= {"action item", "needs owner"}

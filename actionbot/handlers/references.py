@@ -152,14 +152,7 @@ async def post_once(gh: Any, repo: str, number: int, text: str, marker: str) -> 
         await gh.create_comment(repo, number, text)
         # Another replica may have raced us: keep the oldest copy only.
         for comment_id in duplicates(await gh.list_comments(repo, number), marker):
-            owner, name = repo.split("/", 1)
-            try:
-                await gh.api.delete(
-                    "/repos/{owner}/{repo}/issues/comments/{id}", {"owner": owner, "repo": name, "id": comment_id}
-                )
-            except BadRequest as exc:  # the other replica deleted it first
-                if int(exc.status_code) != 404:
-                    raise
+            await gh.delete_comment(repo, comment_id)  # gone already (the other replica was first): fine
         return True
 
 
