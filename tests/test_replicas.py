@@ -1,0 +1,260 @@
+"""Two `actionbot serve` processes behind a real nginx: any replica can handle any delivery.
+
+GitHub is the only state (design principles), so two replicas that receive
+the same push at once (a redelivery racing the original) and a stream of
+mixed deliveries spread round-robin by nginx must leave GitHub exactly as one
+replica would: one issue per action item, one notice per closed reference.
+
+Real processes, real HTTP: the fake GitHub runs in this test's event loop on a
+loopback port (every subprocess reaches it), the replicas are
+`python -m actionbot serve` with the variables an operator sets, and nginx
+(Debian's package; installed here with apt-get when missing and running as
+root, skipped with the reason otherwise) runs with its own prefix and config
+under the test's temporary directory, `daemon off`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.deliveries import deliver, payload_for, push_payload
+from tests.fakegithub import FakeGitHub
+from tests.syncenv import action_issues, head
+
+APP_ID = 4242
+SECRET = "replicas-secret"
+REPO = "octo-org/notes"
+NOTES = "docs/meetings/2025-03-06-team-meeting.md"
+
+
+def find_nginx() -> str:
+    """nginx from PATH or /usr/sbin; installed with apt-get when allowed; else skip saying why."""
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("nginx is not installed, and installing it needs root and apt-get (apt-get install nginx-light)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"]
+    if subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            pytest.skip(f"apt-get install nginx-light failed: {done.stderr.strip().splitlines()[-1:]}")
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+    if not found:
+        pytest.skip("nginx-light installed but no nginx binary found")
+    return found
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_conf(prefix: Path, port: int, upstreams: list[int]) -> str:
+    """A self-contained config: every path under `prefix`, nothing of the system's."""
+    servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams)
+    return f"""daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log {prefix}/access.log;
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  client_max_body_size 25m;
+  client_body_buffer_size 1m;
+  upstream actionbot {{
+{servers}  }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://actionbot;
+      proxy_buffering off;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+}}
+"""
+
+
+async def wait_ready(session: aiohttp.ClientSession, url: str, proc: Any, what: str) -> None:
+    for _ in range(400):
+        if proc.returncode is not None:
+            raise AssertionError(f"{what} exited with {proc.returncode}")
+        try:
+            async with session.get(url + "/healthz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"{what} not ready at {url}")
+
+
+async def status(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    async with session.get(url + "/", headers={"Accept": "application/json"}) as r:
+        return await r.json()
+
+
+async def settle(session: aiohttp.ClientSession, urls: list[str]) -> list[dict[str, Any]]:
+    """Until every replica has processed all it accepted (polling their status pages)."""
+    for _ in range(600):
+        states = [await status(session, u) for u in urls]
+        if all(s["queue_depth"] == 0 and s["deliveries"]["accepted"] == s["deliveries"]["processed"] + s["deliveries"]["failed"]
+               for s in states):
+            return states
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"replicas did not settle: {states}")
+
+
+def notices(fake: FakeGitHub, number: int) -> dict[str, int]:
+    """Closed-reference notices on an item's issue, counted by reference."""
+    counts: dict[str, int] = {}
+    for c in fake.comments(REPO, number):
+        for ref in re.findall(r"actionbot:ref-closed (\S+#\d+)", c.get("body") or ""):
+            counts[ref] = counts.get(ref, 0) + 1
+    return counts
+
+
+async def test_two_replicas_behind_nginx_converge(fake_github: FakeGitHub, fake_app_key: tuple[str, str], tmp_path: Path) -> None:
+    nginx = find_nginx()
+    fake = fake_github
+    fake.set_app(APP_ID, fake_app_key[1])
+    fake.add_installation(42, "octo-org")
+    fake.add_repo(REPO, {"README.md": "hi\n", ".github/actionbot.yml": "people:\n  Carol: carol\n"}, installation_id=42)
+    fake.add_assignable(REPO, "carol")
+    fake.add_collaborator(REPO, "carol", "write")
+    bug = fake.add_issue(REPO, "The build is red").number
+    fix = fake.add_pull(REPO, "Make the build green").number
+    other = fake.add_issue(REPO, "Docs are stale").number
+    notes = (
+        "# Team meeting, 2025-03-06\n\n## Next actions\n\n"
+        f"- Follow the red build, see #{bug} and #{fix} (Carol)\n"
+        f"- Review the build fix #{fix}\n"
+        f"- Rewrite the docs, see #{other} (Carol)\n"
+        "- Book the room for the sprint\n"
+    )
+    before = head(fake, REPO)
+    fake.commit(REPO, files={NOTES: notes}, message="notes")
+    first_push = push_payload(fake, REPO, before=before, after=head(fake, REPO))
+
+    key = tmp_path / "app.pem"
+    key.write_text(fake_app_key[0])
+    ports = [free_port(), free_port()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACTIONBOT_"))}
+    env.update(GITHUB_APP_ID=str(APP_ID), GITHUB_PRIVATE_KEY=str(key), GITHUB_WEBHOOK_SECRET=SECRET,
+               GITHUB_API_URL=fake.url, ACTIONBOT_WRITE_INTERVAL="0", ACTIONBOT_RESYNC_HOURS="0",
+               HOST="127.0.0.1", LOG_LEVEL="INFO")
+    replicas = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "actionbot", "serve", env={**env, "PORT": str(p)},
+                                             stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp_path / f"replica{i}.log", "wb"))
+        for i, p in enumerate(ports)
+    ]
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    proxy_port = free_port()
+    (prefix / "nginx.conf").write_text(nginx_conf(prefix, proxy_port, ports))
+    proxy = await asyncio.create_subprocess_exec(nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log"),
+                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    direct = [f"http://127.0.0.1:{p}" for p in ports]
+    proxied = f"http://127.0.0.1:{proxy_port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for url, proc, what in [*zip(direct, replicas, ("replica 0", "replica 1")), (proxied, proxy, "nginx")]:
+                await wait_ready(session, url, proc, what)
+
+            # 1. The same push to both replicas at once: a redelivery racing the original.
+            answers = await asyncio.gather(*(deliver((session, u), "push", first_push, secret=SECRET, delivery_id="push-1") for u in direct))
+            assert [a.status for a in answers] == [202, 202]
+            await settle(session, direct)
+            raced = len(action_issues(fake)) - 4  # issues the losing replica made in the race
+
+            # 2. A stream of mixed deliveries through nginx (round robin): closes of referenced
+            #    issues and PRs, each also redelivered, comments, a command, and a second push.
+            fake.close_issue(REPO, bug, actor="carol")
+            fake.merge_pull(REPO, fix, by="carol")
+            item = next(i for i in action_issues(fake) if i["title"].startswith("Follow the red build"))
+            chat = fake.add_comment(REPO, item["number"], "Looking into it today.", user="carol")
+            command = fake.add_comment(REPO, item["number"], "@actionbot status", user="carol")
+            before = head(fake, REPO)
+            fake.commit(REPO, files={NOTES: notes + "- Order the stickers (Carol)\n"}, message="one more item")
+            stream = [
+                ("issues", payload_for(fake, "issues", "closed", REPO, number=bug, sender="carol"), "close-bug"),
+                ("pull_request", payload_for(fake, "pull_request", "closed", REPO, number=fix, sender="carol"), "merge-fix"),
+                ("issue_comment", payload_for(fake, "issue_comment", "created", REPO, number=item["number"], comment_id=chat.id, sender="carol"), "chat"),
+                ("issue_comment", payload_for(fake, "issue_comment", "created", REPO, number=item["number"], comment_id=command.id, sender="carol"), "status"),
+                ("push", push_payload(fake, REPO, before=before, after=head(fake, REPO)), "push-2"),
+            ]
+            sends = [deliver(proxied, e, p, secret=SECRET, delivery_id=d) for e, p, d in stream]
+            sends += [deliver(proxied, e, p, secret=SECRET, delivery_id=d) for e, p, d in stream if d in ("close-bug", "merge-fix", "push-2")]
+            answers = await asyncio.gather(*sends)
+            assert all(a.status in (200, 202) for a in answers), [(a.status, a.text) for a in answers]
+            states = await settle(session, direct)
+
+        by_replica = [s["deliveries"]["processed"] for s in states]
+        assert all(n > 0 for n in by_replica), f"nginx sent everything to one replica: {by_replica}"
+        assert [s["failures"] for s in states] == [[], []]
+        kept = open_items(fake)
+        assert sorted(kept) == sorted(ITEMS), sorted(kept)  # exactly one open issue per item
+        extra = [i for i in action_issues(fake) if i["number"] not in kept.values()]
+        assert all(i["state"] == "closed" and i["state_reason"] == "duplicate" for i in extra), extra
+        assert notices(fake, kept["Follow the red build"]) == {f"{REPO}#{bug}": 1, f"{REPO}#{fix}": 1}
+        assert notices(fake, kept["Review the build fix"]) == {f"{REPO}#{fix}": 1}
+        assert notices(fake, kept["Rewrite the docs"]) == {}
+        print(f"\nreplicas processed {by_replica}; racing push made {raced} extra issue(s), {len(extra)} closed as duplicates;"
+              f" GitHub requests {len(fake.requests)}, writes {len(fake.writes())}")
+    finally:
+        for proc in replicas:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        if proxy.returncode is None:
+            proxy.send_signal(signal.SIGQUIT)
+        for proc in [*replicas, proxy]:
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+    assert [p.returncode for p in replicas] == [0, 0], [(tmp_path / f"replica{i}.log").read_text()[-2000:] for i in range(2)]
+    if raced:
+        # Converged (asserted above), but not "no duplicate, ever": the reconcile's lock is
+        # per process, so two replicas given the same push both created the items, and the
+        # next reconcile closed the younger copies as duplicates. Passes once creates are
+        # serialised across replicas (or the loser notices at once).
+        pytest.xfail(f"the racing push made {raced} duplicate issue(s) before the next reconcile closed them")
+
+
+ITEMS = ["Follow the red build", "Review the build fix", "Rewrite the docs", "Book the room for the sprint", "Order the stickers"]
+
+
+def open_items(fake: FakeGitHub) -> dict[str, int]:
+    """Open (or done) action-item issues by item; an item with two open issues fails the test."""
+    out: dict[str, int] = {}
+    for i in action_issues(fake):
+        if i["state"] == "closed" and i.get("state_reason") == "duplicate":
+            continue
+        name = next((t for t in ITEMS if i["title"].startswith(t)), i["title"])
+        assert name not in out, f"two issues for {name!r}: #{out[name]} and #{i['number']}"
+        out[name] = i["number"]
+    return out
