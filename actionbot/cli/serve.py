@@ -11,7 +11,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="run the webhook service (GitHub App mode)",
         description="Run the webhook service. Configuration comes from the environment: GITHUB_APP_ID, "
         "GITHUB_PRIVATE_KEY (PEM or path), GITHUB_WEBHOOK_SECRET, PORT, HOST, GITHUB_API_URL, LOG_LEVEL, "
-        "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE. Flags win over the environment.",
+        "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, "
+        "SENTRY_DSN. Flags win over the environment.",
     )
     p.add_argument("--host", help="address to listen on (default: $HOST or 0.0.0.0)")
     p.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
