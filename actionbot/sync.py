@@ -35,6 +35,7 @@ from .apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_erro
 from .config import CONFIG_PATH, Config, ConfigError, load_config
 from .model import Notes, Problem
 from .notes import parse_notes
+from .render import duplicate_comment, parse_marker
 from .plan import (
     CloseIssue,
     Comment,
@@ -219,6 +220,7 @@ async def reconcile(
             report.entries = _entries(result, existing, desired, None, urls, preview=True)
         else:
             outcome = await apply_plan(gh, tracking, result, action_label=config.labels.action_item, issue_urls=urls)
+            await _close_racing_twins(gh, tracking, config, outcome)
             report.applied, report.failed = outcome.applied, outcome.failed
             applied_anything = bool(outcome.applied)
             report.entries = _entries(result, existing, desired, outcome, urls, preview=False)
@@ -433,6 +435,31 @@ async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[d
     except (GitHubException, *LOST) as exc:
         log.warning("reference states unavailable: %s", describe_error(exc))
         return {r: known.get(r) for r in wanted}
+
+
+async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: ApplyResult) -> None:
+    """Another replica may have created the same items at the same moment: the creator
+    of the younger issue notices at once (one listing, only after creating) and closes
+    it as a duplicate of the older, so a race never outlives the run that lost it."""
+    created = {a.op.key: a.number for a in outcome.applied if isinstance(a.op, CreateIssue) and a.number}
+    if not created:
+        return
+    listing = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+    oldest: dict[str, int] = {}
+    for issue in listing:
+        marker = parse_marker(issue.get("body"))
+        if marker is not None and marker.key in created:
+            oldest[marker.key] = min(oldest.get(marker.key, int(issue["number"])), int(issue["number"]))
+    ops = tuple(
+        CloseIssue(number, "duplicate", duplicate_comment(key, oldest[key]), key)
+        for key, number in created.items()
+        if oldest.get(key, number) < number
+    )
+    if ops:
+        log.info("closing %d issue(s) a concurrent run also created repo=%s", len(ops), tracking)
+        twins = await apply_plan(gh, tracking, Plan(ops), action_label=config.labels.action_item, issue_urls=outcome.urls)
+        outcome.applied += twins.applied
+        outcome.failed += twins.failed
 
 
 # ---------------------------------------------------------------- check run and dashboard

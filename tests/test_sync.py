@@ -314,3 +314,19 @@ def test_meeting_texts_split_a_yearly_file() -> None:
     parts = meeting_texts(text, notes)
     assert set(parts) == {"2024-01-04", "2024-02-01"}
     assert "- a" in parts["2024-01-04"] and "- b" not in parts["2024-01-04"]
+
+
+async def test_two_replicas_racing_leave_one_open_issue_per_item_at_once(fake: Any, monkeypatch: Any) -> None:
+    """Without the in-process lock (two processes), both runs create; the younger's creator closes it."""
+    monkeypatch.setattr("actionbot.sync.lock_for", lambda repo: asyncio.Lock())
+    async with aiohttp.ClientSession() as session:
+        ra, rb = await asyncio.gather(reconcile(client(session, fake), REPO), reconcile(client(session, fake), REPO))
+    assert ra.ok and rb.ok
+    one_per_key(fake)
+    opened = [i for i in action_issues(fake) if i["state"] == "open"]
+    assert len(opened) == 9
+    closed = [i for i in action_issues(fake) if i["state"] == "closed"]
+    assert closed and all(i["state_reason"] == "duplicate" for i in closed)  # the race did happen
+    assert all(len(fake.comments(REPO, i["number"])) == 1 for i in closed)  # told once, by one run
+    fake.reset_log()
+    assert (await sync(fake)).plan.ops == ()
