@@ -346,6 +346,12 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def usages(spec: Spec, handle: str = DEFAULT_HANDLE) -> str:
+    """The command's forms as inline code, e.g. "`@actionbot assign @user ...` / `@actionbot assign me`"."""
+    handle = handle.removeprefix("@")
+    return " / ".join(f"`@{handle} {s.strip()}`" for s in spec.syntax.split("|"))
+
+
 def help_text(handle: str = DEFAULT_HANDLE) -> str:
     """The command table, generated from `COMMANDS`."""
     handle = handle.removeprefix("@")
@@ -357,8 +363,7 @@ def help_text(handle: str = DEFAULT_HANDLE) -> str:
         "|---|---|---|",
     ]
     for spec in COMMANDS:
-        syntax = " / ".join(f"`@{handle} {s.strip()}`" for s in spec.syntax.split("|"))
-        rows.append(f"| {syntax} | {spec.summary} | {spec.who()} |")
+        rows.append(f"| {usages(spec, handle)} | {spec.summary} | {spec.who()} |")
     return "\n".join(rows)
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .commands import COMMANDS, usages
+
 if TYPE_CHECKING:  # render reads these values; plan builds them
     from .plan import DesiredIssue
 
@@ -33,19 +35,6 @@ END = "<!-- actionbot:end -->"
 MARKER_PREFIX = "<!-- actionbot:marker "
 TITLE_MAX = 100
 ELLIPSIS = "…"
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("help", "list the commands and who may use them"),
-    ("done", "close this item as completed"),
-    ("drop", "close this item as not planned"),
-    ("reopen", "reopen this item"),
-    ("assign @user", "assign someone (`assign me` for yourself)"),
-    ("unassign @user", "unassign someone (`unassign me` for yourself)"),
-    ("link owner/repo#N", "track one more issue or pull request"),
-    ("unlink owner/repo#N", "stop tracking an issue or pull request"),
-    ("sync", "re-read the notes and references now"),
-    ("status", "show owners, meeting, references and their state"),
-)
 
 # ---------------------------------------------------------------- the marker
 
@@ -267,11 +256,19 @@ def _state_text(state: str | None) -> str:
 
 
 def _commands_details() -> str:
-    rows = "\n".join(f"- `@actionbot {cmd}`: {what}" for cmd, what in COMMANDS)
+    """The collapsed command list, generated from `commands.COMMANDS` (the one table).
+
+    Commands for ordinary issues (`track`) do not apply to an action item, so
+    they are named after the list rather than offered as if they did.
+    """
+    rows = "\n".join(f"- {usages(spec)}: {spec.summary}" for spec in COMMANDS if not spec.any_issue)
+    others = " ".join(f"{usages(spec)}: {spec.summary}" for spec in COMMANDS if spec.any_issue)
     return (
         "<details><summary>Commands</summary>\n\n"
         "Comment one of these at the start of a line:\n\n"
-        f"{rows}\n\n</details>"
+        f"{rows}\n\n"
+        + (f"On an issue that is not an action item: {others}\n\n" if others else "")
+        + "</details>"
     )
 
 

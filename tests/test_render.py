@@ -151,6 +151,17 @@ def test_block_has_item_permalink_meeting_and_commands() -> None:
         assert f"`@actionbot {cmd}" in block
 
 
+def test_command_list_in_bodies_is_generated_from_the_one_table() -> None:
+    from actionbot.commands import COMMANDS, parse_commands
+
+    block = render_block(desired(), marker(), tracking_repo="org/notes")
+    details = block[block.index("<details>") : block.index("</details>")]
+    for spec in COMMANDS:  # dashboard and track included: the body can not drift from the handler
+        assert f"`@actionbot {spec.name}" in details and spec.summary in details
+    assert parse_commands(details) == []  # every command shown is inline code: the body never triggers
+    assert render_block(desired(), marker(), tracking_repo="org/notes") == block  # deterministic
+
+
 def test_owners_mapped_unmapped_tentative_and_unassignable() -> None:
     d = desired(
         owners=(
