@@ -150,6 +150,18 @@ async def test_racing_replicas_keep_only_the_oldest_copy(fake_github, gh, monkey
     assert len(notices(fake_github, item.number)) == 1
 
 
+async def test_configuration_read_once_per_delivery_not_per_item(fake_github, gh):
+    fake_github.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: false\n"})
+    pr = fake_github.add_pull(OTHER, "Fix")
+    items = [fake_github.add_issue(TRACK, f"Ship {i}", item_body([f"{OTHER}#{pr.number}"])) for i in range(3)]
+    fake_github.set_state(pr, "closed", None, actor="minrk")
+    fake_github.reset_log()
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    assert all(len(notices(fake_github, i.number)) == 1 for i in items)
+    config_reads = [r for r in fake_github.reads() if r.path.endswith("/contents/.github/actionbot.yml")]
+    assert len(config_reads) == 1
+
+
 async def test_items_found_through_the_timeline_not_by_listing(fake_github, gh):
     pr = fake_github.add_pull(OTHER, "Fix")
     fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))

@@ -180,6 +180,7 @@ async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
     """Notices and label updates for every open item that lists the reference. Returns notices posted."""
     repo, number = split_ref(event.target.ref)
     posted = 0
+    configs: dict[str, Config] = {}  # one read per notes repository per delivery, not per item
     for item_repo, item in await items_referencing(gh, repo, number):
         listed = {r.lower() for r in refs_in_body(item.get("body"))}
         if event.target.ref.lower() not in listed or item.get("state") != "open":
@@ -188,7 +189,10 @@ async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
         if await post_once(gh, item_repo, item_number, notice(event), event.marker):
             posted += 1
         marker = parse_marker(item.get("body"))
-        config = await read_config(gh, marker.repo if marker and marker.repo else item_repo)
+        config_repo = marker.repo if marker and marker.repo else item_repo
+        if config_repo.lower() not in configs:
+            configs[config_repo.lower()] = await read_config(gh, config_repo)
+        config = configs[config_repo.lower()]
         fresh = await gh.get_issue(item_repo, item_number)
         did = await settle_item(gh, item_repo, fresh, config, known={event.target.ref: event.target.state})
         if ctx is not None:
