@@ -235,3 +235,27 @@ async def test_resync_errors_are_logged_and_the_service_serves(
         assert bot.service.resyncer.last_full_resync is None  # not a full pass
         assert (await bot.client.get("/healthz")).status == 200
         assert any("cannot list installations" in r.getMessage() for r in caplog.records)
+
+
+async def test_repositories_removed_drops_their_cached_answers(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    fake = world
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
+        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+        gh = await clients.for_installation(42)
+        await gh.get_repo(REPO)
+        await gh.get_repo("octo-org/code")
+        cached = lambda: sorted(k.split("/repos/")[1] for k in clients._etags if "/repos/" in k)  # noqa: E731
+        assert cached() == ["octo-org/code", "octo-org/notes"]
+        removed = copy.deepcopy(load_example("installation", "created"))
+        removed.update(action="removed", repository_selection="selected", repositories_added=[],
+                       repositories_removed=[{"id": 1, "node_id": "R_1", "name": "notes", "full_name": REPO, "private": False}])
+        removed.pop("repositories")
+        removed["installation"]["id"] = 42
+        assert (await deliver(client, "installation_repositories", removed, secret=SECRET)).status == 202
+        await service_of(app).queue.join()
+        assert cached() == ["octo-org/code"]
+        assert service_of(app).recent[-1].notes == ["1 repositories removed: 1 cached answers dropped"]
