@@ -24,7 +24,15 @@ import aiohttp
 from gidgethub import BadRequest, GitHubBroken, GitHubException
 
 from . import render
-from .plan import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
+from .plan import (
+    CloseIssue,
+    Comment,
+    CreateIssue,
+    EnsureLabel,
+    Operation,
+    Plan,
+    UpdateIssue,
+)
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
+import aiohttp
 
-from actionbot.sync import Changed, reconcile  # noqa: E402
-from tests.fakegithub import FakeGitHub  # noqa: E402
-from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, setup_repo  # noqa: E402
+from actionbot.sync import Changed, reconcile
+from tests.fakegithub import FakeGitHub
+from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, setup_repo
 
 EDITED = EXAMPLE.replace("February outage", "February 2025 outage")
 ADDED = EDITED.replace(

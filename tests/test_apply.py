@@ -8,7 +8,14 @@ import aiohttp
 import pytest
 
 from actionbot.apply import apply_plan
-from actionbot.plan import CloseIssue, Comment, CreateIssue, EnsureLabel, Plan, UpdateIssue
+from actionbot.plan import (
+    CloseIssue,
+    Comment,
+    CreateIssue,
+    EnsureLabel,
+    Plan,
+    UpdateIssue,
+)
 from actionbot.render import Marker, comment_marker, issue_placeholder, marker_comment
 from tests.syncenv import REPO, client, setup_repo
 

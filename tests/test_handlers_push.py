@@ -9,10 +9,21 @@ import aiohttp
 import pytest
 
 from actionbot.auth import AppClients
-from actionbot.render import parse_marker
 from actionbot.server import make_app, service_of
 from tests.deliveries import deliver
-from tests.syncenv import NOTES, REPO, FAST, action_issues, by_title, head, labels, logins, no_wait, push_payload, setup_repo
+from tests.syncenv import (
+    FAST,
+    NOTES,
+    REPO,
+    action_issues,
+    by_title,
+    head,
+    labels,
+    logins,
+    no_wait,
+    push_payload,
+    setup_repo,
+)
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
 SECRET = "s3cret"
@@ -125,4 +136,86 @@ async def test_other_branches_tags_and_deletions_cause_no_request(service: Any, 
     assert answer.status in (200, 202)
     assert [r for r in fake.requests if not r.path.startswith("/app/")] == []
     assert fake.token_requests == token_requests or all(r.path.startswith("/app/") for r in fake.requests)
+    assert action_issues(fake) == []
+
+
+def pr_payload(fake: Any, action: str, base_sha: str, head_sha: str, *, base_ref: str = "main") -> dict[str, Any]:
+    from tests.deliveries import load_example
+
+    data = load_example("pull_request", "closed")
+    data["action"] = action
+    pr = data["pull_request"]
+    pr["state"], pr["merged"] = "open", False
+    pr["base"]["ref"], pr["base"]["sha"] = base_ref, base_sha
+    pr["head"]["ref"], pr["head"]["sha"] = "notes-update", head_sha
+    data["repository"]["full_name"] = REPO
+    data["repository"]["default_branch"] = "main"
+    data["installation"] = {"id": 42}
+    data["sender"] = {**data.get("sender", {}), "login": "alice", "type": "User"}
+    return data
+
+
+async def test_pull_request_preview_is_a_check_run_and_nothing_else(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    await service.send("push", push_payload(fake, "0" * 40, first) | {"before": "0" * 40})
+    from tests.syncenv import EXAMPLE
+
+    pr_head = fake.commit(REPO, {NOTES: EXAMPLE.replace("- [x] Rotate", "- Brand new thing (Carol)\n- [x] Rotate")},
+                          branch="notes-update")
+    fake.reset_log()
+    n = len(action_issues(fake))
+    answer = await service.send("pull_request", pr_payload(fake, "opened", first, pr_head))
+    assert answer.status == 202
+    assert [(w.method, w.path) for w in fake.writes() if not w.path.startswith("/app/")] == [
+        ("POST", f"/repos/{REPO}/check-runs")
+    ]
+    run = fake.check_runs(REPO)[-1]
+    assert run["head_sha"] == pr_head and run["output"]["title"] == "Merging will open 1"
+    assert "Brand new thing" in run["output"]["summary"]
+    assert len(action_issues(fake)) == n
+    # The same preview delivered again (synchronize without change) writes nothing new.
+    fake.reset_log()
+    await service.send("pull_request", pr_payload(fake, "synchronize", first, pr_head))
+    assert [w for w in fake.writes() if not w.path.startswith("/app/")] == []
+
+
+async def test_push_of_many_commits_reads_the_compare_api_and_edits_one_issue(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    await service.send("push", push_payload(fake, "0" * 40, first) | {"before": "0" * 40})
+    from tests.syncenv import EXAMPLE
+
+    sha = first
+    for i in range(21):  # more commits than a push payload lists
+        sha = fake.commit(REPO, {f"src/file{i}.py": f"x = {i}\n"})
+    sha = fake.commit(REPO, {NOTES: EXAMPLE.replace("February outage", "March outage")})
+    payload = push_payload(fake, first, sha)
+    payload["commits"] = [dict(payload["commits"][0], added=[], modified=[f"src/file{i}.py"], removed=[]) for i in range(20)]
+    fake.reset_log()
+    await service.send("push", payload)
+    assert any("/compare/" in r.path for r in fake.requests)
+    issues = by_title(fake)
+    assert "Write the incident report for the March outage" in issues
+    assert len(issues) == 9
+
+
+async def test_push_that_changes_no_notes_writes_nothing(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    after = fake.commit(REPO, {"src/app.py": "print()\n"})
+    fake.reset_log()
+    await service.send("push", push_payload(fake, first, after))
+    assert [w for w in fake.writes() if not w.path.startswith("/app/")] == []
+    assert action_issues(fake) == []
+
+
+async def test_push_with_a_broken_configuration_fails_its_check(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    after = fake.commit(REPO, {".github/actionbot.yml": "people:\n  Carol: [carol]\n"})
+    await service.send("push", push_payload(fake, first, after))
+    runs = fake.check_runs(REPO)
+    assert len(runs) == 1 and runs[0]["conclusion"] == "failure" and runs[0]["head_sha"] == after
+    assert ".github/actionbot.yml:2" in runs[0]["output"]["summary"]
     assert action_issues(fake) == []

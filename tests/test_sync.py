@@ -11,9 +11,9 @@ import pytest
 from gidgethub import GitHubException
 
 from actionbot.context import Context
+from actionbot.notes import parse_notes
 from actionbot.render import parse_marker
 from actionbot.sync import Changed, meeting_texts, reconcile
-from actionbot.notes import parse_notes
 from tests.syncenv import (
     CONFIG,
     EXAMPLE,
@@ -25,7 +25,6 @@ from tests.syncenv import (
     head,
     item_writes,
     labels,
-    logins,
     setup_repo,
 )
 
