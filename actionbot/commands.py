@@ -90,7 +90,12 @@ COMMANDS: tuple[Spec, ...] = (
         Rule.OWNERS_OR_TRIAGE,
         takes="refs",
     ),
-    Spec("sync", "sync", "Re-check this item's references now and report what changed.", Rule.OWNERS_OR_TRIAGE),
+    Spec(
+        "sync",
+        "sync",
+        "Re-read this item's notes (its file and meeting, at the default branch) and re-check its references now.",
+        Rule.OWNERS_OR_TRIAGE,
+    ),
     Spec(
         "dashboard",
         "dashboard",

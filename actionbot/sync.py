@@ -35,7 +35,6 @@ from .apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_erro
 from .config import CONFIG_PATH, Config, ConfigError, load_config
 from .model import Notes, Problem
 from .notes import parse_notes
-from .render import duplicate_comment, parse_marker
 from .plan import (
     CloseIssue,
     Comment,
@@ -49,9 +48,12 @@ from .plan import (
     UpdateIssue,
     desired_issues,
     existing_issues,
-    plan as make_plan,
     scope_of,
 )
+from .plan import (
+    plan as make_plan,
+)
+from .render import duplicate_comment, parse_marker
 
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
@@ -141,6 +143,7 @@ async def reconcile(
     preview: bool = False,
     check: bool = True,
     dashboard: bool = True,
+    meetings: Collection[str | None] | None = None,
     ctx: Any = None,
     _depth: int = 0,
 ) -> SyncReport:
@@ -152,7 +155,9 @@ async def reconcile(
     `before`). `since`: ignore meetings dated earlier (overrides the
     configuration's). `dry_run`: plan only; `preview` (a pull request) also
     writes the check run saying what merging would do. `check`: write the
-    `actionbot` check run on the commit. `ctx`: the service's Context, used to
+    `actionbot` check run on the commit. `meetings`: act only on these meeting
+    dates of the files read (`@actionbot sync` re-reads one item's meetings:
+    the rest of a yearly file is not swept in). `ctx`: the service's Context, used to
     schedule a follow-up run when the write cap deferred work.
     """
     report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
@@ -197,7 +202,10 @@ async def reconcile(
         existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
         existing = existing_issues(existing_raw)
         urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
-        desired, scope = await _read_notes(gh, repo, html_url, sha, before, changed, config, existing, report, config_changed=config_changed)
+        desired, scope = await _read_notes(
+            gh, repo, html_url, sha, before, changed, config, existing, report, config_changed=config_changed,
+            only_meetings=None if meetings is None else set(meetings),
+        )
         desired = keep_permalinks(desired, existing)
         logins = {login for d in desired for login in d.logins()}
         assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
@@ -231,7 +239,7 @@ async def reconcile(
         output = checks.summarise(report.entries, report.problems, preview=preview)
         await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
     if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
-        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, ctx=ctx)
+        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx)
 
         async def follow_up() -> None:
             await reconcile(gh, repo, **args, _depth=_depth + 1)  # type: ignore[arg-type]
@@ -255,6 +263,7 @@ async def _read_notes(
     report: SyncReport,
     *,
     config_changed: bool = False,
+    only_meetings: set[str | None] | None = None,
 ) -> tuple[list[DesiredIssue], set[tuple[str, str | None]]]:
     """Desired issues and the (path, meeting) pairs read in full, for a full sync or a push.
 
@@ -303,6 +312,8 @@ async def _read_notes(
             if c.previous and c.previous != c.path:
                 meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
             meetings |= extra.get(c.path, set())
+        if only_meetings is not None:
+            meetings = set(only_meetings) if meetings is None else meetings & only_meetings
         if notes_after is not None:
             context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
             desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]

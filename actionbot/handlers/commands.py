@@ -100,10 +100,7 @@ async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) 
     if cmd.name == "status":
         return await _status(gh, item)
     if cmd.name == "sync":
-        config = await _config(gh, item)
-        await check_item(gh, item.repo, item.issue, config, ctx)
-        # The notes themselves are re-read by the sync engine's next run (see README).
-        return None
+        return await _sync(gh, item, cmd, sender, ctx)
     if cmd.name == "dashboard":
         config = await _config(gh, item)
         await refresh_dashboard(gh, item.repo, config, requested=True, handle=handle)
@@ -171,6 +168,71 @@ async def _link(gh: Any, item: Item, cmd: Command) -> str | None:
     config = await _config(gh, item)
     await settle_item(gh, item.repo, item.issue, config)
     return None
+
+
+async def _sync(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str | None:
+    """Re-read the item's notes and references: in the service, as a job of the notes
+    repository's queue (behind pushes to it: one reconcile at a time); elsewhere, now."""
+    repo, number = item.repo, item.number
+    if getattr(ctx, "enqueue_fn", None) is None:  # CLI / Actions mode, tests: no queue
+        said = await sync_item(gh, repo, number, ctx)
+        item.issue = await gh.get_issue(repo, number)
+        return " ".join(said) or None
+
+    async def job() -> None:
+        said = await sync_item(gh, repo, number, ctx)
+        if said:
+            await gh.create_comment(repo, number, reply(sender, cmd.line, " ".join(said)))
+
+    marker = item.marker
+    if not ctx.enqueue(marker.repo if marker and marker.repo else repo, job):
+        return "too much work is queued right now; try `sync` again in a few minutes."
+    return None
+
+
+async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[str]:
+    """`@actionbot sync`: the same reconcile as a push, for this item's notes file and meetings
+    (at the default branch's head), then its references. Returns what is worth saying (problems)."""
+    from ..sync import Changed, reconcile
+
+    issue = await gh.get_issue(repo, number)
+    marker = parse_marker(issue.get("body"))
+    if marker is None:
+        return []
+    said: list[str] = []
+    notes_repo = marker.repo or repo
+    if marker.path:  # `track`ed issues have no notes: references only
+        report = await reconcile(
+            gh,
+            notes_repo,
+            changed=[Changed(marker.path)],
+            meetings={marker.meeting, *marker.meetings},
+            check=False,  # pushes write the checks; this answer goes to the issue
+            ctx=ctx,
+        )
+        if report.config_error is not None:
+            e = report.config_error
+            said.append(
+                f"the notes were not re-read: `{e.path}` line {e.line}: {e.message}. "
+                "Fix the configuration and run `sync` again."
+            )
+        elif marker.path not in report.files:
+            said.append(
+                f"`{marker.path}` is not a notes file of {notes_repo} at its default branch any more "
+                "(moved, deleted, or outside `notes:`), so the notes were not re-read. "
+                "The push that moved it, or the periodic resync, will bring this item up to date."
+            )
+        problems = [p for p in report.problems if p.path == marker.path]
+        if problems:
+            said.append(
+                f"`{marker.path}` has {len(problems)} problem(s), first: line {problems[0].line}: {problems[0].message}."
+            )
+        if report.failed or report.deferred:
+            said.append("some changes could not be written yet; the next run retries them.")
+        issue = await gh.get_issue(repo, number)
+    config = await read_config(gh, notes_repo)
+    await check_item(gh, repo, issue, config, ctx)
+    return said
 
 
 async def _status(gh: Any, item: Item) -> str:
