@@ -329,3 +329,22 @@ async def test_two_replicas_racing_leave_one_open_issue_per_item_at_once(fake: A
     assert all(len(fake.comments(REPO, i["number"])) == 1 for i in closed)  # told once, by one run
     fake.reset_log()
     assert (await sync(fake)).plan.ops == ()
+
+
+async def test_copied_handles_are_neutralised_and_only_owners_mentioned(fake: Any) -> None:
+    path = "docs/meetings/2025-05-01.md"
+    fake.commit(REPO, {path: "# Team meeting 2025-05-01\n\n## Next actions\n\n- Ask @octocat and @jupyterhub/team about the logo (Carol)\n"})
+    await sync(fake)
+    issue = by_title(fake)["Ask @octocat and @jupyterhub/team about the logo"]
+    body = issue["body"]
+    assert "`@octocat`" in body and "`@jupyterhub/team`" in body
+    assert re.findall(r"(?<![`\w])@([\w-]+)", body.split("<details>")[0].split("-->", 2)[-1]) == ["carol"]
+
+
+async def test_files_over_max_file_bytes_are_skipped_with_a_problem(fake: Any) -> None:
+    fake.commit(REPO, {".github/actionbot.yml": CONFIG + "max_file_bytes: 200\n"})
+    report = await sync(fake)
+    assert action_issues(fake) == []
+    assert any(p.path == NOTES and "max_file_bytes" in p.message for p in report.problems)
+    run = fake.check_runs(REPO)[-1]
+    assert run["conclusion"] == "neutral" and "max_file_bytes" in run["output"]["summary"]
