@@ -525,9 +525,10 @@ class GitHubClient:
             "POST", "/repos/{owner}/{repo}/issues/{number}/assignees", v, data={"assignees": logins}, retry_safe=True
         )
 
-    async def remove_assignees(self, repo: str, number: int, logins: list[str]) -> dict[str, Any]:
+    async def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None:
+        """GitHub answers with the issue, but gidgethub's `delete` drops every answer body: None."""
         v = {**_split(repo), "number": number}
-        return await self._call(
+        await self._call(
             "DELETE", "/repos/{owner}/{repo}/issues/{number}/assignees", v, data={"assignees": logins}, retry_safe=True
         )
 

@@ -439,6 +439,11 @@ async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[d
             if state:
                 known[ref] = state
     wanted = sorted({r for d in desired for r in d.refs})
+    # References an `@actionbot link` added are rendered too: their state must be known.
+    from .render import parse_marker
+
+    linked = {r for issue in existing_raw if (m := parse_marker(issue.get("body"))) for r in m.links_added}
+    wanted = sorted({*wanted, *linked})
     if not wanted:
         return {}
     try:

@@ -11,9 +11,10 @@ from gidgethub.sansio import Event
 
 from actionbot.context import Context
 from actionbot.handlers.commands import router
+from actionbot.references import refs_in_body
 from actionbot.render import parse_marker
 from actionbot.sync import reconcile
-from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, logins, setup_repo
+from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, item_writes, labels, logins, setup_repo
 
 INCIDENT = "Write the incident report for the February outage"
 NO_OWNER = "Please add yourself to the team list"
@@ -107,3 +108,76 @@ async def test_sync_command_says_when_the_notes_file_is_gone(fake: Any, gh: Any)
     await say(gh, fake, number, "@actionbot sync")
     (text,) = bot_replies(fake, number)
     assert f"`{NOTES}` is not a notes file" in text and fake.issue_json(REPO, number)["state"] == "open"
+
+
+# ---------------------------------------------------------------- command effects survive a resync
+
+
+async def test_link_survives_a_resync(fake: Any, gh: Any) -> None:
+    await reconcile(gh, REPO)
+    ref = fake.add_issue(UPSTREAM, "Upstream bug")
+    number = issue(fake, INCIDENT)["number"]
+    await say(gh, fake, number, f"@actionbot link {UPSTREAM}#{ref.number}")
+    linked = f"{UPSTREAM}#{ref.number}"
+    fake.reset_log()
+    report = await reconcile(gh, REPO)
+    assert report.ok
+    body = fake.issue_json(REPO, number)["body"]
+    assert linked in parse_marker(body).links_added
+    assert refs_in_body(body) == {linked: "open"}
+    assert item_writes(fake) == []  # the command wrote exactly what the sync renders
+
+
+async def test_unlink_of_a_notes_reference_survives_a_resync(fake: Any, gh: Any) -> None:
+    await reconcile(gh, REPO)
+    title = "Review the dependency policy draft, see jupyterhub/binderhub#379"
+    number = issue(fake, title)["number"]
+    await say(gh, fake, number, "@actionbot unlink jupyterhub/binderhub#379")
+    await reconcile(gh, REPO)
+    body = fake.issue_json(REPO, number)["body"]
+    assert refs_in_body(body) == {} and "jupyterhub/binderhub#379" in parse_marker(body).links_removed
+
+
+async def test_done_survives_a_resync(fake: Any, gh: Any) -> None:
+    await reconcile(gh, REPO)
+    number = issue(fake, INCIDENT)["number"]
+    await say(gh, fake, number, "@actionbot done")
+    fake.reset_log()
+    await reconcile(gh, REPO)
+    after = fake.issue_json(REPO, number)
+    assert after["state"] == "closed" and after["state_reason"] == "completed"
+    assert item_writes(fake) == []
+
+
+async def test_assign_and_unassign_survive_a_resync(fake: Any, gh: Any) -> None:
+    await reconcile(gh, REPO)
+    number = issue(fake, INCIDENT)["number"]  # Carol's, from the notes
+    await say(gh, fake, number, "@actionbot assign @sylvain")
+    fake.reset_log()
+    await reconcile(gh, REPO)
+    assert logins(fake.issue_json(REPO, number)) == ["carol", "sylvain"]  # a human's choice is not the bot's to undo
+    assert item_writes(fake) == []
+    await say(gh, fake, number, "@actionbot unassign @carol")
+    await reconcile(gh, REPO)
+    assert logins(fake.issue_json(REPO, number)) == ["sylvain"]  # not re-added because the notes name her
+    # The notes drop Carol: the bot removes only what the notes gave and a human has not taken over.
+    fake.commit(REPO, {NOTES: EXAMPLE.replace("February outage (Carol)", "February outage")})
+    await reconcile(gh, REPO)
+    assert logins(fake.issue_json(REPO, number)) == ["sylvain"]
+
+
+async def test_assign_settles_needs_owner_at_once_and_the_resync_agrees(fake: Any, gh: Any) -> None:
+    await reconcile(gh, REPO)
+    number = issue(fake, NO_OWNER)["number"]
+    assert "needs owner" in labels(fake.issue_json(REPO, number))
+    await say(gh, fake, number, "@actionbot assign me", who="carol")
+    assigned = fake.issue_json(REPO, number)
+    assert logins(assigned) == ["carol"] and "needs owner" not in labels(assigned)
+    fake.reset_log()
+    await reconcile(gh, REPO)
+    assert logins(fake.issue_json(REPO, number)) == ["carol"] and item_writes(fake) == []
+    await say(gh, fake, number, "@actionbot unassign me", who="carol")
+    assert "needs owner" in labels(fake.issue_json(REPO, number))
+    fake.reset_log()
+    await reconcile(gh, REPO)
+    assert item_writes(fake) == []

@@ -117,7 +117,13 @@ async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
     if cmd.name == "unassign":
         targets = [lg for lg in logins if lg.lower() in current_l]
         if targets:
-            item.issue = await gh.remove_assignees(item.repo, item.number, targets)
+            await gh.remove_assignees(item.repo, item.number, targets)  # answers nothing (see the client)
+            gone = {t.lower() for t in targets}
+            item.issue = {
+                **item.issue,
+                "assignees": [a for a in item.issue.get("assignees") or [] if _login(a).lower() not in gone],
+            }
+            await _settle_needs_owner(gh, item)
         return None
     wanted = [lg for lg in logins if lg.lower() not in current_l]
     assignable = [lg for lg in wanted if await gh.is_assignable(item.repo, lg)]
@@ -127,6 +133,7 @@ async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
     assignable = assignable[: max(room, 0)]
     if assignable:
         item.issue = await gh.add_assignees(item.repo, item.number, assignable)
+        await _settle_needs_owner(gh, item)
     notes = []
     if refused:
         names = ", ".join(f"`{lg}`" for lg in refused)
@@ -137,6 +144,21 @@ async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
     if over:
         notes.append(f"an issue takes at most {MAX_ASSIGNEES} assignees: {', '.join(f'`{lg}`' for lg in over)} left out.")
     return " ".join(notes) or None
+
+
+async def _settle_needs_owner(gh: Any, item: Item) -> None:
+    """`needs owner` exactly when nobody is assigned, as the sync would label it (so it has nothing to fix)."""
+    if item.marker is None:
+        return
+    name = (await _config(gh, item)).labels.needs_owner
+    has = any(n.casefold() == name.casefold() for n in (lab["name"] for lab in item.issue.get("labels") or []))
+    if item.issue.get("assignees") and has:
+        await gh.remove_label(item.repo, item.number, name)
+    elif not item.issue.get("assignees") and not has:
+        await gh.add_labels(item.repo, item.number, [name])
+    else:
+        return
+    item.issue = await gh.get_issue(item.repo, item.number)
 
 
 async def _link(gh: Any, item: Item, cmd: Command) -> str | None:
