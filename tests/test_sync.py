@@ -61,6 +61,7 @@ async def test_full_sync_then_rerun_makes_zero_writes(fake: Any) -> None:
     report = await sync(fake)
     assert report.ok and len(action_issues(fake)) == 9
     assert report.check == "created"
+    assert [i["title"] for i in fake.issues(REPO) if "actionbot:dashboard" in (i["body"] or "")] == ["Action items"]
     fake.reset_log()
     again = await sync(fake)
     assert again.ok and again.plan.ops == () and fake.writes() == []
