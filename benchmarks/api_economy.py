@@ -8,6 +8,14 @@ adding one item. The minimum: one write per new or changed item, the labels
 on the first run, the check run when something changed, zero writes for an
 unchanged re-run; the dashboard issue (on by default) adds its own.
 
+Then references (issue 5): a referenced PR merges and its `pull_request`
+delivery reaches the references handler (requests per affected item; the
+minimum is the notice and one edit for the body's state and the `refs closed`
+label), and a periodic reference check (`check_references`, what the resync
+and `@actionbot sync` run for repositories without the app) with nothing
+changed, whose every read must be a 304: zero requests counted against the
+rate limit.
+
     .venv/bin/python benchmarks/api_economy.py [--no-dashboard]
 """
 
@@ -24,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp
 
+from gidgethub.sansio import Event
+
+from actionbot.handlers.references import check_references, router as references_router
 from actionbot.sync import Changed, reconcile
+from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, setup_repo
 
@@ -69,6 +81,57 @@ async def measure(dashboard: bool) -> list[tuple[str, int, int, Counter[str], st
     return rows
 
 
+UPSTREAM = "upstream/lib"  # the referenced repository: PR #1 merges, issue #2 stays open
+REFERENCING = (  # items that will reference the PR (the first one also the open issue)
+    "- Write the incident report for the February outage (Carol)",
+    "- Update the contributing guide (Sylvain?)",
+    "- Ask Dana about the conference budget (Dana)",
+)
+
+
+async def measure_references(dashboard: bool) -> list[tuple[str, int, int, int, Counter[str], str]]:
+    """(scenario, requests, counted against the rate limit, writes, writes by kind, minimum)."""
+    fake = FakeGitHub(validate=False)
+    await fake.start()
+    rows = []
+    try:
+        notes = EXAMPLE.replace("jupyterhub/binderhub#379", f"{UPSTREAM}#2")
+        for line in REFERENCING:
+            notes = notes.replace(line, f"{line}, after {UPSTREAM}#1")
+        setup_repo(fake, config=CONFIG + ("" if dashboard else "dashboard: false\n"), notes=notes)
+        fake.add_repo(UPSTREAM)
+        pr = fake.add_pull(UPSTREAM, "Fix the build")
+        fake.add_issue(UPSTREAM, "Upstream bug")
+        async with aiohttp.ClientSession() as session:
+            gh = client(session, fake)
+            report = await reconcile(gh, REPO)
+            assert report.ok, report.to_dict()
+            await check_references(gh, REPO)  # a first poll, as the service's resync would have done
+
+            def row(name: str, minimum: str) -> None:
+                kinds: Counter[str] = Counter(f"{w.method} {_kind(w.path)}" for w in fake.writes())
+                counted = sum(1 for r in fake.requests if r.counted)
+                rows.append((name, len(fake.requests), counted, len(fake.writes()), kinds, minimum))
+
+            n = len(REFERENCING)
+            fake.merge_pull(UPSTREAM, pr.number, by="dev")
+            data = payload_for(fake, "pull_request", "closed", UPSTREAM, number=pr.number, sender="dev")
+            fake.reset_log()
+            await references_router.dispatch(Event(data, event="pull_request", delivery_id="bench"), gh, None)
+            row(f"PR merged, {n} items", f"{n} notices + {n} edits = {2 * n}")
+            name, requests, counted, writes, kinds, minimum = rows[-1]
+            rows[-1] = (f"{name} (per item: {requests / n:.1f} req)", requests, counted, writes, kinds, minimum)
+
+            await check_references(gh, REPO)  # the merge changed the items: this poll reads them anew
+            fake.reset_log()
+            posted = await check_references(gh, REPO)
+            assert posted == 0
+            row("periodic ref check, unchanged", "0 writes, 0 counted")
+    finally:
+        await fake.stop()
+    return rows
+
+
 def _kind(path: str) -> str:
     parts = path.split("/")[4:]
     return "/".join("N" if p.isdigit() else p for p in parts) or path
@@ -84,6 +147,13 @@ def main() -> None:
     for name, requests, writes, kinds, minimum in rows:
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
         print(f"{name:<20}{requests:>9}{writes:>8}   {minimum:<19} {detail}")
+    refs = asyncio.run(measure_references(dashboard=not args.no_dashboard))
+    print()
+    print(f"references: {UPSTREAM}#1 (a PR) is referenced by {len(REFERENCING)} items; {UPSTREAM}#2 stays open")
+    print(f"{'scenario':<42}{'requests':>9}{'counted':>8}{'writes':>8}   minimum writes      writes by kind")
+    for name, requests, counted, writes, kinds, minimum in refs:
+        detail = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
+        print(f"{name:<42}{requests:>9}{counted:>8}{writes:>8}   {minimum:<19} {detail}")
 
 
 if __name__ == "__main__":
