@@ -150,6 +150,21 @@ async def test_racing_replicas_keep_only_the_oldest_copy(fake_github, gh, monkey
     assert len(notices(fake_github, item.number)) == 1
 
 
+async def test_closed_items_get_no_notice_but_keep_labels_and_states_true(fake_github, gh):
+    pr = fake_github.add_pull(OTHER, "Fix")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]), labels=["action item"])
+    fake_github.close_issue(TRACK, item.number, actor="carol")
+    fake_github.merge_pull(OTHER, pr.number, by="minrk")
+    await deliver(gh, fake_github, OTHER, pr.number, "closed")
+    assert notices(fake_github, item.number) == []
+    assert "refs closed" in labels(fake_github, item.number)
+    assert refs_in_body(fake_github.issue_json(TRACK, item.number)["body"]) == {f"{OTHER}#{pr.number}": "merged"}
+    assert fake_github.issue(TRACK, item.number).state == "closed"  # never reopened nor re-closed
+    fake_github.reopen_issue(OTHER, pr.number, actor="minrk")
+    await deliver(gh, fake_github, OTHER, pr.number, "reopened")
+    assert notices(fake_github, item.number) == [] and "refs closed" not in labels(fake_github, item.number)
+
+
 async def test_configuration_read_once_per_delivery_not_per_item(fake_github, gh):
     fake_github.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: false\n"})
     pr = fake_github.add_pull(OTHER, "Fix")

@@ -177,16 +177,22 @@ async def items_referencing(gh: Any, repo: str, number: int) -> list[tuple[str, 
 
 
 async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
-    """Notices and label updates for every open item that lists the reference. Returns notices posted."""
+    """Notices for every open item that lists the reference; label and body updates for all of them.
+
+    An item already closed gets no notice (its work is over: nobody needs a
+    notification about it), but its reference list and `refs closed` label are
+    still brought in line, so labels stay true and a reopened item shows the
+    truth. Returns notices posted.
+    """
     repo, number = split_ref(event.target.ref)
     posted = 0
     configs: dict[str, Config] = {}  # one read per notes repository per delivery, not per item
     for item_repo, item in await items_referencing(gh, repo, number):
         listed = {r.lower() for r in refs_in_body(item.get("body"))}
-        if event.target.ref.lower() not in listed or item.get("state") != "open":
+        if event.target.ref.lower() not in listed:
             continue
         item_number = int(item["number"])
-        if await post_once(gh, item_repo, item_number, notice(event), event.marker):
+        if item.get("state") == "open" and await post_once(gh, item_repo, item_number, notice(event), event.marker):
             posted += 1
         marker = parse_marker(item.get("body"))
         config_repo = marker.repo if marker and marker.repo else item_repo
