@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,17 @@ def test_errors_exit_2_with_a_message_and_no_traceback(
         assert word in err
 
 
-def test_the_readme_example_when_it_exists(capsys: pytest.CaptureFixture[str]) -> None:
-    example = Path(__file__).resolve().parent.parent / "examples" / "2025-03-06-team-meeting.md"
-    if not example.exists():
-        pytest.skip("examples/2025-03-06-team-meeting.md is not written yet")
-    assert main(["plan", str(example)]) == 0
-    assert "would be opened" in capsys.readouterr().out
+def test_the_readme_first_command_plans_the_shipped_example(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command, run as written (from the checkout's root)."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if "actionbot plan examples/" in line)
+    args = shlex.split(command.split(".venv/bin/actionbot ", 1)[1])
+    monkeypatch.chdir(root)
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "10 issues would be opened" in out
+    assert "assignees: maya-k" in out  # the example roster maps Maya
+    assert "Jonas (not in people:)" in out  # and leaves Jonas unmapped, as its comment says
