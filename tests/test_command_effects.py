@@ -181,3 +181,18 @@ async def test_assign_settles_needs_owner_at_once_and_the_resync_agrees(fake: An
     fake.reset_log()
     await reconcile(gh, REPO)
     assert item_writes(fake) == []
+
+
+async def test_dashboard_follows_commands_it_shows_and_only_those(fake: Any, gh: Any) -> None:
+    from actionbot.dashboard import is_dashboard
+
+    await reconcile(gh, REPO)
+    (dash,) = [i for i in fake.issues(REPO) if is_dashboard(i["body"])]
+    number = issue(fake, INCIDENT)["number"]
+    fake.reset_log()
+    await say(gh, fake, number, "@actionbot status")  # shows nothing new: no dashboard write
+    assert fake.writes(f"/repos/{REPO}/issues/{dash['number']}") == []
+    await say(gh, fake, number, "@actionbot done")
+    body = fake.issue_json(REPO, dash["number"])["body"]
+    closed_part = body.split("### Closed in the last", 1)[1]
+    assert INCIDENT in closed_part and "completed" in closed_part

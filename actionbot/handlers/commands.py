@@ -14,6 +14,7 @@ and `drop` as the issue's state, `track` as a marker plus the action-item label.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -41,6 +42,7 @@ from ..references import body_with_refs, refs_in_body
 from ..render import Marker, parse_marker, replace_marker_state, with_marker
 from .references import check_item, read_config, ref_states, settle_item
 
+log = logging.getLogger(__name__)
 router = Router()
 
 
@@ -338,6 +340,22 @@ async def refresh_dashboard(
     return decision
 
 
+# Commands whose effect the dashboard shows (state, owners, references, membership).
+DASHBOARD_SHOWS = frozenset({"done", "drop", "reopen", "assign", "unassign", "link", "unlink", "track"})
+
+
+async def keep_dashboard_current(gh: Any, repo: str, config: Config, ctx: Any = None) -> None:
+    """Refresh the dashboard after a change it shows; a failure here never fails the change itself."""
+    from gidgethub import GitHubException
+
+    from ..apply import LOST, describe_error
+
+    try:
+        await refresh_dashboard(gh, repo, config, handle=getattr(ctx, "handle", "actionbot"))
+    except (GitHubException, *LOST) as exc:
+        log.warning("dashboard not refreshed repo=%s: %s", repo, describe_error(exc))
+
+
 @router.register("issue_comment", action="created")
 async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
     data = event.data
@@ -355,6 +373,7 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
     permission = await gh.permission(repo, who) if permission_needed(parsed) else "none"
     replies: list[str] = []
     succeeded = False
+    ran: set[str] = set()
     for entry in parsed:
         if isinstance(entry, Unknown):
             replies.append(reply(who, entry.line, unknown_text(entry, handle)))
@@ -371,11 +390,14 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
             continue
         said = await run_command(gh, item, entry, who, ctx)
         succeeded = True
+        ran.add(entry.name)
         if said:
             replies.append(reply(who, entry.line, said))
         if ctx is not None:
             ctx.note(f"{repo}#{item.number}: {entry.name} by {who}")
     if succeeded:
         await gh.add_reaction(repo, int(comment["id"]), "+1")
+    if ran & DASHBOARD_SHOWS and item.marker is not None:
+        await keep_dashboard_current(gh, repo, await _config(gh, item), ctx)
     if replies:
         await gh.create_comment(repo, item.number, "\n\n---\n\n".join(replies))
