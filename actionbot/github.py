@@ -503,6 +503,24 @@ class GitHubClient:
         v = {**_split(repo), "name": name}
         return await self._call("PATCH", "/repos/{owner}/{repo}/labels/{name}", v, data=data, retry_safe=True)
 
+    async def get_label(self, repo: str, name: str) -> dict[str, Any] | None:
+        """One label (ETag-cached, so polling an unchanged one is free); None when there is none."""
+        return await self._get_or_none("/repos/{owner}/{repo}/labels/{name}", {**_split(repo), "name": name})
+
+    async def delete_label(self, repo: str, name: str) -> bool:
+        """Delete a label (from the repository and every issue). False when it was already gone.
+
+        A DELETE is idempotent, hence retry_safe; a 404 is not an error.
+        """
+        v = {**_split(repo), "name": name}
+        try:
+            await self._call("DELETE", "/repos/{owner}/{repo}/labels/{name}", v, retry_safe=True)
+        except BadRequest as exc:
+            if int(exc.status_code) != 404:
+                raise
+            return False
+        return True
+
     async def add_labels(self, repo: str, number: int, labels: list[str]) -> list[dict[str, Any]]:
         v = {**_split(repo), "number": number}
         return await self._call(
