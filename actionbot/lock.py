@@ -149,8 +149,17 @@ async def acquire(
 ) -> HeldLock:
     waited = 0.0
     delay = MIN_DELAY
-    state = LockState(None, None)
+    rounds = 0
     while True:
+        rounds += 1
+        if rounds > 2:
+            # Released and at once taken by another run again (or a 422 that is not
+            # `already_exists`): from the third round on, that waiting counts too.
+            if waited >= wait_seconds:
+                raise LockBusy(repo, None, None, waited)
+            pause = min(rng.uniform(delay / 2, delay), wait_seconds - waited)
+            await sleep(pause)
+            waited += pause
         until = _until(clock, ttl_seconds)
         try:
             await gh.create_label(repo, LOCK_LABEL, LOCK_COLOR, describe(holder, until))
@@ -159,12 +168,16 @@ async def acquire(
         except BadRequest as exc:
             if int(exc.status_code) != 422:
                 raise
-        # Held by someone: watch it (reads only) until it goes, or its holder is found dead.
+        except _lost():
+            pass  # the answer was lost, not necessarily the create: the label says whose it is
+        # Held by someone: watch it (reads only, ETag-cached) until it goes or its holder is found dead.
         while True:
             label = await gh.get_label(repo, LOCK_LABEL)
             if label is None:
                 break  # released meanwhile: create it again
             state = parse(label.get("description"))
+            if state.holder == holder:
+                return HeldLock(repo, holder, state.until or until)  # ours: made by the lost create
             if state.expired(clock()):
                 held = await _take_over(gh, repo, holder, state, ttl_seconds, clock, sleep)
                 if held is not None:

@@ -33,6 +33,7 @@ from gidgethub import BadRequest, GitHubException
 from . import checks
 from .apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
 from .config import CONFIG_PATH, Config, ConfigError, load_config
+from .lock import LockBusy, new_holder, repo_lock
 from .model import Notes, Problem
 from .notes import parse_notes
 from .plan import (
@@ -58,6 +59,7 @@ from .render import duplicate_comment, parse_marker
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
 MAX_FOLLOW_UPS = 25  # a chain of deferred runs never loops for ever
+LOCK_WAIT = 60.0  # seconds a run waits for another replica's creates before deferring
 
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -100,6 +102,7 @@ class SyncReport:
     check: str = "not written"  # created | already there | not written | failed: ...
     follow_up: bool = False  # a run was scheduled for the deferred operations
     skipped: str = ""  # why nothing was read (e.g. "no notes changed")
+    lock_busy: str = ""  # another replica held the lock label: nothing applied, all deferred
 
     @property
     def ok(self) -> bool:
@@ -128,6 +131,7 @@ class SyncReport:
                 if self.config_error else None
             ),
             "check": self.check,
+            "lock_busy": self.lock_busy or None,
         }
 
 
@@ -145,6 +149,7 @@ async def reconcile(
     dashboard: bool = True,
     meetings: Collection[str | None] | None = None,
     ctx: Any = None,
+    lock_wait: float = LOCK_WAIT,
     _depth: int = 0,
 ) -> SyncReport:
     """Make the tracking repository's issues match the notes of `repo` at `ref`.
@@ -158,7 +163,10 @@ async def reconcile(
     `actionbot` check run on the commit. `meetings`: act only on these meeting
     dates of the files read (`@actionbot sync` re-reads one item's meetings:
     the rest of a yearly file is not swept in). `ctx`: the service's Context, used to
-    schedule a follow-up run when the write cap deferred work.
+    schedule a follow-up run when the write cap deferred work, or when another
+    replica held the lock label past `lock_wait` seconds (see actionbot.lock):
+    a plan that creates issues is applied only under that lock, re-planned
+    from a fresh listing once it is held; a plan without creates takes no lock.
     """
     report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
     check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
@@ -201,51 +209,94 @@ async def reconcile(
     async with lock_for(tracking):
         existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
         existing = existing_issues(existing_raw)
-        urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
-        desired, scope = await _read_notes(
+        read, scope = await _read_notes(
             gh, repo, html_url, sha, before, changed, config, existing, report, config_changed=config_changed,
             only_meetings=None if meetings is None else set(meetings),
         )
-        desired = keep_permalinks(desired, existing)
-        logins = {login for d in desired for login in d.logins()}
-        assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
         known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
-        states = await _ref_states(gh, desired, existing_raw)
-        result = make_plan(
-            desired,
-            existing,
-            config,
-            tracking_repo=tracking,
-            assignable=assignable,
-            scope=scope,
-            ref_states=states,
-            known_labels=known_labels,
-        )
-        report.plan = result
-        report.deferred = result.deferred
+        run = _Run(gh, tracking, config, read, scope, known_labels, report, dashboard=dashboard, ctx=ctx)
+        result = await run.plan(existing_raw)
         applied_anything = False
         if report.dry_run:
-            report.entries = _entries(result, existing, desired, None, urls, preview=True)
+            report.entries = _entries(result, run.existing, run.desired, None, run.urls, preview=True)
+        elif not any(isinstance(op, CreateIssue) for op in result.ops):
+            applied_anything = await run.apply(result)  # nothing to create, nothing to duplicate: no lock
         else:
-            outcome = await apply_plan(gh, tracking, result, action_label=config.labels.action_item, issue_urls=urls)
-            await _close_racing_twins(gh, tracking, config, outcome)
-            report.applied, report.failed = outcome.applied, outcome.failed
-            applied_anything = bool(outcome.applied)
-            report.entries = _entries(result, existing, desired, outcome, urls, preview=False)
-            if dashboard and config.dashboard and applied_anything:
-                await _refresh_dashboard(gh, tracking, config, known_labels, ctx)
+            # Another replica may be creating the same items right now: creates happen
+            # under the lock label, planned from a listing read once it is held.
+            try:
+                async with repo_lock(gh, tracking, holder=new_holder(), wait_seconds=lock_wait, sleep=_sleep_of(gh)):
+                    fresh = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+                    applied_anything = await run.apply(await run.plan(fresh))
+            except LockBusy as exc:
+                report.deferred = (*result.ops, *result.deferred)
+                report.lock_busy = str(exc)
+                log.warning("creates deferred repo=%s: %s", tracking, exc)
 
-    if check:
+    if check and not report.lock_busy:  # the run that gets the lock writes the check
         output = checks.summarise(report.entries, report.problems, preview=preview)
         await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
     if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
-        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx)
+        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx,
+                    lock_wait=lock_wait)
 
         async def follow_up() -> None:
             await reconcile(gh, repo, **args, _depth=_depth + 1)  # type: ignore[arg-type]
 
         report.follow_up = bool(ctx.enqueue(repo, follow_up))
     return report
+
+
+class _Run:
+    """Plan and apply for one reconcile: planned once, and again from a fresh listing under the lock."""
+
+    def __init__(
+        self, gh: Any, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
+        known_labels: list[str], report: SyncReport, *, dashboard: bool, ctx: Any,
+    ):
+        self.gh, self.tracking, self.config, self.read, self.scope = gh, tracking, config, read, scope
+        self.known_labels, self.report, self.dashboard, self.ctx = known_labels, report, dashboard, ctx
+        self.existing: tuple[ExistingIssue, ...] = ()
+        self.desired: list[DesiredIssue] = []
+        self.urls: dict[int, str] = {}
+
+    async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
+        gh, tracking = self.gh, self.tracking
+        self.existing = existing_issues(existing_raw)
+        self.urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
+        self.desired = desired = keep_permalinks(self.read, self.existing)
+        logins = {login for d in desired for login in d.logins()}
+        assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
+        states = await _ref_states(gh, desired, existing_raw)
+        result = make_plan(
+            desired,
+            self.existing,
+            self.config,
+            tracking_repo=tracking,
+            assignable=assignable,
+            scope=self.scope,
+            ref_states=states,
+            known_labels=self.known_labels,
+        )
+        self.report.plan = result
+        self.report.deferred = result.deferred
+        return result
+
+    async def apply(self, result: Plan) -> bool:
+        """Apply the plan (and close racing twins, refresh the dashboard); True when anything was written."""
+        gh, tracking, config, report = self.gh, self.tracking, self.config, self.report
+        outcome = await apply_plan(gh, tracking, result, action_label=config.labels.action_item, issue_urls=self.urls)
+        await _close_racing_twins(gh, tracking, config, outcome)
+        report.applied, report.failed = outcome.applied, outcome.failed
+        report.entries = _entries(result, self.existing, self.desired, outcome, self.urls, preview=False)
+        if self.dashboard and config.dashboard and outcome.applied:
+            await _refresh_dashboard(gh, tracking, config, self.known_labels, self.ctx)
+        return bool(outcome.applied)
+
+
+def _sleep_of(gh: Any) -> Any:
+    """The client's own (injectable) sleep paces the wait for the lock."""
+    return getattr(getattr(gh, "api", None), "sleep", None) or asyncio.sleep
 
 
 # ---------------------------------------------------------------- reading the notes

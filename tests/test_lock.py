@@ -208,3 +208,12 @@ async def test_wait_zero_with_a_free_lock_still_takes_it(fake: Any) -> None:
 def test_holder_names_are_checked() -> None:
     with pytest.raises(ValueError):
         asyncio.run(repo_lock(None, REPO, holder="has a space").__aenter__())
+
+
+async def test_a_lost_answer_to_the_create_is_read_back_not_repeated(fake: Any) -> None:
+    t = FakeTime()
+    fake.fault("POST", rf"^/repos/{REPO}/labels$", "lost_answer", answer="502")
+    async with aiohttp.ClientSession() as session, repo_lock(client(session, fake), REPO, holder="one", clock=t.clock, sleep=t.sleep) as held:
+        assert not held.taken_over and parse(lock_label(fake)["description"]).holder == "one"
+    assert lock_label(fake) is None
+    assert len(fake.writes("/labels")) == 2  # the create (applied, answer lost) and the delete

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from gidgethub import GitHubException
 
+from actionbot import dashboard
 from actionbot.context import Context
 from actionbot.notes import parse_notes
 from actionbot.render import parse_marker
@@ -316,9 +317,47 @@ def test_meeting_texts_split_a_yearly_file() -> None:
     assert "- a" in parts["2024-01-04"] and "- b" not in parts["2024-01-04"]
 
 
-async def test_two_replicas_racing_leave_one_open_issue_per_item_at_once(fake: Any, monkeypatch: Any) -> None:
-    """Without the in-process lock (two processes), both runs create; the younger's creator closes it."""
+async def tiny_wait(seconds: float) -> None:
+    await asyncio.sleep(seconds / 100)  # real, but a hundredth: the waiter really waits for the holder
+
+
+def replica(session: Any, fake: Any) -> Any:
+    """A client of its own, as another process would have."""
+    from actionbot.github import GitHubClient
+    from tests.syncenv import FAST
+
+    return GitHubClient.from_token(session, "tok", fake.url, write_interval=0, sleep=tiny_wait, policy=FAST)
+
+
+async def test_two_replicas_racing_create_each_item_once(fake: Any, monkeypatch: Any) -> None:
+    """Without the in-process lock (two processes), the lock label serialises the creates: no twin, ever."""
+    from actionbot.lock import LOCK_LABEL
+
     monkeypatch.setattr("actionbot.sync.lock_for", lambda repo: asyncio.Lock())
+    async with aiohttp.ClientSession() as session:
+        ra, rb = await asyncio.gather(*(reconcile(replica(session, fake), REPO, lock_wait=600) for _ in range(2)))
+    assert ra.ok and rb.ok, (ra.to_dict(), rb.to_dict())
+    assert len(action_issues(fake)) == 9  # open or closed: not one twin was made
+    one_per_key(fake)
+    assert sorted(len([a for a in r.applied if a.op.__class__.__name__ == "CreateIssue"]) for r in (ra, rb)) == [0, 9]
+    assert len([i for i in fake.issues(REPO) if i["title"] == dashboard.TITLE]) == 1  # made under the lock too
+    assert LOCK_LABEL not in {lb["name"] for lb in fake.labels(REPO)}  # released
+    fake.reset_log()
+    assert (await sync(fake)).plan.ops == () and fake.writes() == []
+
+
+async def test_without_the_lock_label_racing_twins_are_still_closed_at_once(fake: Any, monkeypatch: Any) -> None:
+    """The net under the lock (a lock deleted by hand, a takeover race): the younger twin's creator closes it."""
+    import contextlib
+
+    from actionbot.lock import HeldLock
+
+    @contextlib.asynccontextmanager
+    async def no_lock(gh: Any, repo: str, **kw: Any) -> Any:
+        yield HeldLock(repo, kw["holder"], 0)
+
+    monkeypatch.setattr("actionbot.sync.lock_for", lambda repo: asyncio.Lock())
+    monkeypatch.setattr("actionbot.sync.repo_lock", no_lock)
     async with aiohttp.ClientSession() as session:
         ra, rb = await asyncio.gather(reconcile(client(session, fake), REPO), reconcile(client(session, fake), REPO))
     assert ra.ok and rb.ok
@@ -330,6 +369,34 @@ async def test_two_replicas_racing_leave_one_open_issue_per_item_at_once(fake: A
     assert all(len(fake.comments(REPO, i["number"])) == 1 for i in closed)  # told once, by one run
     fake.reset_log()
     assert (await sync(fake)).plan.ops == ()
+
+
+async def test_a_lock_held_by_another_replica_defers_the_creates(fake: Any) -> None:
+    import time
+
+    from actionbot.lock import LOCK_LABEL, describe
+
+    fake.add_label(REPO, LOCK_LABEL, "cccccc", describe("web2-0a1b2c3d", int(time.time()) + 600))
+    ctx = Context()
+    async with aiohttp.ClientSession() as session:
+        gh = client(session, fake)
+        fake.reset_log()
+        report = await reconcile(gh, REPO, ctx=ctx, lock_wait=1)
+        assert not report.ok and "web2-0a1b2c3d" in report.lock_busy and report.follow_up
+        assert report.applied == [] and len(report.deferred) >= 9
+        assert [w.method for w in fake.writes()] == ["POST"]  # one try at the label; no issue, no check run
+        assert action_issues(fake) == []
+        fake.repo(REPO).labels.pop(LOCK_LABEL)  # the other replica is done
+        await ctx.run_later()  # the follow-up run
+    assert len(action_issues(fake)) == 9 and len(fake.check_runs(REPO)) == 1
+
+
+async def test_runs_without_creates_take_no_lock(fake: Any) -> None:
+    await sync(fake)
+    fake.reset_log()
+    report = await push(fake, {NOTES: EXAMPLE.replace("February outage", "February 2025 outage")})
+    assert report.ok and report.applied
+    assert fake.writes("/labels") == []  # an edit: no lock label made or deleted
 
 
 async def test_copied_handles_are_neutralised_and_only_owners_mentioned(fake: Any) -> None:
