@@ -36,10 +36,26 @@ _PLACEHOLDERS = frozenset(
 _EMPTYISH = re.compile(r"^[\s\-–—.…_*]*$|^\d+[.)]?$")
 _DONE_WORD = re.compile(r"\bCOMPLETED\b|\[(?:DONE|done|Done)\]")
 _DONE_RAW = re.compile(r"\*\*(?:DONE|Done)\*\*|~~.+~~\s*$")
+# Status and information rather than a task: a paused topic, an FYI, a decision to
+# leave something as it is, or a line that opens with an information label.
 _STATUS = re.compile(
-    r"\bon\s+(?:pause|hold)\b|^(?:heads[\s-]up|fyi)\b|\bis\s+a\s+later\s+topic\b|\bleave\s+(?:it\s+)?open\b|"
-    r"\bhad\s+not\s+intended\b|:\(\s*$",
+    r"\bon\s+(?:pause|hold)\b|^(?:heads[\s-]up|fyi)\b|"
+    r"\b(?:leave|keep)\s+(?:it\s+|this\s+|them\s+)?(?:open|as\s+is)\b|\bno\s+action\s+(?:needed|required)\b|"
+    r"^(?:benefits?|advantages?|drawbacks?|downsides?|upsides?|context|background|notes?|nb|info|status|rationale|"
+    r"motivation|reasons?|outcomes?|results?|conclusions?|pros|cons|caveats?|observations?)\s*:",
     re.IGNORECASE,
+)
+# A statement about how things are ("X is testing it", "X is a later topic", "Y had
+# not planned to ..."): a short subject, then a form of be/have that is not the
+# start of a commitment ("is going to", "has to", "is happy to").
+_STATEMENT = re.compile(
+    r"^(?P<subject>[^\s,;:?!()]+(?:\s+[^\s,;:?!()]+){0,5}?)\s+(?:is|are|was|were|had|has\s+been|have\s+been)\b"
+    r"(?!\s+(?:to|going|about|happy|willing|responsible|needed|required|volunteering|planning|meant)\b)",
+    re.IGNORECASE,
+)
+_NOT_SUBJECT = frozenset(
+    "we i you let's lets there it this here someone somebody anyone anybody everyone everybody who what "
+    "when where why how which whether if should can could would do does did".split()
 )
 _TASK_START = re.compile(
     r"^(?:please\b|need\s+to\b|needs\s+to\b|we\s+(?:should|need|will|must|can)\b|let'?s\b|to\s+do\b)",
@@ -86,6 +102,17 @@ def _known_names(people: Mapping[str, str] | None, found: Mapping[str, str]) -> 
             if isinstance(v, str) and v.strip():
                 names.add(v.strip().lstrip("@").casefold())
     return frozenset(names)
+
+
+def _is_statement(text: str) -> bool:
+    """A declarative status line, not a task: no imperative, no question, no commitment."""
+    m = _STATEMENT.match(text)
+    if not m or "?" in text[: m.end() + 80]:
+        return False
+    words = _FIRST_WORD.findall(m.group("subject"))
+    if not words or words[0].casefold() in VERBS:
+        return False  # "Make sure the docs are ...": an imperative
+    return not any(w.casefold() in _NOT_SUBJECT for w in words)
 
 
 def _looks_like_task(text: str, owned: bool) -> bool:
@@ -376,7 +403,12 @@ def _judge(items: list[Item], info: list[dict[str, Any]]) -> list[Item]:
         opens = not it.done
         ownership_only = info[k]["own"].ownership_only
         if it.parent is None or grouping[it.parent]:
-            if grouping[k] or _STATUS.search(it.text) or (it.parent is not None and _URL_START.search(it.text)):
+            if (
+                grouping[k]
+                or _STATUS.search(it.text)
+                or (not own_owned[k] and _is_statement(it.text))
+                or (it.parent is not None and _URL_START.search(it.text))
+            ):
                 opens = False
         else:
             if ownership_only or not own_owned[k]:

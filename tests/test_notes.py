@@ -381,6 +381,38 @@ def test_grouping_labels_and_status_lines():
     }
 
 
+def test_statements_and_information_lines_are_not_tasks():
+    """Rule 2, case 1 in general: a declarative status line or an information label is no task."""
+    notes = parse(
+        "## Next steps\n\n"
+        "* The nightly build is green again since the cache fix\n"
+        "* Our sprint planning doc was shared with the mentors last week\n"
+        "* Kim had not meant to announce the beta yet\n"
+        "* The migration is three steps:\n"
+        "    * the schema, then the data\n"
+        "* Rationale: fewer moving parts for new contributors\n"
+        "* Plugin API proposal, keep it open\n"
+        "* Make sure the changelog is complete\n"  # imperative, "is" later on
+        "* The docs team is going to review the tutorial\n"  # a commitment
+        "* https://github.com/org/notes/issues/4 What is the plan here?\n"  # a question
+        "* Sam is happy to run the next retro\n"  # an owner
+    )
+    opens = {it.text: it.opens_issue for it in notes.items}
+    assert opens == {
+        "The nightly build is green again since the cache fix": False,
+        "Our sprint planning doc was shared with the mentors last week": False,
+        "Kim had not meant to announce the beta yet": False,
+        "The migration is three steps:": False,
+        "the schema, then the data": False,
+        "Rationale: fewer moving parts for new contributors": False,
+        "Plugin API proposal, keep it open": False,
+        "Make sure the changelog is complete": True,
+        "The docs team is going to review the tutorial": True,
+        "https://github.com/org/notes/issues/4 What is the plan here?": True,
+        "Sam is happy to run the next retro": True,
+    }
+
+
 # ------------------------------------------------------------------ JSON contract
 
 
