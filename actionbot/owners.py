@@ -69,7 +69,9 @@ _LABEL_WORDS = frozenset(
     prs tldr fyi eta bonus aside agreed suggestion suggestions observation bug bugs fix fixes docs
     documentation draft deadline budget cost timeline owner owners assignee role roles task tasks
     reason nb ps q a recap context why what how who where when demo notice update(s) participants
-    welcome intro intros announcements news thanks""".split()
+    welcome intro intros announcements news thanks benefit benefits advantage advantages drawback
+    drawbacks downside downsides upside upsides rationale motivation impact caveat caveats pro
+    observations info""".split()
 )
 
 # Acronyms that are things, not people (a person's initials are kept: CH, JC).
