@@ -101,6 +101,9 @@ class AppClients:
                 base_url=self.api_url,
                 app_id=self.app_id,
                 private_key=self._private_key,
+                # The app's own reads (installations, hook deliveries) are conditional too:
+                # gidgethub keys the cache by URL, and an ETag stays valid under a new JWT.
+                cache=ETagCache(self._etags, "app"),
                 write_interval=0,
                 sleep=self._sleep,
                 clock=self._clock,

@@ -269,6 +269,10 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         return True
 
 
+def _is_full_sha(ref: str | None) -> bool:
+    return ref is not None and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())
+
+
 def _split(repo: str) -> dict[str, str]:
     owner, sep, name = repo.partition("/")
     if not sep or not owner or not name or "/" in name:
@@ -289,6 +293,9 @@ class GitHubClient:
         self.installation_id = installation_id
         self._assignable: cachetools.TTLCache[tuple[str, str], bool] = cachetools.TTLCache(maxsize=1024, ttl=600)
         self._permission: cachetools.TTLCache[tuple[str, str], str] = cachetools.TTLCache(maxsize=1024, ttl=300)
+        # Files absent at a commit sha: a 404 carries no ETag (every re-read would
+        # count against the rate limit), but what a commit holds never changes.
+        self._absent: cachetools.LRUCache[tuple[str, str, str], bool] = cachetools.LRUCache(maxsize=1024)
 
     @classmethod
     def from_token(
@@ -365,9 +372,24 @@ class GitHubClient:
         return await self._call("GET", "/repos/{owner}/{repo}", _split(repo))
 
     async def get_content(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
-        """A file's bytes at ref; None when there is no such file (or it is a folder)."""
+        """A file's bytes at ref; None when there is no such file (or it is a folder).
+
+        An absent file at a full commit sha is remembered (only when GitHub said
+        "Not Found", not "No commit found for the ref", which a brand-new commit
+        may briefly answer), so the unchanged re-runs asking again cost nothing.
+        """
         v = {**_split(repo), "path": path.lstrip("/"), "ref": ref}
-        data = await self._get_or_none("/repos/{owner}/{repo}/contents/{+path}{?ref}", v)
+        absent_key = (repo.casefold(), v["path"], ref) if _is_full_sha(ref) else None
+        if absent_key is not None and absent_key in self._absent:
+            return None
+        try:
+            data = await self._call("GET", "/repos/{owner}/{repo}/contents/{+path}{?ref}", v)
+        except BadRequest as exc:
+            if int(exc.status_code) != 404:
+                raise
+            if absent_key is not None and str(exc) == "Not Found":
+                self._absent[absent_key] = True
+            return None
         if not isinstance(data, dict) or data.get("type", "file") != "file":
             return None
         if data.get("encoding") == "base64":

@@ -62,23 +62,32 @@ def today_of(clock: Clock) -> str:
 
 
 async def repository_config(gh: Any, repo: str) -> tuple[Config | None, str]:
-    """The repository's configuration, or None and why it is skipped (no notes, invalid configuration)."""
-    raw = await gh.get_content(repo, CONFIG_PATH)
+    """The repository's configuration, or None and why it is skipped (no notes, invalid configuration).
+
+    Read the way the reconcile reads it (the default branch's head commit, its
+    tree, the file at that sha), so that on an unchanged repository every one of
+    these reads is a free 304 the reconcile then repeats for free; and the
+    configuration is read only when the tree has one: a 404 has no ETag, so
+    asking for an absent file would count against the rate limit on every pass.
+    """
+    data = await gh.get_repo(repo)
+    branch = data.get("default_branch")
+    if not branch:
+        return None, "empty repository"
+    try:
+        sha = (await gh.get_commit(repo, branch))["sha"]
+        paths = await gh.get_tree(repo, sha)
+    except BadRequest as exc:
+        if int(exc.status_code) in (404, 409):  # no commit yet
+            return None, "empty repository"
+        raise
+    raw = await gh.get_content(repo, CONFIG_PATH, ref=sha) if CONFIG_PATH in paths else None
     if raw is not None:
         try:
             return load_config(raw.decode("utf-8-sig", "replace"), CONFIG_PATH), ""
         except ConfigError as exc:
             # The next push reports it on its check run, at the line at fault.
             return None, f"invalid {CONFIG_PATH}: {exc}"
-    data = await gh.get_repo(repo)
-    if not data.get("default_branch"):
-        return None, "empty repository"
-    try:
-        paths = await gh.get_tree(repo, data["default_branch"])
-    except BadRequest as exc:
-        if int(exc.status_code) in (404, 409):  # no commit yet
-            return None, "empty repository"
-        raise
     if not any(DEFAULT_CONFIG.matches(p) for p in paths):
         return None, f"no {CONFIG_PATH} and no file matches {', '.join(DEFAULT_CONFIG.notes)}"
     return DEFAULT_CONFIG, ""

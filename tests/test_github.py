@@ -182,6 +182,30 @@ async def test_etag_revalidation_costs_nothing(github: Any, gh: Any) -> None:
     assert recs[1].counted is False
 
 
+async def test_a_file_absent_at_a_commit_is_asked_for_once(github: Any, gh: Any) -> None:
+    """A 404 has no ETag (it would count at every re-run), but a commit never changes."""
+    sha = github.repo(REPO).head().sha
+    path = f"/repos/{REPO}/contents/.github/actionbot.yml"
+    for _ in range(3):
+        assert await gh.get_content(REPO, ".github/actionbot.yml", sha) is None
+    assert [r.status for r in github.requests if r.path == path] == [404]
+    for _ in range(2):  # a branch moves: asked again each time
+        assert await gh.get_content(REPO, ".github/actionbot.yml", "main") is None
+    unknown = "f" * 40  # "No commit found for the ref": perhaps a commit not visible yet, never remembered
+    for _ in range(2):
+        assert await gh.get_content(REPO, "README.md", unknown) is None
+    assert [r.status for r in github.requests if r.path == path] == [404, 404, 404]
+    assert len([r for r in github.requests if r.path == f"/repos/{REPO}/contents/README.md"]) == 2
+
+
+async def test_the_apps_own_reads_are_conditional(github: Any, session: Any, app_key: Any) -> None:
+    clients = make_clients(session, github, app_key[0], Sleeper())
+    app = await clients.app_client()
+    assert await app.list_installations() == await app.list_installations()
+    recs = [r for r in github.requests if r.path == "/app/installations"]
+    assert [(r.status, r.counted) for r in recs] == [(200, True), (304, False)]
+
+
 async def test_from_token_mode(github: Any, session: Any) -> None:
     github.add_token("ghp_" + "a" * 36)
     gh = GitHubClient.from_token(session, "ghp_" + "a" * 36, github.url, write_interval=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -108,8 +108,18 @@ def world(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
     return fake
 
 
-async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, **kw: Any) -> Any:  # noqa: F811
+def early_today() -> float:
+    """00:30 UTC today: passes 6 hours apart stay within one day (the dashboard's ages do not move)."""
+    now = datetime.now(timezone.utc)
+    return now.replace(hour=0, minute=30, second=0, microsecond=0).timestamp()
+
+
+async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, *, at: float | None = None,
+                **kw: Any) -> Any:  # noqa: F811
     clock = Clock()
+    if at is not None:  # the service's clock and GitHub's agree (token expiry, timestamps)
+        clock.now = at
+        world.clock.freeze(datetime.fromtimestamp(at, timezone.utc))
     sleeper = GatedSleep(clock, world)
     clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=world.url,
                          write_interval=0, sleep=sleeper, clock=clock)
@@ -162,6 +172,30 @@ async def test_startup_and_periodic_resync_repair_missed_deliveries(
         print(f"\nunchanged pass: {len(fake.requests)} requests, {len(counted)} counted:", sorted((r.method, r.path, r.status) for r in counted))
         assert len(counted) <= 12
         assert bot.service.resyncer.passes == 3
+
+
+async def test_a_second_unchanged_pass_costs_only_the_token(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    """Every read of an unchanged pass is conditional (304, free), the app's own included,
+    and no read asks for a file that is absent (a 404 has no ETag, so it would count)."""
+    fake = world
+    async with aiohttp.ClientSession() as session:
+        bot = await start(fake, app_key, session, aiohttp_client, at=early_today())
+        await bot.sleeper.pass_done()  # start-up: opens the issues
+        assert items(fake)
+        bot.sleeper.next_pass()  # the first pass after those writes still sees them (new ETags)
+        await bot.sleeper.pass_done()
+        fake.reset_log()
+        bot.sleeper.next_pass()
+        await bot.sleeper.pass_done()
+        assert bot.service.resyncer.passes == 3
+        counted = sorted((r.method, r.path, r.status) for r in fake.requests if r.counted)
+        # The installation token expired (1 h) since the last pass: minting one is the only cost.
+        assert counted == [("POST", "/app/installations/42/access_tokens", 201)]
+        assert fake.writes() and all(w.identity == "app" for w in fake.writes())
+        reads = [r for r in fake.requests if r.method == "GET"]
+        assert reads and all(r.status == 304 for r in reads), [(r.path, r.status) for r in reads if r.status != 304]
 
 
 async def test_installation_created_runs_a_bounded_first_reconcile(

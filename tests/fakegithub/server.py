@@ -575,7 +575,12 @@ def directory_listing(fake: FakeGitHub, repo: Repo, commit: Any, directory: str)
 async def get_contents(request: web.Request) -> web.Response:
     fake = fake_of(request)
     repo = fake.visible_repo(request)
-    commit = repo.resolve(request.query.get("ref"))
+    ref = request.query.get("ref")
+    try:
+        commit = repo.resolve(ref)
+    except GitHubError:
+        # GitHub tells an unknown ref apart from an absent file by the message.
+        raise GitHubError(404, f"No commit found for the ref {ref}") from None
     path = request.match_info.get("path", "").strip("/")
     if path in commit.tree:
         if "raw" in request.headers.get("Accept", ""):
