@@ -108,6 +108,9 @@ _OWNERSHIP_VERB = re.compile(
     r"(?:has|have)[ \t]+offered|will[ \t]+(?:lead|own|help|champion))\b"
 )
 _CLAUSE_START = re.compile(r"[,;.!?:]\s+|\s[-–—]\s+|\)\s+(?=[A-Z@])")
+# "I need Thomas (he set it up) to update the token": the named doer of the task.
+_NEED = re.compile(r"\b(?:need|needs|want|wants|would[ \t]+like)[ \t]+", re.IGNORECASE)
+_ASIDE_TO = re.compile(r"(?:[ \t]*\([^()]{0,80}\))?[ \t]+to[ \t]+[a-z]")
 _TRAILING_PAREN = re.compile(r"\(([^()]*)\)[\s.,;:!]*$")
 _HACKMD = re.compile(r"\[name=([^\]\n]{1,60})\]")
 _PAREN_SPLIT = re.compile(r"\s*(?:,|/|\+|&|\band\b)\s*")
@@ -234,6 +237,19 @@ def _subjects(text: str, known: frozenset[str], acc: _Acc) -> bool:
     return found and only_ownership
 
 
+def _needed_doers(text: str, known: frozenset[str], acc: _Acc) -> None:
+    """Names the writer needs to do the task ("we need Kim to ..."): doers, so owners."""
+    names_re = _names_re(known)
+    for nm in _NEED.finditer(text):
+        m = names_re.match(text, nm.end())
+        if not m or not _ASIDE_TO.match(text, m.end()):
+            continue
+        parts = _split_names(m.group("names"))
+        if parts and all(valid_name(n, known) for n, _ in parts):
+            for n, t in parts:
+                acc.add(n, t)
+
+
 def _prefix(text: str, known: frozenset[str], acc: _Acc) -> int:
     """`Name:` / `@handle:` / `Gael and Julien:` at the start; returns where the rest begins."""
     m = _names_re(known).match(text)
@@ -282,6 +298,7 @@ def find_owners(text: str, first_line: str | None = None, known: Iterable[str] =
     body = _HACKMD.sub("", text).strip() if acc.names else text
     start = _prefix(body, known_set, acc)
     ownership = _subjects(body[start:] if start else body, known_set, acc)
+    _needed_doers(body, known_set, acc)
     _trailing_paren(body, known_set, acc)
     if first_line is not None and first_line != body:
         _trailing_paren(first_line, known_set, acc)

@@ -169,6 +169,9 @@ def test_text_is_plain_first_line():
         ("[Thomas](https://github.com/ttrently): Split the PR.", ["Thomas"], []),
         ("[name=Guillaume] Will check the docs", ["Guillaume"], []),
         ("offer the position. CH will send email soon!", ["CH"], []),
+        ("[name=Ines] For the docs build I need Omar (he owns the bot) to rotate the token",
+         ["Ines", "Omar"], []),  # the attributed writer and the named doer
+        ("We need Dana to sign off on the budget", ["Dana"], []),
     ],
 )
 def test_owner_notations(line, owners, tentative):
@@ -194,6 +197,7 @@ def test_owner_notations(line, owners, tentative):
         "Meeting facilitator: switch each month",
         "Security fixes for archived images is a later topic",
         "Need to get credentials for James",
+        "We need to tell Dana about the budget",  # Dana is the recipient
         "Thanks Yuvi for the fix (Thanks Yuvi)",
         "Benefit: reviews land sooner",  # an information label, not a name
         "Downsides: one more service to run",
