@@ -4,8 +4,10 @@ A webhook is a hint, not the only chance (level-triggered design): a delivery
 GitHub dropped, one refused while the service restarted, or a reference in a
 repository where the app is not installed costs latency, never data, because
 this pass reconciles every installed repository that has notes, polls the
-references of its open items, and asks GitHub to redeliver the deliveries of
-the last 72 hours that never succeeded.
+references of its open items, keeps its dashboard current (the ages it shows
+move on quiet days too; rewritten only when its text changes, so at most once
+a day), and asks GitHub to redeliver the deliveries of the last 72 hours that
+never succeeded.
 
 Cheap by construction: every read goes through the installation's ETag cache,
 so an unchanged repository is answered with 304s (free against the rate
@@ -154,9 +156,29 @@ async def resync_repository(
     result.applied, result.failed = len(report.applied), len(report.failed)
     if references:
         result.notices = await check_references(gh, config.tracking_repo or repo, config, ctx)
+    if config.dashboard and not report.applied and report.config_error is None:
+        # A run that wrote refreshed it already; otherwise its ages (in days) would go
+        # stale on quiet days. Rewritten only when its text changed: at most daily.
+        await _refresh_dashboard(gh, config.tracking_repo or repo, config, ctx, clock)
     if ctx is not None:
         ctx.note(result.summary())
     return result
+
+
+async def _refresh_dashboard(gh: Any, tracking: str, config: Config, ctx: Any, clock: Clock) -> None:
+    """Keep an existing dashboard current (never creates one: the sync does); errors are logged only."""
+    from gidgethub import GitHubException
+
+    from .apply import LOST, describe_error
+    from .handlers.commands import refresh_dashboard
+
+    try:
+        await refresh_dashboard(
+            gh, tracking, config, now=datetime.fromtimestamp(clock(), timezone.utc),
+            handle=getattr(ctx, "handle", "actionbot"), create=False,
+        )
+    except (GitHubException, *LOST) as exc:
+        log.warning("dashboard not refreshed %s", kv(repository=tracking, error=describe_error(exc)))
 
 
 # ---------------------------------------------------------------- the whole app

@@ -133,7 +133,7 @@ async def test_startup_and_periodic_resync_repair_missed_deliveries(
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:
-        bot = await start(fake, app_key, session, aiohttp_client)
+        bot = await start(fake, app_key, session, aiohttp_client, at=early_today())
         await bot.sleeper.pass_done()  # the start-up pass, then asleep for 6 h
         assert bot.sleeper.long_waits == [HOURS * 3600]
         # First run without `since`: the last 30 days only, never last year's meeting.
@@ -196,6 +196,54 @@ async def test_a_second_unchanged_pass_costs_only_the_token(
         assert fake.writes() and all(w.identity == "app" for w in fake.writes())
         reads = [r for r in fake.requests if r.method == "GET"]
         assert reads and all(r.status == 304 for r in reads), [(r.path, r.status) for r in reads if r.status != 304]
+
+
+async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+) -> None:
+    """Quiet days: no push, no command, yet the age column moves, rewritten once a day at most."""
+    fake = world
+
+    def dashboard() -> dict[str, Any]:
+        [issue] = [i for i in fake.issues(REPO) if "actionbot:dashboard" in (i.get("body") or "")]
+        return issue
+
+    async with aiohttp.ClientSession() as session:
+        bot = await start(fake, app_key, session, aiohttp_client, at=early_today())
+        await bot.sleeper.pass_done()  # 00:30: the items and their dashboard are made
+        before = dashboard()["body"]
+        assert "| 3 d |" in before  # the meeting was 3 days ago
+        fake.reset_log()
+        for _ in range(3):  # 06:30, 12:30, 18:30: the same day, nothing to write
+            bot.sleeper.next_pass()
+            await bot.sleeper.pass_done()
+        assert all(w.identity == "app" for w in fake.writes())  # token mints only
+        assert dashboard()["body"] == before
+        fake.reset_log()
+        bot.sleeper.next_pass()  # 00:30 the next day: one day older
+        await bot.sleeper.pass_done()
+        assert [(w.method, w.path) for w in fake.writes() if w.identity != "app"] == [
+            ("PATCH", f"/repos/{REPO}/issues/{dashboard()['number']}")
+        ]
+        assert "| 4 d |" in dashboard()["body"] and "| 3 d |" not in dashboard()["body"]
+
+
+async def test_the_periodic_pass_never_creates_a_dashboard(fake_github: Any) -> None:
+    """It keeps an existing dashboard current; making one is the sync's job (at its first write)."""
+    from actionbot.resync import resync_repository
+    from actionbot.sync import reconcile
+    from tests import syncenv
+
+    fake = fake_github
+    syncenv.setup_repo(fake)
+    async with aiohttp.ClientSession() as session:
+        gh = syncenv.client(session, fake)
+        assert (await reconcile(gh, syncenv.REPO, dashboard=False, check=False)).applied
+        fake.reset_log()
+        result = await resync_repository(gh, syncenv.REPO)
+    assert result.applied == 0 and not result.error
+    assert fake.writes() == []
+    assert not [i for i in fake.issues(syncenv.REPO) if "actionbot:dashboard" in (i.get("body") or "")]
 
 
 async def test_installation_created_runs_a_bounded_first_reconcile(

@@ -300,10 +300,15 @@ async def refresh_dashboard(
     requested: bool = False,
     now: datetime | None = None,
     handle: str = "actionbot",
+    create: bool = True,
 ) -> dashboard.Upkeep:
-    """Create, reopen, rewrite or leave the "Action items" issue of `repo` (writes only on change)."""
+    """Create, reopen, rewrite or leave the "Action items" issue of `repo` (writes only on change).
+
+    `create=False` only keeps an existing dashboard current (the periodic resync).
+    """
     now = now or datetime.now(timezone.utc)
-    since = (now - timedelta(days=dashboard.RECENT_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Whole days: the listing's URL (its ETag) stays the same all day, so re-reading it is a free 304.
+    since = (now - timedelta(days=dashboard.RECENT_DAYS)).strftime("%Y-%m-%dT00:00:00Z")
     label = config.labels.action_item
     issues = await gh.list_issues(repo, labels=[label], state="open")
     issues += await gh.list_issues(repo, labels=[label], state="closed", since=since)
@@ -331,6 +336,8 @@ async def refresh_dashboard(
     body = dashboard.render(items, now, handle=handle)
     existing = await gh.list_issues(repo, labels=[config.labels.dashboard], state="all")
     decision = dashboard.upkeep(existing, body, enabled=config.dashboard, requested=requested)
+    if decision.action == "create" and not create:
+        return dashboard.Upkeep("none")
     if decision.action == "create":
         await gh.create_issue(repo, title=dashboard.TITLE, body=body, labels=[config.labels.dashboard])
     elif decision.action == "reopen":
