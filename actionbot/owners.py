@@ -190,9 +190,14 @@ def _names_re(known: frozenset[str]) -> re.Pattern[str]:
 _SPLIT = re.compile(rf"({_HANDLE})|\s*(?:,|/|&|\+|\band\b)\s*")
 
 
+# "Project Management Office (PMO)": the acronym in parentheses is part of the name.
+_ACRONYM = re.compile(rf"(?<=[\w'’-])[ \t]+\(([{_UPPER}]{{2,}})\)")
+
+
 def _split_names(span: str) -> list[tuple[str, bool]]:
     out = []
-    span = span.replace("(", ",").replace(")", ",")
+    span = _ACRONYM.sub(lambda m: f" \x00{m.group(1)}\x01", span)
+    span = span.replace("(", ",").replace(")", ",").replace("\x00", "(").replace("\x01", ")")
     # a team handle "@org/team" is one name: split on separators outside handles only
     parts: list[str] = []
     pos = 0

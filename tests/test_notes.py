@@ -172,6 +172,7 @@ def test_text_is_plain_first_line():
         ("[name=Ines] For the docs build I need Omar (he owns the bot) to rotate the token",
          ["Ines", "Omar"], []),  # the attributed writer and the named doer
         ("We need Dana to sign off on the budget", ["Dana"], []),
+        ("The Community Working Group (CWG) will draft the policy", ["Community Working Group (CWG)"], []),
     ],
 )
 def test_owner_notations(line, owners, tentative):
