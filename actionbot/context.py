@@ -1,7 +1,8 @@
 """What a handler gets besides the event and the client: `router.dispatch(event, gh, ctx)`.
 
 Small on purpose. Handlers report what they did through `ctx.note(...)`, which
-ends up in the delivery's log line, and schedule follow-up work with
+ends up in the delivery's log line (every reconcile also leaves its report in
+`ctx.syncs`, so `handle-event` can exit non-zero when one failed), and schedule follow-up work with
 `ctx.enqueue(key, job)` (behind other work for the same key). The GitHub
 Actions mode (`handle-event`) builds one without a server: `enqueue` then runs
 the job at once, after the handler.
@@ -27,6 +28,7 @@ class Context:
     log: list[str] = field(default_factory=list)
     enqueue_fn: Callable[[str, Job], bool] | None = None
     service: Any = None  # actionbot.server.Service in the service (installations, resync state); None elsewhere
+    syncs: list[Any] = field(default_factory=list)  # actionbot.sync.SyncReport of every reconcile run with this context
     _later: list[Job] = field(default_factory=list)
 
     def note(self, message: str) -> None:

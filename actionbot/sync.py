@@ -188,7 +188,7 @@ async def reconcile(
         report.tracking_repo = repo
         if check:
             await _write_check(gh, repo, sha, checks.summarise([], preview=preview, config_error=report.config_error), report, applied_anything=False)
-        return report
+        return _recorded(ctx, report)
     if since:
         config = dataclasses.replace(config, since=since)
     tracking = config.tracking_repo or repo
@@ -200,7 +200,7 @@ async def reconcile(
         changed = [c for c in changed if config.matches(c.path) or (c.previous and config.matches(c.previous))]
         if not changed and not config_changed:
             report.skipped = "no notes file changed"
-            return report
+            return _recorded(ctx, report)
 
     if repo_data is None:
         repo_data = await gh.get_repo(repo)
@@ -244,6 +244,14 @@ async def reconcile(
             await reconcile(gh, repo, **args, _depth=_depth + 1)  # type: ignore[arg-type]
 
         report.follow_up = bool(ctx.enqueue(repo, follow_up))
+    return _recorded(ctx, report)
+
+
+def _recorded(ctx: Any, report: SyncReport) -> SyncReport:
+    """Leave the report in the context too: a caller that ran handlers learns what every reconcile did."""
+    syncs = getattr(ctx, "syncs", None)
+    if isinstance(syncs, list):
+        syncs.append(report)
     return report
 
 

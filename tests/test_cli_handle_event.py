@@ -129,6 +129,41 @@ async def test_handle_event_failures_are_one_clear_line(repo: Any, tmp_path: Pat
     assert code == 0 and "ignored" in out
 
 
+async def test_a_reconcile_that_left_writes_undone_exits_1(repo: Any, tmp_path: Path) -> None:
+    """Failed writes are reported by the reconcile, not raised: the exit code still says so."""
+    fake = repo
+    before = head(fake)
+    fake.commit(REPO, files={NOTES: EXAMPLE + "- Order the stickers (Carol)\n"}, message="one more")
+    fake.fault("POST", rf"^/repos/{REPO}/issues$", "status", status=422, times=1000)  # GitHub refuses every create
+    event = write_event(tmp_path, "push", push_payload(fake, REPO, before=before, after=head(fake)))
+    code, out, err = await actionbot("handle-event", env=action_env(fake, event, "push"))
+    assert code == 1, (out, err)
+    [line] = [x for x in err.splitlines() if x.startswith("actionbot handle-event:")]  # the rest is the log
+    assert "push not fully applied" in line and "write(s) failed" in line and "422" in line and TOKEN not in line
+    assert "open 'Write the incident report" in line and "and 9 more" in line  # names what failed
+
+    fake.faults.clear()
+    code, out, err = await actionbot("handle-event", env=action_env(fake, event, "push"))  # the redelivery finishes it
+    assert code == 0, err
+    assert "Order the stickers" in [i["title"] for i in action_issues(fake)]
+
+
+def test_sync_failures_follow_the_sync_rule() -> None:
+    from types import SimpleNamespace
+
+    from actionbot.cli.handle_event import sync_failures
+    from actionbot.sync import SyncReport
+
+    ok = SyncReport(repo=REPO, tracking_repo=REPO)
+    followed = SyncReport(repo=REPO, deferred=("op",), follow_up=True)  # type: ignore[arg-type]
+    preview = SyncReport(repo=REPO, dry_run=True, deferred=("op",))  # type: ignore[arg-type]
+    assert sync_failures([ok, followed, preview]) == []
+    stuck = SyncReport(repo=REPO, deferred=("op", "op"), lock_busy="the actionbot-lock label is held")  # type: ignore[arg-type]
+    assert sync_failures([stuck]) == [f"{REPO}: 2 operation(s) not applied (the actionbot-lock label is held)"]
+    bad = SyncReport(repo=REPO, config_error=SimpleNamespace(path=".github/actionbot.yml", line=3, message="unknown key"))  # type: ignore[arg-type]
+    assert sync_failures([bad]) == [f"{REPO}: invalid configuration .github/actionbot.yml:3: unknown key"]
+
+
 def test_read_env_names_every_missing_variable() -> None:
     with pytest.raises(ActionEnvError, match="GITHUB_EVENT_PATH, GITHUB_TOKEN are not set"):
         read_env({"GITHUB_EVENT_NAME": "push", "GITHUB_REPOSITORY": "o/r"})

@@ -14,8 +14,10 @@ repository (reconcile + reference polling), which is how a serverless
 deployment heals missed runs and notices references in other repositories.
 
 Exit codes: 0 done (or nothing to do: an event no handler wants, a bot's
-event), 1 GitHub failed, 2 the environment or the event file is unusable. Every
-failure is one line on stderr naming what to fix.
+event), 1 GitHub failed, or a reconcile the event ran did not apply its whole
+plan (a write still failed, work left deferred, an invalid configuration: the
+same rule as `actionbot sync`), 2 the environment or the event file is
+unusable. Every failure is one line on stderr naming what to fix.
 """
 
 from __future__ import annotations
@@ -110,6 +112,29 @@ class Outcome:
     status: str  # "handled" | "ignored"
     why: str = ""
     did: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # what the reconciles it ran left undone
+
+
+def sync_failures(reports: list[Any]) -> list[str]:
+    """What keeps the reconciles an event ran from counting as done (`actionbot sync`'s rule).
+
+    Work deferred to a follow-up run is not a failure: that run's own report is
+    judged (in this mode follow-ups run before the process exits).
+    """
+    out: list[str] = []
+    for r in reports:
+        where = r.tracking_repo or r.repo
+        if r.config_error is not None:
+            p = r.config_error
+            out.append(f"{r.repo}: invalid configuration {p.path}:{p.line or ''}: {p.message}")
+        if r.failed:
+            first = r.failed[0]
+            more = f" and {len(r.failed) - 1} more" if len(r.failed) > 1 else ""
+            out.append(f"{where}: {len(r.failed)} write(s) failed ({first.op.describe()}: {first.error}{more})")
+        if r.deferred and not r.dry_run and not r.follow_up:
+            why = r.lock_busy or "over the write cap"
+            out.append(f"{where}: {len(r.deferred)} operation(s) not applied ({why})")
+    return out
 
 
 async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any = None) -> Outcome:
@@ -133,7 +158,7 @@ async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any 
     else:
         await router.dispatch(event, gh, ctx)
     await ctx.run_later()
-    return Outcome("handled", did=ctx.log)
+    return Outcome("handled", did=ctx.log, failures=sync_failures(ctx.syncs))
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -143,7 +168,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Read the event GitHub Actions describes in GITHUB_EVENT_PATH / GITHUB_EVENT_NAME and handle it "
         "with the service's handlers, using GITHUB_TOKEN against GITHUB_API_URL (default "
         f"{DEFAULT_API_URL}). schedule/workflow_dispatch: resync GITHUB_REPOSITORY. Optional: ACTIONBOT_HANDLE, "
-        "ACTIONBOT_WRITE_INTERVAL, LOG_LEVEL. Exit 0 when handled or ignored, 1 when GitHub failed, 2 when the "
+        "ACTIONBOT_WRITE_INTERVAL, LOG_LEVEL. Exit 0 when handled or ignored, 1 when GitHub failed or a "
+        "reconcile did not apply its whole plan, 2 when the "
         "environment or event file is unusable.",
     )
     p.set_defaults(run=run)
@@ -189,4 +215,8 @@ async def _run(action: ActionEnv, event: Any) -> int:
         print(f"{label}: ignored ({outcome.why})")
     else:
         print(f"{label}: handled" + (f": {'; '.join(outcome.did)}" if outcome.did else ""))
+    if outcome.failures:
+        print(redact(f"actionbot handle-event: {label} not fully applied: {'; '.join(outcome.failures)}; "
+                     "run again to finish (nothing is duplicated)").replace("\n", " "), file=sys.stderr)
+        return 1
     return 0
