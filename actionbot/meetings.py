@@ -24,6 +24,7 @@ _MONTHS = {
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _MDY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_YMD = re.compile(rf"\b(\d{{4}}),?\s+({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*[,:]?\s*\d{{4}})", re.IGNORECASE)
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
 # A heading that is only a month ("## 2022-05", "## May 2022") starts a meeting too.
 _MONTH_ONLY = re.compile(rf"^\s*(?:(\d{{4}})-(\d{{1,2}})|({_MONTH_RE})\.?\s+(\d{{4}}))\s*$", re.IGNORECASE)
@@ -48,12 +49,14 @@ def find_date(text: str) -> str | None:
         if d:
             best = (m.start(), d)
             break
-    for rx, order in ((_MDY, "mdy"), (_DMY, "dmy")):
+    for rx, order in ((_MDY, "mdy"), (_DMY, "dmy"), (_YMD, "ymd")):
         m = rx.search(text)
         if not m:
             continue
         if order == "mdy":
             d = _iso(int(m.group(3)), _MONTHS[m.group(1).casefold()], int(m.group(2)))
+        elif order == "ymd":
+            d = _iso(int(m.group(1)), _MONTHS[m.group(2).casefold()], int(m.group(3)))
         else:
             d = _iso(int(m.group(3)), _MONTHS[m.group(2).casefold()], int(m.group(1)))
         if d and (best is None or m.start() < best[0]):

@@ -298,6 +298,15 @@ def test_meetings_from_dated_headings():
     assert [it.meeting for it in notes.items] == [0, 1]
 
 
+def test_meetings_from_year_month_day_headings():
+    notes = parse(
+        "# Council notes\n\n## 2031 October 7\n\n- TODO: draft the budget\n\n"
+        "## 2031 September 30th\n\n- TODO: book the room\n"
+    )
+    assert [(m.date, m.line) for m in notes.meetings] == [("2031-10-07", 3), ("2031-09-30", 7)]
+    assert [it.meeting for it in notes.items] == [0, 1]
+
+
 def test_meeting_from_front_matter_and_date_line():
     notes = parse_notes(EXAMPLE.read_text(), path=str(EXAMPLE))
     assert [(m.title, m.date, m.line) for m in notes.meetings] == [("March 2025", "2025-03-06", 1)]
