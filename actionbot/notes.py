@@ -129,12 +129,20 @@ def _looks_like_task(text: str, owned: bool) -> bool:
     return w in VERBS or len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing"))
 
 
+def _one_line(raw: str) -> bool:
+    """A label stands alone on its line; only placeholders (`4.`, `...`) may follow it lazily."""
+    if "\n" not in raw:
+        return True
+    rest = raw.split("\n")[1:]
+    return all(_EMPTYISH.match(ln.strip()) or ln.strip().casefold() in _PLACEHOLDERS for ln in rest)
+
+
 def _label_of(node: Node, phrases: tuple[str, ...]) -> Label | None:
     inline = node.inline
     if inline is None:
         return None
     raw = inline.content
-    if "\n" in raw or len(raw) > 120 or not label_hint(phrases).search(raw):
+    if len(raw) > 120 or not label_hint(phrases).search(raw) or not _one_line(raw):
         return None
     first = node.first()
     if _CHECKBOX.match(first):
@@ -281,11 +289,10 @@ def _find_sections(
             continue
         if pending is not None:
             if ev.kind == "list":
-                top = list_nodes.get(ev.list_id, [])
-                for nd in top:
+                for nd in list_nodes.get(ev.list_id, []):
                     pending.nodes.append(nd)
                     pending.nodes.extend(descendants(nd))
-                secs.append(pending)
+            secs.append(pending)  # a label with no list after it is still a section, with no items
             pending = None
             if ev.kind == "list":
                 continue
@@ -337,7 +344,7 @@ def _find_sections(
                     pending = sec
         elif ev.kind == "para" and ev.inline is not None and not ev.in_item:
             raw = ev.inline.content
-            if "\n" in raw or len(raw) > 120 or not label_hint(phrases).search(raw):
+            if len(raw) > 120 or not label_hint(phrases).search(raw) or not _one_line(raw):
                 if open_headings and _CONTAINER_HINT.search(raw[:200]):
                     for h in open_headings:
                         h.vetoed = h.vetoed or _bare(h)
@@ -349,6 +356,8 @@ def _find_sections(
                 for h in open_headings:
                     h.vetoed = h.vetoed or _bare(h)
 
+    if pending is not None:
+        secs.append(pending)
     # Heading extents claim the items in their lines; labels inside them override.
     for h in heading_secs:
         h.nodes = [nd for nd in nodes if h.start < nd.line < h.stop]

@@ -104,6 +104,26 @@ def test_not_label_lines(line):
     assert texts(notes) == [], line
 
 
+def test_labels_without_items_are_still_sections():
+    """A label followed by nothing, or by a lazy placeholder line (`4.`), is an empty section."""
+    notes = parse(
+        "## Sprint notes\n\n"
+        "1. Open questions\n"
+        "2. Next actions (team)\n"
+        "        4.\n\n"
+        "## Other business\n\n"
+        "Follow ups:\n\n"
+        "## Wrap-up\n\n"
+        "- Next steps\n"
+    )
+    assert [(s.heading, s.line) for s in notes.sections] == [
+        ("2. Next actions (team)", 4),
+        ("Follow ups:", 9),
+        ("Next steps", 13),
+    ]
+    assert notes.items == ()
+
+
 def test_configured_phrases_add_labels():
     text = "## Homework\n\n- Read chapter two\n"
     assert texts(parse(text)) == []
