@@ -62,6 +62,7 @@ class ApplyResult:
     failed: list[Failed] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)  # item key -> issue number
     urls: dict[int, str] = field(default_factory=dict)  # issue number -> html_url
+    created: dict[int, dict[str, Any]] = field(default_factory=dict)  # issue number -> GitHub's answer (its `id`)
 
     @property
     def writes_ok(self) -> bool:
@@ -164,6 +165,7 @@ class Applier:
                 log.info("create lost and not applied, creating again repo=%s key=%s (%s)", self.repo, op.key, describe_error(exc))
         number = int(data["number"])
         self.result.numbers[op.key] = number
+        self.result.created[number] = data
         if data.get("html_url"):
             self.result.urls[number] = data["html_url"]
         self.done(op, number, note)

@@ -456,7 +456,12 @@ class GitHubClient:
         v = {**_split(repo), "number": number}
         return await self._call("PATCH", "/repos/{owner}/{repo}/issues/{number}", v, data=fields, retry_safe=retry_safe)
 
+    async def list_sub_issues(self, repo: str, number: int) -> list[dict[str, Any]]:
+        v = {**_split(repo), "number": number, "per_page": 100}
+        return await self._list("/repos/{owner}/{repo}/issues/{number}/sub_issues{?per_page}", v)
+
     async def add_sub_issue(self, repo: str, number: int, sub_issue_id: int) -> dict[str, Any]:
+        """`sub_issue_id` is the child's `id`, not its number. Already a sub-issue: GitHub answers 422."""
         v = {**_split(repo), "number": number}
         return await self._call(
             "POST", "/repos/{owner}/{repo}/issues/{number}/sub_issues", v, data={"sub_issue_id": sub_issue_id}, retry_safe=False

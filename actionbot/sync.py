@@ -267,10 +267,12 @@ class _Run:
         self.existing: tuple[ExistingIssue, ...] = ()
         self.desired: list[DesiredIssue] = []
         self.urls: dict[int, str] = {}
+        self.raw: dict[int, dict[str, Any]] = {}  # the listing planned from: issue number -> issue
 
     async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
         gh, tracking = self.gh, self.tracking
         self.existing = existing_issues(existing_raw)
+        self.raw = {int(i["number"]): i for i in existing_raw}
         self.urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
         self.desired = desired = keep_permalinks(self.read, self.existing)
         logins = {login for d in desired for login in d.logins()}
@@ -295,11 +297,27 @@ class _Run:
         gh, tracking, config, report = self.gh, self.tracking, self.config, self.report
         outcome = await apply_plan(gh, tracking, result, action_label=config.labels.action_item, issue_urls=self.urls)
         await _close_racing_twins(gh, tracking, config, outcome)
+        await self.link_sub_issues(outcome)
         report.applied, report.failed = outcome.applied, outcome.failed
         report.entries = _entries(result, self.existing, self.desired, outcome, self.urls, preview=False)
         if self.dashboard and config.dashboard and outcome.applied:
             await _refresh_dashboard(gh, tracking, config, self.known_labels, self.ctx)
         return bool(outcome.applied)
+
+    async def link_sub_issues(self, outcome: ApplyResult) -> None:
+        """Owned sub-items' issues become the parent's sub-issues (best effort, never a failure;
+        decided from the listing already read, so an unchanged run makes no request here)."""
+        from .subissues import link_sub_issues
+
+        families = [(d.key, [s.key for s in d.sub_items]) for d in self.desired if d.sub_items]
+        if not families:
+            return
+        twins = {a.number for a in outcome.applied if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate"}
+        linked = await link_sub_issues(
+            self.gh, self.tracking, families, outcome.numbers, {**self.raw, **outcome.created}, skip=twins
+        )
+        if linked.added:
+            log.info("sub-issues added repo=%s: %s", self.tracking, ", ".join(f"#{ln.child} under #{ln.parent}" for ln in linked.added))
 
 
 def _sleep_of(gh: Any) -> Any:

@@ -206,6 +206,7 @@ def issue(api: str, state: GitHubState, i: Issue) -> dict[str, Any]:
         "author_association": association(r, i.user),
         "reactions": reactions_rollup(api, url, i.reactions),
         "timeline_url": f"{url}/timeline",
+        "parent_issue_url": parent_url(api, state, i),
         "sub_issues_summary": {
             "total": len(subs),
             "completed": done,
@@ -222,6 +223,13 @@ def issue(api: str, state: GitHubState, i: Issue) -> dict[str, Any]:
             "merged_at": iso(i.merged_at) if i.merged_at else None,
         }
     return out
+
+
+def parent_url(api: str, state: GitHubState, i: Issue) -> str | None:
+    parent = state.issues_by_id.get(i.parent_id) if i.parent_id is not None else None
+    if parent is None:
+        return None
+    return f"{api}/repos/{state.repo(parent.repo).full_name}/issues/{parent.number}"
 
 
 def association(r: Repo, login: str) -> str:

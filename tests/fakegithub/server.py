@@ -1337,6 +1337,9 @@ async def list_comment_reactions(request: web.Request) -> web.Response:
     return paged(request, [render.reaction(fake.url, x) for x in fake.comment_reactions.get(comment.id, [])])
 
 
+MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
+
+
 @routes.post(R + "/issues/{number:\\d+}/sub_issues")
 async def add_sub_issue(request: web.Request) -> web.Response:
     fake = fake_of(request)
@@ -1349,6 +1352,8 @@ async def add_sub_issue(request: web.Request) -> web.Response:
         raise not_found()
     if child is parent or child.id in parent.sub_issue_ids:
         raise validation_failed([{"resource": "Issue", "code": "invalid", "field": "sub_issue_id"}])
+    if len(parent.sub_issue_ids) >= MAX_SUB_ISSUES:
+        raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": f"Parent issue may not have more than {MAX_SUB_ISSUES} sub-issues"}])
     if child.parent_id is not None and not body.get("replace_parent"):
         raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": "Issue may not contain duplicate sub-issues and Sub issue may only have one parent"}])
     if child.parent_id is not None:
@@ -1418,6 +1423,7 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
     data.pop("pull_request", None)
     data.pop("reactions", None)
     data.pop("sub_issues_summary", None)
+    data.pop("parent_issue_url", None)
     data.pop("timeline_url", None)
     data.pop("labels_url", None)
     data.pop("repository_url", None)
