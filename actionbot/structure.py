@@ -7,6 +7,7 @@ order, which is all the reading rules need to find labels and their lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,21 @@ MD.core.ruler.disable(["inline", "text_join"])
 Segment = tuple[str, "str | None"]
 
 
+# Characters that start inline markup (escapes, code, emphasis, strikethrough, links,
+# images, autolinks, HTML, entities). Text without any of them is its own plain text,
+# so most lines of notes need no inline parsing at all.
+_MARKUP = re.compile(r"[\\`*_~\[\]<>&]")
+_BREAK = re.compile(r" *\n[ \t]*")
+
+
 def segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
     """The plain text of an inline token, line by line, as (text, link target) pieces."""
-    if not inline.children and inline.content:
+    content = inline.content
+    if not inline.children and not _MARKUP.search(content):
+        # what markdown-it's inline rules give for plain text: one text piece per line,
+        # spaces around each line break dropped
+        return [[(ln, None)] if ln else [] for ln in _BREAK.split(content)]
+    if not inline.children and content:
         inline.children = []
         MD.inline.parse(inline.content, MD, env, inline.children)
     lines: list[list[Segment]] = [[]]

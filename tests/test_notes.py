@@ -151,6 +151,23 @@ def test_items_keep_parents_lines_and_wrapped_text():
     assert second.parent is None
 
 
+@pytest.mark.parametrize(
+    "content",
+    ["plain words only", "two  \nlines\twith\n\t  breaks", "a \u00a0b\n c", "ends with spaces  \n  next"],
+)
+def test_plain_text_without_markup_matches_markdown_it(content):
+    """The shortcut for text without markup gives what markdown-it's inline rules give."""
+    from markdown_it.token import Token
+
+    from actionbot.structure import MD, segment_lines
+
+    fast = segment_lines(Token("inline", "", 0, content=content), {})
+    slow = Token("inline", "", 0, content=content)
+    slow.children = []
+    MD.inline.parse(content, MD, {}, slow.children)
+    assert fast == segment_lines(slow, {})
+
+
 def test_text_is_plain_first_line():
     notes = parse(
         "## Action items\n\n"
