@@ -429,7 +429,9 @@ def _judge(items: list[Item], info: list[dict[str, Any]]) -> list[Item]:
         for o in sec.owners:
             if o.casefold() not in {x.casefold() for x in owners}:
                 owners.append(o)
-        out[k] = replace(it, owners=tuple(owners), tentative_owners=tuple(tentative), opens_issue=opens and not it.done)
+        opens = opens and not it.done
+        if tuple(owners) != it.owners or tuple(tentative) != it.tentative_owners or opens != it.opens_issue:
+            out[k] = replace(it, owners=tuple(owners), tentative_owners=tuple(tentative), opens_issue=opens)
     return out
 
 
