@@ -69,7 +69,7 @@ async def measure(dashboard: bool) -> list[tuple[str, int, int, Counter[str], st
 
             n_items = 9
             extra = " + dashboard label and issue 2" if dashboard else ""
-            await step("first sync", f"{n_items} issues + 3 labels + 1 check run{extra} + lock 2 = {n_items + 6 + (2 if dashboard else 0)}")
+            await step("first sync", f"{n_items} issues + 3 labels + 1 check run{extra} + lock 2 + sub-issues 2 = {n_items + 8 + (2 if dashboard else 0)}")
             await step("unchanged re-run", "0")
             before = fake.repo(REPO).head().sha
             after = fake.commit(REPO, {NOTES: EDITED})
