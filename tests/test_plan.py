@@ -33,7 +33,7 @@ from actionbot.plan import (
 PATH = "docs/meetings/2018-01-04.md"
 JAN = Meeting("January 2018", "2018-01-04", 1)
 FEB = Meeting("February 2018", "2018-02-01", 1)
-CONFIG = Config(people={"Matthias": "mbussonn", "Brian": "ellisonbg", "Loic": "loicd", "Chris H": "choldgraf"})
+CONFIG = Config(people={"Ravi": "ravi-k", "Bruno": "bruno-dev", "Lucie": "lucie-m", "Ana M": "anamartins"})
 
 
 def item(text: str, line: int, *owners: str, tentative: tuple[str, ...] = (), **kw: Any) -> Item:
@@ -47,14 +47,14 @@ def notes(*items: Item, path: str = PATH, meetings: tuple[Meeting, ...] = (JAN,)
 
 
 SEED = (
-    item("Please add yourself to the Team Organization list", 10),
-    item("List all potential blogposts and create drafts", 11, opens_issue=False),
-    item("Binder browser extension (Matthias)", 12, "Matthias", parent=1),
-    item("JuyterDays France (Sylvain, Loic?)", 13, "Sylvain", "Loic", tentative=("Loic",), parent=1),
-    item("JupyterDays CFP (Brian/Fernando)", 14, "Brian", "Fernando", parent=1, refs=("jupyterhub/binderhub#379",)),
-    item("Follow up on Matthias' suggestion to list access keys", 15),
-    item("Read the docs", 16, parent=5, opens_issue=False),
-    item("PyPI", 17, parent=5, opens_issue=False, done=True),
+    item("Please add your name to the contributor catalog", 10),
+    item("List candidate tutorials and draft outlines", 11, opens_issue=False),
+    item("Widget gallery redesign (Ravi)", 12, "Ravi", parent=1),
+    item("WidgetConf Lisbon (Tiago, Lucie?)", 13, "Tiago", "Lucie", tentative=("Lucie",), parent=1),
+    item("WidgetConf talk proposals (Bruno/Ines)", 14, "Bruno", "Ines", parent=1, refs=("example-org/widgetlab#379",)),
+    item("Follow up on Lukas' proposal to list the shared accounts", 15),
+    item("Mailing list", 16, parent=5, opens_issue=False),
+    item("Domain registrar", 17, parent=5, opens_issue=False, done=True),
 )
 
 
@@ -133,30 +133,30 @@ def kinds(p: Plan) -> list[str]:
 def test_first_sync_opens_one_issue_per_item_with_owners_labels_and_tasks() -> None:
     repo = Repo()
     p = sync(repo, notes(*SEED))
-    assert kinds(p).count("CreateIssue") == 6  # "Read the docs" and "PyPI" are tasks, not issues
+    assert kinds(p).count("CreateIssue") == 6  # "Mailing list" and "Domain registrar" are tasks, not issues
     titles = {i["title"] for i in repo.issues.values()}
     assert titles == {
-        "Please add yourself to the Team Organization list",
-        "List all potential blogposts and create drafts",  # opens: it has owned sub-items
-        "Binder browser extension",
-        "JuyterDays France",
-        "JupyterDays CFP",
-        "Follow up on Matthias' suggestion to list access keys",
+        "Please add your name to the contributor catalog",
+        "List candidate tutorials and draft outlines",  # opens: it has owned sub-items
+        "Widget gallery redesign",
+        "WidgetConf Lisbon",
+        "WidgetConf talk proposals",
+        "Follow up on Lukas' proposal to list the shared accounts",
     }
-    ext = repo.by_title("Binder browser extension")
-    assert ext["assignees"] == ["mbussonn"]
+    ext = repo.by_title("Widget gallery redesign")
+    assert ext["assignees"] == ["ravi-k"]
     assert ext["labels"] == ["action item", "meeting: 2018-01-04"]
-    france = repo.by_title("JuyterDays France")
-    assert france["assignees"] == []  # Sylvain unmapped, Loic tentative
+    france = repo.by_title("WidgetConf Lisbon")
+    assert france["assignees"] == []  # Tiago unmapped, Lucie tentative
     assert "needs owner" in france["labels"]
-    cfp = repo.by_title("JupyterDays CFP")
-    assert cfp["assignees"] == ["ellisonbg"] and "needs owner" not in cfp["labels"]
-    assert "- jupyterhub/binderhub#379 (state unknown)" in cfp["body"]
-    follow = repo.by_title("Follow up on Matthias' suggestion to list access keys")
-    assert "- [ ] Read the docs" in follow["body"] and "- [x] PyPI" in follow["body"]
+    cfp = repo.by_title("WidgetConf talk proposals")
+    assert cfp["assignees"] == ["bruno-dev"] and "needs owner" not in cfp["labels"]
+    assert "- example-org/widgetlab#379 (state unknown)" in cfp["body"]
+    follow = repo.by_title("Follow up on Lukas' proposal to list the shared accounts")
+    assert "- [ ] Mailing list" in follow["body"] and "- [x] Domain registrar" in follow["body"]
     assert follow["assignees"] == [] and "needs owner" in follow["labels"]
-    parent = repo.by_title("List all potential blogposts and create drafts")
-    for child in ("Binder browser extension", "JuyterDays France", "JupyterDays CFP"):
+    parent = repo.by_title("List candidate tutorials and draft outlines")
+    for child in ("Widget gallery redesign", "WidgetConf Lisbon", "WidgetConf talk proposals"):
         assert f"#{repo.by_title(child)['number']} {child}" in parent["body"]
     assert not render.placeholder_keys(parent["body"])
     assert {op.name for op in p.ops if isinstance(op, EnsureLabel)} == {
@@ -201,40 +201,40 @@ def edited(index: int, **changes: Any) -> tuple[Item, ...]:
 def test_typo_fix_updates_the_same_issue_and_its_title() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    p = sync(repo, notes(*edited(0, text="Please add yourself to the Team Organisation list")))
+    p = sync(repo, notes(*edited(0, text="Please add your name to the contributor catalogue")))
     assert kinds(p) == ["UpdateIssue"]
-    assert p.ops[0].title == "Please add yourself to the Team Organisation list"
+    assert p.ops[0].title == "Please add your name to the contributor catalogue"
     assert len(repo.issues) == 6
-    assert sync(repo, notes(*edited(0, text="Please add yourself to the Team Organisation list"))).ops == ()
+    assert sync(repo, notes(*edited(0, text="Please add your name to the contributor catalogue"))).ops == ()
 
 
 def test_human_retitle_is_never_undone() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    repo.by_title("JupyterDays CFP")["title"] = "CFP for JupyterDays 2018"
-    n = repo.by_title("CFP for JupyterDays 2018")["number"]
-    p = sync(repo, notes(*edited(4, text="JupyterDays CFP for 2018 (Brian/Fernando)")))
+    repo.by_title("WidgetConf talk proposals")["title"] = "Talk proposals for WidgetConf 2018"
+    n = repo.by_title("Talk proposals for WidgetConf 2018")["number"]
+    p = sync(repo, notes(*edited(4, text="WidgetConf talk proposals for 2018 (Bruno/Ines)")))
     [op] = [op for op in p.ops if op.number == n]  # (the parent's body lists the new text too)
     assert isinstance(op, UpdateIssue) and op.title is None and op.body is not None
     assert "CreateIssue" not in kinds(p)
-    assert repo.issues[n]["title"] == "CFP for JupyterDays 2018"
+    assert repo.issues[n]["title"] == "Talk proposals for WidgetConf 2018"
 
 
 def test_added_owner_assigns_without_a_new_issue_or_mention() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    p = sync(repo, notes(*edited(0, text="Please add yourself to the list (Brian)", owners=("Brian",))))
+    p = sync(repo, notes(*edited(0, text="Please add your name to the catalog (Bruno)", owners=("Bruno",))))
     assert kinds(p) == ["UpdateIssue"]
     issue = repo.issues[p.ops[0].number]
-    assert issue["assignees"] == ["ellisonbg"] and "needs owner" not in issue["labels"]
-    assert "`@ellisonbg`" in issue["body"]  # assigned (notified by that), not @-mentioned in an edit
+    assert issue["assignees"] == ["bruno-dev"] and "needs owner" not in issue["labels"]
+    assert "`@bruno-dev`" in issue["body"]  # assigned (notified by that), not @-mentioned in an edit
     assert len(repo.issues) == 6
 
 
 def test_added_link_updates_the_body_only() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    p = sync(repo, notes(*edited(0, text="Please add yourself to the Team Organization list, see org/x#4", refs=("org/x#4",))))
+    p = sync(repo, notes(*edited(0, text="Please add your name to the contributor catalog, see org/x#4", refs=("org/x#4",))))
     [op] = p.ops
     assert isinstance(op, UpdateIssue) and "- org/x#4 (state unknown)" in (op.body or "")
 
@@ -277,10 +277,10 @@ def test_a_new_meaning_opens_a_new_issue() -> None:
 def test_item_listed_again_later_is_carried_over_not_duplicated() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    feb = notes(item("Please add yourself to the Team Organization list", 5), path="docs/meetings/2018-02-01.md", meetings=(FEB,))
+    feb = notes(item("Please add your name to the contributor catalog", 5), path="docs/meetings/2018-02-01.md", meetings=(FEB,))
     p = sync(repo, feb)
     assert "CreateIssue" not in kinds(p)
-    issue = repo.by_title("Please add yourself to the Team Organization list")
+    issue = repo.by_title("Please add your name to the contributor catalog")
     assert "meeting: 2018-02-01" in issue["labels"] and "meeting: 2018-01-04" in issue["labels"]
     assert "carried over" in issue["labels"]
     [comment] = repo.comments[issue["number"]]
@@ -292,7 +292,7 @@ def test_item_listed_again_later_is_carried_over_not_duplicated() -> None:
 
 def test_full_sync_of_history_opens_one_issue_for_an_item_listed_twice() -> None:
     repo = Repo()
-    feb = notes(item("Please add yourself to the Team Organization list", 5), path="b.md", meetings=(FEB,))
+    feb = notes(item("Please add your name to the contributor catalog", 5), path="b.md", meetings=(FEB,))
     sync(repo, notes(SEED[0], path="a.md"), feb)
     [issue] = repo.issues.values()
     assert "carried over" in issue["labels"] and "meeting: 2018-02-01" in issue["labels"]
@@ -314,7 +314,7 @@ def test_closed_item_listed_again_opens_a_new_issue() -> None:
 def test_removed_item_gets_comment_and_label_once() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    n = repo.by_title("Please add yourself to the Team Organization list")["number"]
+    n = repo.by_title("Please add your name to the contributor catalog")["number"]
     p = sync(repo, notes(*_without_first()))
     assert kinds(p) == ["EnsureLabel", "UpdateIssue", "Comment"]
     issue = repo.issues[n]
@@ -386,11 +386,11 @@ def test_done_from_the_start_never_opens() -> None:
 def test_closed_issue_is_never_reopened_and_never_twinned() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    n = repo.by_title("JupyterDays CFP")["number"]
+    n = repo.by_title("WidgetConf talk proposals")["number"]
     repo.issues[n].update(state="closed", state_reason="completed")  # @actionbot done
     p = sync(repo, notes(*SEED))
     assert p.ops == ()
-    p = sync(repo, notes(*edited(4, text="JupyterDays CPF (Brian/Fernando)")))
+    p = sync(repo, notes(*edited(4, text="WidgetConf talk propsoals (Bruno/Ines)")))
     assert all(op.state is None for op in p.ops if isinstance(op, UpdateIssue))
     assert "CreateIssue" not in kinds(p) and repo.issues[n]["state"] == "closed"
 
@@ -430,21 +430,21 @@ def test_only_unassignable_owners_means_needs_owner() -> None:
 
 
 def test_created_body_mentions_own_owners_only() -> None:
-    it = item("Binder browser extension, ask @minrk (Matthias)", 3, "Matthias")
+    it = item("Widget gallery redesign, ask @olan (Ravi)", 3, "Ravi")
     p = plan(desired_issues(notes(it), CONFIG, ctx()), [], CONFIG, tracking_repo="org/notes")
     [create] = [op for op in p.ops if isinstance(op, CreateIssue)]
     visible = create.body.split("\n", 2)[2]  # below the hidden marker (which escapes '@')
-    assert "@minrk" not in render.marker_comment(render.parse_marker(create.body))
+    assert "@olan" not in render.marker_comment(render.parse_marker(create.body))
     in_text = re.sub(r"`[^`]*`", "", visible)  # code spans never notify (commands list, neutralised handles)
     mentions = [w for w in in_text.split() if w.startswith("@")]
-    assert mentions == ["@mbussonn"]
+    assert mentions == ["@ravi-k"]
 
 
 def test_command_and_human_changes_survive_a_resync() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    issue = repo.by_title("JupyterDays CFP")
-    # @actionbot unassign ellisonbg, assign me (octocat), link; a human label; text under the block
+    issue = repo.by_title("WidgetConf talk proposals")
+    # @actionbot unassign bruno-dev, assign me (octocat), link; a human label; text under the block
     issue["assignees"] = ["octocat"]
     issue["labels"].append("priority")
     marker = render.parse_marker(issue["body"])
@@ -460,7 +460,7 @@ def test_command_and_human_changes_survive_a_resync() -> None:
 def test_refs_closed_label_is_left_to_the_reference_handler() -> None:
     repo = Repo()
     sync(repo, notes(*SEED))
-    repo.by_title("JupyterDays CFP")["labels"].append("refs closed")
+    repo.by_title("WidgetConf talk proposals")["labels"].append("refs closed")
     assert sync(repo, notes(*SEED)).ops == ()
 
 
@@ -508,12 +508,12 @@ def test_write_cap_defers_the_rest_to_the_next_run() -> None:
 
 
 def test_roster_resolution_never_guesses() -> None:
-    assert resolve_owner("chris h", CONFIG) == "choldgraf"
-    assert resolve_owner("@maxnbk", CONFIG) == "maxnbk"
-    assert resolve_owner("@AcademySoftwareFoundation/rez", CONFIG) is None  # a team
-    assert resolve_owner("GA", CONFIG) is None
-    assert resolve_owner("Min", CONFIG, {"Min RK": "minrk", "min": "minrk"}) == "minrk"  # notes' check-in lines
-    assert resolve_owner("Carol", Config(people={"Carol": "willingc"}), {"Carol": "other"}) == "willingc"
+    assert resolve_owner("ana m", CONFIG) == "anamartins"
+    assert resolve_owner("@jdoe-dev", CONFIG) == "jdoe-dev"
+    assert resolve_owner("@example-org/widgetlab-core", CONFIG) is None  # a team
+    assert resolve_owner("CI", CONFIG) is None
+    assert resolve_owner("Ola", CONFIG, {"Ola N": "olan", "ola": "olan"}) == "olan"  # notes' check-in lines
+    assert resolve_owner("Hana", Config(people={"Hana": "hana-s"}), {"Hana": "other"}) == "hana-s"
 
 
 def test_plan_serialises_and_describes() -> None:
@@ -522,7 +522,7 @@ def test_plan_serialises_and_describes() -> None:
     assert data["writes"] == p.writes == len(p.ops)
     assert {op["op"] for op in data["ops"]} == {"ensure_label", "create_issue"}
     text = p.describe()
-    assert "open 'Binder browser extension'" in text and "assignees: mbussonn" in text
+    assert "open 'Widget gallery redesign'" in text and "assignees: ravi-k" in text
     assert Plan().describe() == "nothing to do"
 
 
