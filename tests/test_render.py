@@ -47,18 +47,18 @@ def marker(**kw: object) -> Marker:
 @pytest.mark.parametrize(
     "text, owners, title",
     [
-        ("JuyterDays France (Sylvain, Loic?)", ["Sylvain", "Loic"], "JuyterDays France"),
-        ("JupyterDays CFP (Brian/Fernando)", ["Brian", "Fernando"], "JupyterDays CFP"),
-        ("What's new in Binder (Chris H)", ["Chris H"], "What's new in Binder"),
+        ("WidgetConf Lisbon (Tiago, Lucie?)", ["Tiago", "Lucie"], "WidgetConf Lisbon"),
+        ("WidgetConf talk proposals (Bruno/Ines)", ["Bruno", "Ines"], "WidgetConf talk proposals"),
+        ("What's changed in Widgetlab (Ana M)", ["Ana M"], "What's changed in Widgetlab"),
         # Parentheses that do not name an owner stay.
-        ("Come up with guidelines (e.g. don't post too often)", [], "Come up with guidelines (e.g. don't post too often)"),
-        ("Open an issue (create an issue) (Carol)", ["Carol"], "Open an issue (create an issue)"),
-        ("Olivier: release 1.4", ["Olivier"], "release 1.4"),
-        ("@maxnbk: update the docs", ["@maxnbk"], "update the docs"),
-        ("Carol will write the report", ["Carol"], "Carol will write the report"),
+        ("Agree on a release cadence (e.g. don't ship on Fridays)", [], "Agree on a release cadence (e.g. don't ship on Fridays)"),
+        ("Track the flaky test (create an issue) (Hana)", ["Hana"], "Track the flaky test (create an issue)"),
+        ("Oksana: release 1.4", ["Oksana"], "release 1.4"),
+        ("@jdoe-dev: update the docs", ["@jdoe-dev"], "update the docs"),
+        ("Hana will write the report", ["Hana"], "Hana will write the report"),
         ("**Ship** the `fix` now", [], "Ship the fix now"),
         ("[x] Tidy   the\n  wiki", [], "Tidy the wiki"),
-        ("Plan the sprint [name=Guillaume]", ["Guillaume"], "Plan the sprint"),
+        ("Plan the sprint [name=Teodor]", ["Teodor"], "Plan the sprint"),
     ],
 )
 def test_title_drops_owner_parentheses_and_markdown(text: str, owners: list[str], title: str) -> None:
@@ -166,18 +166,18 @@ def test_owners_mapped_unmapped_tentative_and_unassignable() -> None:
     d = desired(
         owners=(
             Owner("Alice", "alice"),
-            Owner("Sylvain", None),
-            Owner("Loic", "loic", tentative=True),
+            Owner("Tiago", None),
+            Owner("Lucie", "lucie", tentative=True),
             Owner("Outsider", "outsider"),
         )
     )
     block = render_block(
-        d, marker(mentioned=("alice", "loic", "outsider")), tracking_repo="org/notes", assignable=["alice", "loic"]
+        d, marker(mentioned=("alice", "lucie", "outsider")), tracking_repo="org/notes", assignable=["alice", "lucie"]
     )
     owners = next(line for line in block.split("\n") if line.startswith("**Owners:**"))
     assert "@alice" in owners and "`@alice`" not in owners
-    assert "Sylvain (no GitHub login known: add `Sylvain: <login>` under `people:`" in owners
-    assert "@loic (tentative: not assigned)" in owners
+    assert "Tiago (no GitHub login known: add `Tiago: <login>` under `people:`" in owners
+    assert "@lucie (tentative: not assigned)" in owners
     assert "@outsider (can not be assigned in this repository)" in owners
 
 
@@ -189,9 +189,9 @@ def test_only_logins_in_marker_mentioned_are_mentioned() -> None:
 
 
 def test_handles_in_notes_text_are_neutralised() -> None:
-    d = desired("Ask @minrk and @jupyterhub/team, mail a@b.org")
+    d = desired("Ask @olan and @example-org/team, mail a@b.org")
     block = render_block(d, marker(), tracking_repo="org/notes")
-    assert "`@minrk`" in block and "`@jupyterhub/team`" in block
+    assert "`@olan`" in block and "`@example-org/team`" in block
     assert "a@b.org" in block and "`@b.org`" not in block
     assert neutralise_mentions("`@x` stays") == "`@x` stays"
 
@@ -221,19 +221,19 @@ def test_references_with_state_links_added_and_removed() -> None:
 
 def test_tasks_and_sub_item_links() -> None:
     d = desired(
-        tasks=(Task("Read the docs", False), Task("PyPI", True), Task("token", False, depth=1)),
+        tasks=(Task("Mailing list", False), Task("Domain registrar", True), Task("token", False, depth=1)),
         sub_items=(
-            SubItem("aa11", "Binder extension", (Owner("Matthias", "mbussonn"),), False),
-            SubItem("bb22", "CFP", (Owner("Brian", "ellisonbg"), Owner("Loic", None, True)), True),
+            SubItem("aa11", "Gallery redesign", (Owner("Ravi", "ravi-k"),), False),
+            SubItem("bb22", "Talk proposals", (Owner("Bruno", "bruno-dev"), Owner("Lucie", None, True)), True),
         ),
     )
     block = render_block(d, marker(), tracking_repo="org/notes", sub_issue_numbers={"aa11": 7})
-    assert "- [ ] Read the docs" in block and "- [x] PyPI" in block and "  - [ ] token" in block
-    assert "- [ ] #7 Binder extension (Matthias)" in block
-    assert "<!-- actionbot:issue bb22 --> CFP (Brian, Loic?)" in block
+    assert "- [ ] Mailing list" in block and "- [x] Domain registrar" in block and "  - [ ] token" in block
+    assert "- [ ] #7 Gallery redesign (Ravi)" in block
+    assert "<!-- actionbot:issue bb22 --> Talk proposals (Bruno, Lucie?)" in block
     assert render.placeholder_keys(block) == ("bb22",)
     filled = fill_issue_numbers(block, {"bb22": 9})
-    assert "- [x] #9 CFP (Brian, Loic?)" in filled and not render.placeholder_keys(filled)
+    assert "- [x] #9 Talk proposals (Bruno, Lucie?)" in filled and not render.placeholder_keys(filled)
 
 
 def test_comments_carry_a_hidden_tag_and_say_what_happened() -> None:
