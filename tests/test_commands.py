@@ -123,13 +123,13 @@ def test_assign_more_than_ten_is_malformed():
 @pytest.mark.parametrize(
     ("text", "ref"),
     [
-        ("jupyterhub/binderhub#379", "jupyterhub/binderhub#379"),
-        ("https://github.com/jupyterhub/binderhub/pull/384", "jupyterhub/binderhub#384"),
-        ("https://github.com/jupyterhub/binderhub/issues/379#issuecomment-12", "jupyterhub/binderhub#379"),
+        ("example-org/widgetlab#379", "example-org/widgetlab#379"),
+        ("https://github.com/example-org/widgetlab/pull/384", "example-org/widgetlab#384"),
+        ("https://github.com/example-org/widgetlab/issues/379#issuecomment-12", "example-org/widgetlab#379"),
         ("https://ghe.example/api/v3/repos/o/r/issues/5", "o/r#5"),
         ("<https://github.com/o/r.js/pull/7>", "o/r.js#7"),
         ("#136", "#136"),
-        ("binderhub#1", None),
+        ("widgetlab#1", None),
         ("o/r#0", None),
         ("https://github.com/o/r/commit/abc", None),
     ],
