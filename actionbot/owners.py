@@ -82,6 +82,12 @@ _THINGS = frozenset(
     vm vms dm dms pm am utc pst est cet bst""".split()
 )
 
+# Verbs whose object is a person: "Ask team to review" is a task for whoever asks.
+_TEAM_OBJECT_VERBS = frozenset(
+    """ask tell remind ping email notify invite help contact inform call thank meet join welcome engage
+    onboard nominate assign recruit teach connect update let get have make bring give send show""".split()
+)
+
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _WORD_CAP = rf"[{_UPPER}][\w'’-]*"
 _HANDLE = r"@[A-Za-z0-9][\w-]*(?:/[\w.-]+)?"
@@ -163,6 +169,11 @@ def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
     if not first[0].isupper():
         return False
     low = first.casefold().strip("'’")
+    if len(words) == 2 and words[1] == "team" and low not in _TEAM_OBJECT_VERBS and not any(ch.isdigit() for ch in low):
+        # "Design team", "Docs team", "Release team": a group named for what it does.
+        # Only the determiners and pronouns ("Our team", "The team") and verbs that take a
+        # person as object ("Ask team to ...") keep it from being a name.
+        return low not in _COMMON or low in VERBS
     if low in _COMMON and low not in _MONTH_NAMES:
         return False
     if low in _THINGS or low in _LABEL_WORDS:
