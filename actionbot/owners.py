@@ -1,10 +1,10 @@
 """Who the notes assign an item to, read the way a careful human reads it.
 
 Owners are found only where notes put them: a trailing parenthesis of names
-(`(Sylvain, Loic?)`), the subject of a clause (`Allan / Brendan to ...`),
+(`(Tiago, Lucie?)`), the subject of a clause (`Viktor / Nadia to ...`),
 a `Name:` / `@handle:` prefix, HackMD's `[name=X]`. Anywhere else a name is a
-recipient, an object or a possessive ("email to Naomi", "Matthias'
-suggestion") and not an owner. Without a roster, a name is a capitalised
+recipient, an object or a possessive ("a note to Beatriz", "Lukas'
+proposal") and not an owner. Without a roster, a name is a capitalised
 word that is not an English word a sentence starts with; with a roster (or
 names the notes themselves list), lower-case names as written are known too.
 """
@@ -57,7 +57,7 @@ _COMMON = frozenset(
 # subject or an owner list, where a month makes no sense.
 _MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
 
-# Words that label a line ("Question: ...", "Facilitator: Sarah") rather than name its owner.
+# Words that label a line ("Question: ...", "Facilitator: Greta") rather than name its owner.
 _LABEL_WORDS = frozenset(
     """question questions answer answers note notes update updates context proposal decision
     decisions discussion link links agenda summary status background idea ideas goal goals outcome
@@ -107,8 +107,8 @@ _SUBJECT_VERB = re.compile(
     r"prepares|drafts|investigates|contacts|emails|pings|schedules|coordinates|gives|"
     r"follows[ \t]+up|reaches[ \t]+out|sets[ \t]+up|talks[ \t]+to)\b"
 )
-# A clause-start subject that only says who owns something ("Chris is championing
-# the onboarding, Sarah has offered to help"): it details the parent's owners.
+# A clause-start subject that only says who owns something ("Femi is championing
+# the onboarding, Greta has offered to help"): it details the parent's owners.
 _OWNERSHIP_VERB = re.compile(
     r"[ \t]*(?:owns|own|is[ \t]+(?:championing|leading|advising|helping|responsible|in[ \t]+charge|owning)|"
     r"(?:has|have)[ \t]+offered|will[ \t]+(?:lead|own|help|champion))\b"
@@ -201,7 +201,7 @@ def _names_re(known: frozenset[str]) -> re.Pattern[str]:
 _SPLIT = re.compile(rf"({_HANDLE})|\s*(?:,|/|&|\+|\band\b)\s*")
 
 
-# "Project Management Office (PMO)": the acronym in parentheses is part of the name.
+# "Release Coordination Group (RCG)": the acronym in parentheses is part of the name.
 _ACRONYM = re.compile(rf"(?<=[\w'’-])[ \t]+\(([{_UPPER}]{{2,}})\)")
 
 
@@ -267,7 +267,7 @@ def _needed_doers(text: str, known: frozenset[str], acc: _Acc) -> None:
 
 
 def _prefix(text: str, known: frozenset[str], acc: _Acc) -> int:
-    """`Name:` / `@handle:` / `Gael and Julien:` at the start; returns where the rest begins."""
+    """`Name:` / `@handle:` / `Bea and Tomas:` at the start; returns where the rest begins."""
     m = _names_re(known).match(text)
     if not m:
         return 0
@@ -322,7 +322,7 @@ def find_owners(text: str, first_line: str | None = None, known: Iterable[str] =
 
 
 def label_owners(qualifier: str, known: Iterable[str] = ()) -> tuple[str, ...]:
-    """Owners named by a section label's qualifier: `(CH)`, `Sarah` in `Sarah: her action items`."""
+    """Owners named by a section label's qualifier: `(RK)`, `Lena` in `Lena: her action items`."""
     known_set = frozenset(k.casefold() for k in known)
     q = qualifier.strip()
     if q.startswith("(") and q.endswith(")"):
