@@ -1,10 +1,10 @@
-"""Which lines of the notes are action labels ("V. Next actions (team)", "Action Items:").
+"""Which lines of the notes are action labels ("II. Next actions (all)", "Action Items:").
 
 A label is a line whose whole text, once markdown is stripped, is an action
 phrase, possibly with a qualifier that names no task: a scope `(team)`, an owner
-`(CH)` or `Sarah: her action items`, a time `after this café`, an ordering
-`in order of priority`. Anything else ("Previous action items", "Next steps
-identifying agenda", "Potential actions/ thoughts") is prose, not a label.
+`(RK)` or `Lena: her action items`, a time `after the sprint`, an ordering
+`in order of urgency`. Anything else ("Prior action items", "Next steps
+involving the agenda", "Possible actions/ ideas") is prose, not a label.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ REVIEW = re.compile(
 class Label:
     """A recognised action label: its phrase and the qualifier or owner written with it."""
 
-    text: str  # the label as plain text, e.g. "V. Next actions (team)"
+    text: str  # the label as plain text, e.g. "II. Next actions (all)"
     phrase: str  # normalised phrase, e.g. "next actions"
-    qualifier: str  # "" or "(team)", "(CH)", "after this café", ...
-    owner: str  # "" or the owner written in front ("Sarah" in "Sarah: her action items")
+    qualifier: str  # "" or "(all)", "(RK)", "after the sprint", ...
+    owner: str  # "" or the owner written in front ("Lena" in "Lena: her action items")
 
 
 def _norm(phrase: str) -> str:
