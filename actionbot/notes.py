@@ -302,7 +302,7 @@ def _find_sections(
             label = match_label(plain, phrases) if label_hint(phrases).search(plain) else None
             if label is not None or _CONTAINER_HINT.search(plain):
                 # checked before the heading closes anything: "## Actions" then
-                # "## 1. Help or discussion needed; Agenda Items" is the template's container
+                # "## 1. Open questions; agenda topics" is the template's container
                 for h in open_headings:
                     h.vetoed = h.vetoed or _bare(h)
             while open_headings and open_headings[-1].heading_level >= level:
