@@ -346,7 +346,7 @@ def issue_title(text: str, owners: Iterable[str] = ()) -> str:
         if not match or not _names_owner(match.group(1), owner_keys):
             break
         title = title[: match.start()].rstrip()
-    # "Olivier: do X" / "@maxnbk: do X": the prefix is the owner, shown as assignee.
+    # "Oksana: do X" / "@jdoe-dev: do X": the prefix is the owner, shown as assignee.
     prefix = re.match(r"^\s*([^:]{1,40}):\s+(?=\S)", title)
     if prefix and _names_owner(prefix.group(1), owner_keys) and len(title) > prefix.end():
         title = title[prefix.end() :]
