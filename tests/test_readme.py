@@ -166,3 +166,38 @@ def test_configuration_reference_has_every_key_with_its_default():
     assert documented == keys
     labels = yaml.safe_load(block)["labels"]
     assert set(labels) == set(DEFAULT_CONFIG.labels.__dataclass_fields__)
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_project_layout_lists_every_module():
+    section = README.read_text().split("\n### Project layout\n", 1)[1]
+    block = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    listed = set(re.findall(r"[\w]+\.py", block))
+    modules = {p.name for p in (ROOT / "actionbot").rglob("*.py") if p.name != "__init__.py"}
+    assert not modules - listed, f"README.md's project layout omits: {sorted(modules - listed)}"
+    assert not listed - modules - {"__init__.py"}, f"README.md's layout lists modules that do not exist: {sorted(listed - modules)}"
+
+
+def test_labels_table_has_every_default_label_name():
+    from actionbot.config import Labels
+    from actionbot.lock import LOCK_LABEL
+
+    section = README.read_text().split("\n### Labels\n", 1)[1].split("\n## ", 1)[0]
+    names = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
+    defaults = {getattr(Labels(), f).replace("{date}", "YYYY-MM-DD") for f in Labels.__dataclass_fields__}
+    assert names == defaults | {LOCK_LABEL}
+
+
+def github_slug(heading: str) -> str:
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_internal_links_point_at_headings():
+    readme = README.read_text()
+    without_code = re.sub(r"^[ \t]*```.*?^[ \t]*```", "", readme, flags=re.S | re.M)
+    slugs = {github_slug(h) for h in re.findall(r"^#{1,6} (.+)$", without_code, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", readme))
+    assert links and not links - slugs, f"README.md links to headings that do not exist: {sorted(links - slugs)}"
