@@ -1,0 +1,64 @@
+"""logfmt lines with secrets removed: the cheap paths must not let anything through."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from actionbot import logs
+
+
+@pytest.fixture
+def stream():
+    s = io.StringIO()
+    handler = logs.configure("DEBUG", s)
+    yield s
+    logging.getLogger().removeHandler(handler)
+
+
+def test_kv_quotes_what_a_logfmt_parser_would_split_on():
+    line = logs.kv(a=1, b="two words", c=None, d="", e='say "hi"', f="x=y", g="l1\nl2", h=0.5)
+    assert line == 'a=1 b="two words" d="" e="say \\"hi\\"" f="x=y" g="l1\\nl2" h=0.5'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: token ghs_abcdefghijklmnop1234567890",
+        "auth: Bearer abcdefghijklmnopqrstuvwxyz123456",
+        "TOKEN abcdefghijklmnopqrstuvwxyz123456",
+        "jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjEyMzQ1Njc4OTB9.c2lnbmF0dXJl",
+        "x=ghs_1_eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjEyMzQ1Njc4OTB9",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_secret_shaped_text_is_redacted(text):
+    out = logs.redact(text)
+    assert logs.REDACTED in out
+    for secret in ("abcdefghijklmnop1234567890", "abcdefghijklmnopqrstuvwxyz123456", "c2lnbmF0dXJl", "MIIEow"):
+        assert secret not in out
+
+
+def test_registered_values_are_redacted_in_every_line_whatever_their_shape(stream):
+    logs.register_secret("plain-webhook-secret-value")
+    logs.register_secret("opaque-rotating-value-0123456789", rotating=True)
+    log = logging.getLogger("actionbot.test")
+    log.info("delivery %s", logs.kv(secret="plain-webhook-secret-value", other="opaque-rotating-value-0123456789"))
+    text = stream.getvalue()
+    assert "plain-webhook-secret-value" not in text and "opaque-rotating-value-0123456789" not in text
+    assert text.count(logs.REDACTED) == 2
+
+
+def test_timestamps_are_utc_with_milliseconds_and_follow_the_clock():
+    f = logs.RedactingFormatter()
+    record = logging.LogRecord("n", logging.INFO, "p", 1, "m", None, None)
+    for created, expected in [
+        (1_700_000_000.25, "2023-11-14T22:13:20.250Z"),
+        (1_700_000_000.999, "2023-11-14T22:13:20.999Z"),  # same second: the cached text
+        (1_700_000_001.0, "2023-11-14T22:13:21.000Z"),  # next second: a new one
+        (1_600_000_000.5, "2020-09-13T12:26:40.500Z"),  # backwards too
+    ]:
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert f.formatTime(record) == expected
