@@ -78,6 +78,14 @@ class Metrics:
         )
         self.build_info = Gauge("actionbot_build_info", "The running actionbot version.", ["version"], registry=r)
         self.build_info.labels(version=__version__).set(1)
+        # Labelled children, looked up once: `labels()` validates, locks and builds a
+        # key on every call, and the service records several per delivery. The label
+        # values are few (events x outcomes, statuses, installations); an installation's
+        # child is dropped with it (forget_installation), the others are never removed.
+        self._delivery_children: dict[tuple[str, str], Any] = {}
+        self._processing_children: dict[str, Any] = {}
+        self._request_children: dict[str, Any] = {}
+        self._rate_limit_children: dict[str, Any] = {}
 
     def record_delivery(self, event: str, outcome: str, seconds: float | None) -> None:
         """Count one delivery and its processing time.
@@ -85,13 +93,24 @@ class Metrics:
         `seconds=None` for deliveries answered without processing (ignored,
         duplicate, rejected): they count, but would skew the histogram.
         """
-        self.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
+        event = event or "unknown"
+        child = self._delivery_children.get((event, outcome))
+        if child is None:
+            child = self._delivery_children[(event, outcome)] = self.deliveries.labels(event=event, outcome=outcome)
+        child.inc()
         if seconds is not None:
-            self.processing_seconds.labels(event=event or "unknown").observe(seconds)
+            timer = self._processing_children.get(event)
+            if timer is None:
+                timer = self._processing_children[event] = self.processing_seconds.labels(event=event)
+            timer.observe(seconds)
 
     def record_request(self, status: int | str | None, is_write: bool) -> None:
         """Count one GitHub request; `status` None means the connection failed."""
-        self.github_requests.labels(status="error" if status is None else str(status)).inc()
+        label = "error" if status is None else str(status)
+        child = self._request_children.get(label)
+        if child is None:
+            child = self._request_children[label] = self.github_requests.labels(status=label)
+        child.inc()
         if is_write:
             self.github_writes.inc()
 
@@ -105,12 +124,15 @@ class Metrics:
     def set_rate_limit(self, installation: int | str | None, remaining: int | None) -> None:
         """Record the remaining requests GitHub announced; None (no header) changes nothing."""
         if remaining is not None:
-            self.rate_limit_remaining.labels(installation="token" if installation is None else str(installation)).set(
-                remaining
-            )
+            label = "token" if installation is None else str(installation)
+            child = self._rate_limit_children.get(label)
+            if child is None:
+                child = self._rate_limit_children[label] = self.rate_limit_remaining.labels(installation=label)
+            child.set(remaining)
 
     def forget_installation(self, installation: int | str) -> None:
         """An uninstalled app's series would otherwise stay frozen forever."""
+        self._rate_limit_children.pop(str(installation), None)
         try:
             self.rate_limit_remaining.remove(str(installation))
         except KeyError:

@@ -228,8 +228,11 @@ class Service:
         self.recent.append(record)
         if record.outcome != "ok":
             self.failures.append(record)
+        level = logging.INFO if record.outcome == "ok" else logging.ERROR
+        if not log.isEnabledFor(level):  # the line's text is built only when someone reads it
+            return
         log.log(
-            logging.INFO if record.outcome == "ok" else logging.ERROR,
+            level,
             "delivery %s",
             kv(
                 delivery=record.delivery_id,

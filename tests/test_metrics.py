@@ -66,6 +66,8 @@ def test_recorded_values_show_in_the_exposition():
     m.forget_installation(1234)
     m.forget_installation(1234)  # twice is harmless
     assert ("actionbot_rate_limit_remaining", (("installation", "1234"),)) not in samples(m)
+    m.set_rate_limit(1234, 4000)  # reinstalled: a new series, not the forgotten (cached) one
+    assert samples(m)[("actionbot_rate_limit_remaining", (("installation", "1234"),))] == 4000
 
 
 def test_two_apps_in_one_process_do_not_collide_or_touch_the_global_registry():
