@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger("actionbot.queue")
 
 Job = Callable[[], Awaitable[None]]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     job: Job
     description: str
-    enqueued_at: float = field(default_factory=time.monotonic)
 
 
 class WorkQueue:
@@ -40,17 +38,22 @@ class WorkQueue:
         self._idle = asyncio.Event()
         self._idle.set()
         self.closed = False
+        self._depth = 0  # kept, not summed over every key's deque at each submit
 
     @property
     def depth(self) -> int:
         """Jobs accepted and not finished (waiting or running)."""
-        return sum(len(q) for q in self._pending.values()) + len(self._running)
+        return self._depth
 
     def submit(self, key: str, job: Job, description: str = "") -> bool:
         """Queue `job` behind earlier jobs of `key`; False when closed or full."""
-        if self.closed or self.depth >= self.max_pending:
+        if self.closed or self._depth >= self.max_pending:
             return False
-        self._pending.setdefault(key, deque()).append(_Item(job, description or key))
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = deque()
+        pending.append(_Item(job, description or key))
+        self._depth += 1
         self._idle.clear()
         if key not in self._tasks:
             self._tasks[key] = asyncio.get_running_loop().create_task(self._run_key(key), name=f"queue:{key}")
@@ -71,6 +74,7 @@ class WorkQueue:
                         log.exception("job failed: %s", item.description)
                     finally:
                         self._running.pop(key, None)
+                        self._depth -= 1
         finally:
             if not self._pending.get(key):
                 self._pending.pop(key, None)
@@ -107,4 +111,5 @@ class WorkQueue:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._pending.clear()
         self._running.clear()
+        self._depth = 0
         return unfinished
