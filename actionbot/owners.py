@@ -63,7 +63,7 @@ _LABEL_WORDS = frozenset(
     decisions discussion link links agenda summary status background idea ideas goal goals outcome
     outcomes result results problem problems issue issues comment comments example examples date time
     host secretary facilitator notetaker notetakers chair attendees attendance present topic topics
-    pros cons option options plan plans todo action actions done blocked reminder warning important
+    pros cons option options plan plans todo action actions done completed complete finished wip blocked reminder warning important
     edit meeting recording minutes conclusion consensus vote votes feedback concern concerns risk
     risks request requests process release motion resolution next step steps follow followup pr
     prs tldr fyi eta bonus aside agreed suggestion suggestions observation bug bugs fix fixes docs

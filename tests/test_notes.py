@@ -490,3 +490,14 @@ def test_json_contract():
         "meeting": 0,
     }
     assert data["items"][it["parent"]]["text"] == "Prepare the 2.4 release"
+
+
+def test_a_status_word_prefix_is_not_an_owner():
+    notes = parse(
+        "## Next actions\n\n- [ ] COMPLETED: move the wiki to the new host\n"
+        "- DONE: archive the old project board\n- WIP: rename the widget package (Ravi)\n"
+    )
+    got = [(i.text, i.owners, i.done) for i in notes.items]
+    assert got[0] == ("COMPLETED: move the wiki to the new host", (), True)
+    assert got[1][1] == ()
+    assert got[2][1] == ("Ravi",)
