@@ -99,6 +99,13 @@ class RedactingFormatter(logging.Formatter):
             self._second = (second, text)
         return f"{text}.{int(record.msecs):03d}Z"
 
+    def usesTime(self) -> bool:
+        return True
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # The format string above, without %-formatting over the record's whole __dict__.
+        return f"{record.asctime} level={record.levelname} logger={record.name} {record.message}"
+
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 

@@ -62,3 +62,16 @@ def test_timestamps_are_utc_with_milliseconds_and_follow_the_clock():
     ]:
         record.created, record.msecs = created, (created - int(created)) * 1000
         assert f.formatTime(record) == expected
+
+
+def test_a_line_is_time_level_logger_message_then_any_traceback(stream):
+    log = logging.getLogger("actionbot.test")
+    try:
+        raise ValueError("bad value")
+    except ValueError:
+        log.error("failed %s", logs.kv(delivery="d-1"))
+    first, *rest = stream.getvalue().splitlines()
+    stamp, line = first.split(" ", 1)
+    assert stamp.endswith("Z") and "T" in stamp
+    assert line == "level=ERROR logger=actionbot.test failed delivery=d-1"
+    assert rest[0] == "Traceback (most recent call last):" and rest[-1] == "ValueError: bad value"
