@@ -69,7 +69,7 @@ def test_a_line_is_time_level_logger_message_then_any_traceback(stream):
     try:
         raise ValueError("bad value")
     except ValueError:
-        log.error("failed %s", logs.kv(delivery="d-1"))
+        log.exception("failed %s", logs.kv(delivery="d-1"))
     first, *rest = stream.getvalue().splitlines()
     stamp, line = first.split(" ", 1)
     assert stamp.endswith("Z") and "T" in stamp
