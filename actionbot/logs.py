@@ -47,7 +47,9 @@ def register_secret(value: str | None, *, rotating: bool = False) -> None:
         if len(value) >= 4:
             _known.add(value)
         for line in value.splitlines():
-            if len(line.strip()) >= 16:
+            # PEM armour ("-----BEGIN RSA PRIVATE KEY-----") is no secret, and replacing
+            # it would keep _PEM from recognising (and removing) another key's block.
+            if len(line.strip()) >= 16 and not line.strip().startswith("-----"):
                 _known.add(line.strip())
     _values = (*_known, *_rotating)
 

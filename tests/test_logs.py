@@ -41,6 +41,12 @@ def test_secret_shaped_text_is_redacted(text):
         assert secret not in out
 
 
+def test_a_registered_key_does_not_hide_another_keys_block_from_the_pattern():
+    logs.register_secret("-----BEGIN RSA PRIVATE KEY-----\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n-----END RSA PRIVATE KEY-----")
+    out = logs.redact("key: -----BEGIN RSA PRIVATE KEY-----\nT1RIRVJLRVlCT0RZ\n-----END RSA PRIVATE KEY-----")
+    assert "T1RIRVJLRVlCT0RZ" not in out and "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY" not in out
+
+
 def test_registered_values_are_redacted_in_every_line_whatever_their_shape(stream):
     logs.register_secret("plain-webhook-secret-value")
     logs.register_secret("opaque-rotating-value-0123456789", rotating=True)
