@@ -181,7 +181,7 @@ class _Reader:
 
     def _globs(self, node: yaml.Node, value: Any, key: str) -> tuple[str, ...]:
         items = self._strings(node, value, key)
-        for item, inode in zip(items, _seq_nodes(node, len(items))):
+        for item, inode in zip(items, _seq_nodes(node, len(items)), strict=False):
             reason = check_glob(item)
             if reason:
                 raise self.fail(inode, f"`{key}`: invalid glob {item!r}: {reason}")
@@ -192,7 +192,7 @@ class _Reader:
             return (value,)
         if not isinstance(value, list):
             raise self.fail(node, f"`{key}` must be a list of strings, e.g. `{key}: [\"...\"]`")
-        for item, inode in zip(value, _seq_nodes(node, len(value))):
+        for item, inode in zip(value, _seq_nodes(node, len(value)), strict=False):
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(inode, f"`{key}`: every entry must be a non-empty string (quote it)")
         return tuple(value)
@@ -257,7 +257,7 @@ class _Reader:
         if value is None:
             return {}
         people: dict[str, str] = {}
-        for knode, name, vnode, login in self.mapping(node, value, "`people`"):
+        for _knode, name, vnode, login in self.mapping(node, value, "`people`"):
             if not isinstance(login, str) or not _LOGIN_RE.match(login.strip().lstrip("@")):
                 raise self.fail(
                     vnode,

@@ -284,7 +284,7 @@ def _find_sections(
             todo.extend(reversed(c.children))
         return out
 
-    for k, ev in enumerate(events):
+    for ev in events:
         if ev.line <= fm_lines:
             continue
         if pending is not None:

@@ -210,14 +210,15 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
         tasks: list[Task] = []
         subs: list[SubItem] = []
 
+        # walk runs within this iteration, so the loop's own `subs` and `tasks` are the right ones (B023).
         def walk(parent: int, depth: int) -> None:
             for c in children.get(parent, ()):
                 if c in worthy:
-                    subs.append(
+                    subs.append(  # noqa: B023
                         SubItem(keys[c], render.issue_title(_whole(items[c]), items[c].owners), owners_of[c], items[c].done)
                     )
                 else:
-                    tasks.append(Task(_whole(items[c]), items[c].done, depth))
+                    tasks.append(Task(_whole(items[c]), items[c].done, depth))  # noqa: B023
                     walk(c, depth + 1)
 
         walk(i, 0)

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from gidgethub import BadRequest, GitHubBroken, RateLimitExceeded
+from gidgethub import BadRequest, GitHubBroken
 
 from actionbot import logs
 from actionbot.auth import AppClients

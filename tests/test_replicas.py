@@ -168,11 +168,13 @@ async def test_two_replicas_behind_nginx_converge(fake_github: FakeGitHub, fake_
     env.update(GITHUB_APP_ID=str(APP_ID), GITHUB_PRIVATE_KEY=str(key), GITHUB_WEBHOOK_SECRET=SECRET,
                GITHUB_API_URL=fake.url, ACTIONBOT_WRITE_INTERVAL="0", ACTIONBOT_RESYNC_HOURS="0",
                HOST="127.0.0.1", LOG_LEVEL="INFO")
-    replicas = [
-        await asyncio.create_subprocess_exec(sys.executable, "-m", "actionbot", "serve", env={**env, "PORT": str(p)},
-                                             stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp_path / f"replica{i}.log", "wb"))
-        for i, p in enumerate(ports)
-    ]
+    replicas: list[asyncio.subprocess.Process] = []
+    for i, p in enumerate(ports):
+        # The child keeps its own descriptor; the parent's copy is closed once the child has started.
+        with open(tmp_path / f"replica{i}.log", "wb") as log:  # noqa: ASYNC230  (a local temp file)
+            replicas.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "actionbot", "serve", env={**env, "PORT": str(p)},
+                stdout=asyncio.subprocess.DEVNULL, stderr=log))
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     proxy_port = free_port()
@@ -183,7 +185,7 @@ async def test_two_replicas_behind_nginx_converge(fake_github: FakeGitHub, fake_
     proxied = f"http://127.0.0.1:{proxy_port}"
     try:
         async with aiohttp.ClientSession() as session:
-            for url, proc, what in [*zip(direct, replicas, ("replica 0", "replica 1")), (proxied, proxy, "nginx")]:
+            for url, proc, what in [*zip(direct, replicas, ("replica 0", "replica 1"), strict=True), (proxied, proxy, "nginx")]:
                 await wait_ready(session, url, proc, what)
 
             # 1. The same push to both replicas at once: a redelivery racing the original.

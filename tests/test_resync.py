@@ -114,8 +114,8 @@ def early_today() -> float:
     return now.replace(hour=0, minute=30, second=0, microsecond=0).timestamp()
 
 
-async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, *, at: float | None = None,
-                **kw: Any) -> Any:  # noqa: F811
+async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, *,  # noqa: F811
+                at: float | None = None, **kw: Any) -> Any:
     clock = Clock()
     if at is not None:  # the service's clock and GitHub's agree (token expiry, timestamps)
         clock.now = at

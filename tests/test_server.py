@@ -405,7 +405,7 @@ async def test_startup_redelivery_errors_never_stop_the_service(
         app = make_app(settings, clients=clients, router=rec.router, sleep=no_sleep)
         client = await aiohttp_client(app)
         service = service_of(app)
-        while service.background:
+        while service.background:  # noqa: ASYNC110  (the service has no event for "start-up tasks done")
             await asyncio.sleep(0.01)
         assert (await post(SimpleNamespace(client=client), "push", payload())).status == 202
         await service.queue.join()
@@ -445,7 +445,7 @@ async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: 
         env["GITHUB_WEBHOOK_SECRET"] = secret
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "actionbot", "serve", env=env,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 20)
+    _out, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode != 0
     assert "GITHUB_WEBHOOK_SECRET" in err.decode()
     assert installed.requests == []
@@ -493,7 +493,7 @@ async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_
             body = json.dumps(payload()).encode()
             async with session.post(base + "/webhook", data=body, headers=delivery_headers("issues", body)) as r:
                 assert r.status == 503  # draining: no new work
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
         if proc.returncode is None:
             proc.kill()

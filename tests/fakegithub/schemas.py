@@ -147,7 +147,7 @@ def validate_request(
         v = _validator(op.id, "param", key)
         if v is not None:
             problems += _errors(v, coerce(value, params[key].get("schema")), f"query parameter {name}")
-    for key, p in params.items():
+    for p in params.values():
         if p.get("required") and p["in"] == "query" and p["name"] not in query:
             problems.append(f"required query parameter {p['name']!r} missing")
     request_body = op.spec.get("requestBody")
