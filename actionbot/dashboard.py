@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 TITLE = "Action items"
@@ -43,11 +43,11 @@ def _when(text: str | None) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc)
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def age_days(item: DashItem, now: datetime) -> int | None:
@@ -86,7 +86,7 @@ def _sort_key(item: DashItem) -> tuple[str, int]:
 def render(items: Iterable[DashItem], now: datetime, *, handle: str = "actionbot") -> str:
     """The dashboard's body. Same items and same day -> the same text, byte for byte."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     items = list(items)
     open_items = [i for i in items if i.state == "open"]
     since = now - timedelta(days=RECENT_DAYS)

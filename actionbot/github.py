@@ -201,9 +201,8 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         rl = self.rate_limit
         if rl is not None and rl.remaining < 0:
             wait = rl.reset_datetime.timestamp() - self._clock() + 1
-            if wait > 0:
-                if not await self._wait(wait, 1, count_attempt=False):
-                    raise RateLimitExceeded(rl, f"primary rate limit used up until {rl.reset_datetime:%H:%M:%S} UTC")
+            if wait > 0 and not await self._wait(wait, 1, count_attempt=False):
+                raise RateLimitExceeded(rl, f"primary rate limit used up until {rl.reset_datetime:%H:%M:%S} UTC")
             self.rate_limit = None
         if method in WRITE_METHODS and self.write_interval > 0:
             now = self._clock()
@@ -653,9 +652,8 @@ class GitHubClient:
         try:
             async for item in self.api.getiter("/app/hook/deliveries{?per_page}", {"per_page": per_page}, iterable_key=None):
                 when = item.get("delivered_at")
-                if since is not None and when:
-                    if datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp() < since:
-                        break
+                if since is not None and when and datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp() < since:
+                    break
                 out.append(item)
         finally:
             _call.reset(token)

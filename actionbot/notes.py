@@ -126,7 +126,7 @@ def _looks_like_task(text: str, owned: bool) -> bool:
     if not words:
         return False
     w = words[k].casefold()
-    return w in VERBS or len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing"))
+    return w in VERBS or (len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing")))
 
 
 def _one_line(raw: str) -> bool:

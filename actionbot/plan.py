@@ -684,10 +684,10 @@ class _Planner:
                     and first.meeting_date < d.meeting_date
                     and first.repo.casefold() == d.repo.casefold()
                     and not group[-1].done
+                    and similar(first.norm_text, d.norm_text, CARRY_OVER_THRESHOLD)
                 ):
-                    if similar(first.norm_text, d.norm_text, CARRY_OVER_THRESHOLD):
-                        home = group
-                        break
+                    home = group
+                    break
             if home is None:
                 pending.append([d])
             else:

@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gidgethub import BadRequest
@@ -60,7 +60,7 @@ def bound_since(today: str, tracked_meetings: Iterable[str | None], days: int = 
 
 
 def today_of(clock: Clock) -> str:
-    return datetime.fromtimestamp(clock(), tz=timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(clock(), tz=UTC).date().isoformat()
 
 
 async def repository_config(gh: Any, repo: str) -> tuple[Config | None, str]:
@@ -174,7 +174,7 @@ async def _refresh_dashboard(gh: Any, tracking: str, config: Config, ctx: Any, c
 
     try:
         await refresh_dashboard(
-            gh, tracking, config, now=datetime.fromtimestamp(clock(), timezone.utc),
+            gh, tracking, config, now=datetime.fromtimestamp(clock(), UTC),
             handle=getattr(ctx, "handle", "actionbot"), create=False,
         )
     except (GitHubException, *LOST) as exc:
@@ -396,4 +396,4 @@ def _describe(exc: BaseException) -> str:
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -53,9 +53,8 @@ def segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
             href = str(c.attrs.get("href") or "")
         elif t == "link_close":
             href = None
-        elif t == "image":
-            if c.content:
-                lines[-1].append((c.content, href))
+        elif t == "image" and c.content:
+            lines[-1].append((c.content, href))
     return lines
 
 

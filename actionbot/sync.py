@@ -351,10 +351,7 @@ async def _read_notes(
     them; no meeting of the past opens new issues because of it).
     """
     entries = {e["path"]: e for e in await gh.get_tree_entries(repo, sha)}
-    if changed is None:
-        todo = [Changed(p) for p in sorted(entries) if config.matches(p)]
-    else:
-        todo = list(changed)
+    todo = [Changed(p) for p in sorted(entries) if config.matches(p)] if changed is None else list(changed)
     # Meetings that already have issues, by the path their marker names.
     has_issues: dict[str, set[str | None]] = {}
     for e in existing:

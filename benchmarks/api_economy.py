@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp
-
 from gidgethub.sansio import Event
 
-from actionbot.handlers.references import check_references, router as references_router
+from actionbot.handlers.references import check_references
+from actionbot.handlers.references import router as references_router
 from actionbot.sync import Changed, reconcile
 from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub

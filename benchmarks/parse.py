@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from markdown_it import MarkdownIt  # noqa: E402
+from markdown_it import MarkdownIt
 
-from actionbot.notes import parse_notes  # noqa: E402
+from actionbot.notes import parse_notes
 
 
 def corpus() -> tuple[str, list[tuple[str, str]]]:

@@ -129,9 +129,8 @@ async def deliver(
     did = headers.get("X-GitHub-Delivery", "")
     if isinstance(target, str):
         url = target if target.rstrip("/").endswith(path) else target.rstrip("/") + path
-        async with aiohttp.ClientSession() as session:
-            async with session.post(url, data=body, headers=headers) as resp:
-                return Delivered(resp.status, await resp.text(), dict(resp.headers), did, headers)
+        async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as resp:
+            return Delivered(resp.status, await resp.text(), dict(resp.headers), did, headers)
     if isinstance(target, tuple):
         session, url = target
         async with session.post(url.rstrip("/") + path, data=body, headers=headers) as resp:

@@ -141,7 +141,7 @@ def readme_workflow() -> dict:
 def test_readme_workflow_matches_the_action(action):
     wf = readme_workflow()
     on = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
-    assert PERMISSIONS == wf["permissions"]
+    assert wf["permissions"] == PERMISSIONS
     assert "paths" in on["push"], "sync on pushes touching the notes"
     # every event the action hands to handle-event is one the workflow listens to
     _, handled = events_in_condition(step(action, "actionbot handle-event")["if"])

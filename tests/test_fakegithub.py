@@ -22,8 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from gidgethub.aiohttp import GitHubAPI
 
 from tests.deliveries import deliver, load_example, payload_for, push_payload, sign
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub import schemas
+from tests.fakegithub import FakeGitHub, schemas
 
 REPO = "octo-org/notes"
 TOKEN = "ghp_testtoken"
@@ -498,9 +497,11 @@ async def test_spent_rate_limit_answers_403_until_reset(fake: FakeGitHub, sessio
 
 
 async def test_requests_without_user_agent_are_refused(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:
-    async with aiohttp.ClientSession(skip_auto_headers=["User-Agent"]) as bare:
-        async with bare.get(f"{fake.url}/repos/{REPO}", headers={"Authorization": f"token {TOKEN}"}) as resp:
-            assert resp.status == 403
+    async with (
+        aiohttp.ClientSession(skip_auto_headers=["User-Agent"]) as bare,
+        bare.get(f"{fake.url}/repos/{REPO}", headers={"Authorization": f"token {TOKEN}"}) as resp,
+    ):
+        assert resp.status == 403
 
 
 async def test_commit_comment_is_recorded(fake: FakeGitHub, session: aiohttp.ClientSession) -> None:

@@ -561,7 +561,6 @@ def test_the_whole_corpus_converges_in_one_run() -> None:
     from pathlib import Path
 
     from actionbot.notes import parse_notes
-
     from tests.shared import shared_path
 
     folder = shared_path("corpus", "notes")

@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from actionbot.__main__ import main
 from actionbot.register import (
-    Registration,
     RegisterError,
     RegisterOptions,
+    Registration,
     api_url_for,
     exchange_code,
     new_app_url,
@@ -209,10 +209,12 @@ async def test_failed_exchange_writes_nothing_and_ends_the_flow(fake_api, tmp_pa
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     flow = asyncio.create_task(reg.run(ready.set_result))
     start = await asyncio.wait_for(ready, 5)
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(start + "callback", params={"code": "wrong", "state": reg.state}) as r:
-            assert r.status == 502
-            assert "register` again" in await r.text()
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(start + "callback", params={"code": "wrong", "state": reg.state}) as r,
+    ):
+        assert r.status == 502
+        assert "register` again" in await r.text()
     with pytest.raises(RegisterError):
         await asyncio.wait_for(flow, 5)
     assert list(tmp_path.iterdir()) == []
@@ -229,9 +231,11 @@ async def test_missing_webhook_secret_is_generated_and_webhook_inactive(aiohttp_
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     flow = asyncio.create_task(reg.run(ready.set_result))
     start = await asyncio.wait_for(ready, 5)
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(start + "callback", params={"code": "c0de", "state": reg.state}) as r:
-            assert r.status == 200
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(start + "callback", params={"code": "c0de", "state": reg.state}) as r,
+    ):
+        assert r.status == 200
     creds, env_path, _ = await asyncio.wait_for(flow, 5)
     assert creds.secret_generated
     assert re.fullmatch(r"[0-9a-f]{64}", read_env(env_path)["GITHUB_WEBHOOK_SECRET"])
@@ -308,9 +312,11 @@ async def test_against_the_fake_github(fake_github, tmp_path, pem, open_umask):
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     flow = asyncio.create_task(reg.run(ready.set_result))
     start = await asyncio.wait_for(ready, 5)
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(start + "callback", params={"code": "f4ke-code", "state": reg.state}) as r:
-            assert r.status == 200
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(start + "callback", params={"code": "f4ke-code", "state": reg.state}) as r,
+    ):
+        assert r.status == 200
     creds, env_path, key_path = await asyncio.wait_for(flow, 5)
     assert creds.id == 777 and creds.html_url.endswith(f"/apps/{creds.slug}")
     assert "f4ke-code" not in fake_github.manifest_codes

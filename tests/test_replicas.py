@@ -243,7 +243,7 @@ async def test_two_replicas_behind_nginx_converge(fake_github: FakeGitHub, fake_
         for proc in [*replicas, proxy]:
             try:
                 await asyncio.wait_for(proc.wait(), 15)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 proc.kill()
                 await proc.wait()
     assert [p.returncode for p in replicas] == [0, 0], [(tmp_path / f"replica{i}.log").read_text()[-2000:] for i in range(2)]

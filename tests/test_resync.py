@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -110,7 +110,7 @@ def world(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
 
 def early_today() -> float:
     """00:30 UTC today: passes 6 hours apart stay within one day (the dashboard's ages do not move)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(hour=0, minute=30, second=0, microsecond=0).timestamp()
 
 
@@ -119,7 +119,7 @@ async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_clie
     clock = Clock()
     if at is not None:  # the service's clock and GitHub's agree (token expiry, timestamps)
         clock.now = at
-        world.clock.freeze(datetime.fromtimestamp(at, timezone.utc))
+        world.clock.freeze(datetime.fromtimestamp(at, UTC))
     sleeper = GatedSleep(clock, world)
     clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=world.url,
                          write_interval=0, sleep=sleeper, clock=clock)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import http
 import hmac
+import http
 import json
 import uuid
 from pathlib import Path

@@ -194,8 +194,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(action: ActionEnv, event: Any) -> int:
-    import asyncio
-
     import aiohttp
     from gidgethub import GitHubException
 
@@ -207,7 +205,7 @@ async def _run(action: ActionEnv, event: Any) -> int:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10)) as session:
             gh = GitHubClient.from_token(session, action.token, action.api_url, write_interval=action.write_interval)
             outcome = await handle(event, gh, handle=action.handle)
-    except (GitHubException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, GitHubException, aiohttp.ClientError) as exc:
         print(redact(f"actionbot handle-event: {event.event} failed: {describe_error(exc)}"), file=sys.stderr)
         return 1
     label = f"{event.event}.{event.data.get('action')}" if event.data.get("action") else event.event

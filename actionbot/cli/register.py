@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import sys
 
-    from ..register import Registration, RegisterError, RegisterOptions, next_steps
+    from ..register import RegisterError, RegisterOptions, Registration, next_steps
 
     options = RegisterOptions(
         webhook_url=args.webhook_url,

@@ -15,7 +15,7 @@ and `drop` as the issue's state, `track` as a marker plus the action-item label.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gidgethub.routing import Router
@@ -306,7 +306,7 @@ async def refresh_dashboard(
 
     `create=False` only keeps an existing dashboard current (the periodic resync).
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     # Whole days: the listing's URL (its ETag) stays the same all day, so re-reading it is a free 304.
     since = (now - timedelta(days=dashboard.RECENT_DAYS)).strftime("%Y-%m-%dT00:00:00Z")
     label = config.labels.action_item

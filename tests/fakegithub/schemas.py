@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -88,7 +88,7 @@ def match(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(op_id: str, where: str, key: str) -> Draft202012Validator | None:
     spec = next(o.spec for o in operations() if o.id == op_id)
     schema: Any = None

@@ -13,8 +13,9 @@ import difflib
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import jwt
@@ -38,10 +39,10 @@ from .state import (
 
 DOCS = "https://docs.github.com/rest"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-FAKE_KEY: web.AppKey["FakeGitHub"] = web.AppKey("fake", object)  # type: ignore[arg-type]
+FAKE_KEY: web.AppKey[FakeGitHub] = web.AppKey("fake", object)  # type: ignore[arg-type]
 
 JSON_KEY = web.RequestKey("json", object)
-IDENT_KEY: web.RequestKey["Identity"] = web.RequestKey("identity", object)  # type: ignore[arg-type]
+IDENT_KEY: web.RequestKey[Identity] = web.RequestKey("identity", object)  # type: ignore[arg-type]
 READ_ONLY_KEY = web.RequestKey("read_only", bool)
 RESP_JSON_KEY = web.ResponseKey("json", object)
 RESP_RATE_KEY = web.ResponseKey("ratelimit", tuple)
@@ -386,9 +387,7 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
     except GitHubError as exc:
         resp = json_response(error_body(exc.status, exc.message, exc.errors), exc.status, exc.headers)
     except web.HTTPException as exc:
-        if exc.status == 404:
-            resp = json_response(error_body(404, "Not Found"), 404)
-        elif exc.status == 405:
+        if exc.status == 404 or exc.status == 405:
             resp = json_response(error_body(404, "Not Found"), 404)
         else:
             raise
@@ -450,7 +449,7 @@ def finish(
         and isinstance(resp, web.Response)
         and resp.body is not None
     ):
-        etag = '"%s"' % hashlib.sha256(bytes(resp.body)).hexdigest()  # type: ignore[arg-type]
+        etag = f'"{hashlib.sha256(bytes(resp.body)).hexdigest()}"'  # type: ignore[arg-type]
         resp.headers["ETag"] = etag
         inm = request.headers.get("If-None-Match", "")
         if etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
@@ -1715,10 +1714,12 @@ async def redeliver_to_target(fake: FakeGitHub, d: dict[str, Any]) -> None:
     headers = delivery_headers(d["event"], body, secret=secret, delivery_id=d["guid"])
     status = 0
     try:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as resp:
-                status = resp.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as resp,
+        ):
+            status = resp.status
+    except (TimeoutError, aiohttp.ClientError):
         status = 0
     fake.add_hook_delivery(
         d["event"], d["action"], status_code=status, guid=d["guid"],

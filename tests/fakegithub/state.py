@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 HTML = "https://github.com"
@@ -59,7 +59,7 @@ class Clock:
     def now(self) -> datetime:
         if self._frozen is not None:
             return self._frozen
-        return datetime.now(timezone.utc).replace(microsecond=0) + self._offset
+        return datetime.now(UTC).replace(microsecond=0) + self._offset
 
     def advance(self, seconds: float = 0, **kw: float) -> datetime:
         delta = timedelta(seconds=seconds, **kw)
@@ -72,12 +72,12 @@ class Clock:
     def freeze(self, at: datetime | str | None = None) -> datetime:
         if isinstance(at, str):
             at = parse_time(at)
-        self._frozen = (at or self.now()).astimezone(timezone.utc)
+        self._frozen = (at or self.now()).astimezone(UTC)
         return self._frozen
 
     def unfreeze(self) -> None:
         if self._frozen is not None:
-            self._offset = self._frozen - datetime.now(timezone.utc).replace(microsecond=0)
+            self._offset = self._frozen - datetime.now(UTC).replace(microsecond=0)
             self._frozen = None
 
     def iso(self) -> str:
@@ -88,13 +88,13 @@ class Clock:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -609,7 +609,7 @@ class GitHubState:
             "delivered_at": iso(delivered_at or self.clock.now()),
             "redelivery": redelivery,
             "duration": 0.05,
-            "status": "OK" if ok else ("Invalid HTTP Response: %d" % status_code if status_code else "timed out"),
+            "status": "OK" if ok else (f"Invalid HTTP Response: {status_code:d}" if status_code else "timed out"),
             "status_code": status_code,
             "event": event,
             "action": action,
