@@ -85,6 +85,8 @@ class Service:
         self.settings = settings
         self.secret: str = settings.webhook_secret
         self.clients = clients
+        # AppClients.cached_client: the installation's client without an await when its token is fresh
+        self._cached_client: Callable[[int], Any] | None = getattr(clients, "cached_client", None)
         self.router = router
         self.clock = clock
         self.sleep = sleep
@@ -188,7 +190,10 @@ class Service:
         for attempt in range(1, self.handler_attempts + 1):
             try:
                 if gh is None and not _uninstalled(event):  # no token can be minted for those
-                    gh = await self.clients.for_installation(record.installation)
+                    cached = self._cached_client
+                    gh = cached(record.installation) if cached is not None else None
+                    if gh is None:
+                        gh = await self.clients.for_installation(record.installation)
                 await self.router.dispatch(event, gh, ctx)
                 error = None
                 break
