@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 
 import pytest
 
@@ -81,3 +82,28 @@ def test_a_line_is_time_level_logger_message_then_any_traceback(stream):
     assert stamp.endswith("Z") and "T" in stamp
     assert line == "level=ERROR logger=actionbot.test failed delivery=d-1"
     assert rest[0] == "Traceback (most recent call last):" and rest[-1] == "ValueError: bad value"
+
+
+def test_line_emitter_makes_the_record_logger_log_would(stream, caplog):
+    log = logging.getLogger("actionbot.test")
+    emit = logs.LineEmitter(log, pathname="/x/server.py", lineno=12, func="_finish")
+    caplog.set_level(logging.INFO, logger="actionbot.test")
+    logs.register_secret("s3cret-for-tests")
+    before = time.time()
+    emit(logging.INFO, "delivery %s", logs.kv(delivery="d-1", token_like="s3cret-for-tests"))
+    emit(logging.ERROR, "delivery %s", "outcome=failed")
+    log.setLevel(logging.ERROR)
+    try:
+        emit(logging.INFO, "delivery %s", "not shown")  # below the logger's level: nothing at all
+    finally:
+        log.setLevel(logging.NOTSET)
+    ok, failed = [r for r in caplog.records if r.name == "actionbot.test"]
+    assert ok.getMessage() == "delivery delivery=d-1 token_like=s3cret-for-tests"
+    assert (ok.levelname, ok.levelno, failed.levelname) == ("INFO", logging.INFO, "ERROR")
+    assert (ok.pathname, ok.filename, ok.module, ok.lineno, ok.funcName) == ("/x/server.py", "server.py", "server", 12, "_finish")
+    assert before <= ok.created <= time.time() and ok.msecs == int((ok.created % 1) * 1000)
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        f"level=INFO logger=actionbot.test delivery delivery=d-1 token_like={logs.REDACTED}",  # still redacted
+        "level=ERROR logger=actionbot.test delivery outcome=failed",
+    ]
