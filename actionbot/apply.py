@@ -70,8 +70,9 @@ class ApplyResult:
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, GitHubException) and getattr(exc, "status_code", None) is not None:
-        return f"GitHub answered {int(exc.status_code)}: {exc}"
+    status = getattr(exc, "status_code", None) if isinstance(exc, GitHubException) else None
+    if status is not None:
+        return f"GitHub answered {int(status)}: {exc}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 

@@ -153,7 +153,7 @@ def _where(p: Problem) -> str:
 
 
 def _annotations(problems: Iterable[Problem], level: str = "warning") -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for p in problems:
         if len(out) >= MAX_ANNOTATIONS:
             break

@@ -123,7 +123,7 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
         raise ConfigError(path, f"invalid YAML: {exc}", None) from None
     finally:
         loader.dispose()
-    if data is None:
+    if data is None or node is None:  # no node, no data
         return DEFAULT_CONFIG
     return _Reader(path).config(node, data)
 
@@ -131,7 +131,7 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
 class _Loader(yaml.SafeLoader):
     """SafeLoader whose impossible dates (2024-13-01) stay text, so the key's reader names the line."""
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:
@@ -158,7 +158,8 @@ class _Reader:
         """(key node, key, value node, value) for each entry of a mapping, rejecting repeats."""
         if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
             raise self.fail(node, f"{what} must be a mapping of `key: value` lines")
-        out, seen = [], {}
+        out: list[tuple[yaml.Node, str, yaml.Node, Any]] = []
+        seen: dict[str, int] = {}
         for knode, vnode in node.value:
             key = knode.value if isinstance(knode, yaml.ScalarNode) else None
             if not isinstance(key, str):

@@ -145,7 +145,7 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             oauth_token=oauth_token,
             app_id=app_id,
             private_key=private_key,
-            cache=cache,  # type: ignore[arg-type]
+            cache=cache,
             base_url=base_url,
         )
         import time
@@ -377,8 +377,9 @@ class GitHubClient:
         "Not Found", not "No commit found for the ref", which a brand-new commit
         may briefly answer), so the unchanged re-runs asking again cost nothing.
         """
-        v = {**_split(repo), "path": path.lstrip("/"), "ref": ref}
-        absent_key = (repo.casefold(), v["path"], ref) if _is_full_sha(ref) else None
+        rel = path.lstrip("/")
+        v = {**_split(repo), "path": rel, "ref": ref}
+        absent_key = (repo.casefold(), rel, ref) if ref is not None and _is_full_sha(ref) else None
         if absent_key is not None and absent_key in self._absent:
             return None
         try:

@@ -224,7 +224,7 @@ async def _keep_alive(gh: Any, held: HeldLock, ttl_seconds: float, clock: Clock,
             until = _until(clock, ttl_seconds)
             await gh.update_label(held.repo, LOCK_LABEL, description=describe(held.holder, until))
             held.until = until
-        except (GitHubException, *_lost()) as exc:
+        except _failures() as exc:
             log.warning("lock not renewed repo=%s: %s", held.repo, exc)
 
 
@@ -237,7 +237,7 @@ async def release(gh: Any, held: HeldLock) -> bool:
             log.warning("lock not ours any more at release repo=%s holder=%s", held.repo, held.holder)
             return False
         return bool(await gh.delete_label(held.repo, LOCK_LABEL))
-    except (GitHubException, *_lost()) as exc:
+    except _failures() as exc:
         log.warning("lock not released repo=%s (it expires by itself): %s", held.repo, exc)
         return False
 
@@ -250,3 +250,8 @@ def _lost() -> tuple[type[BaseException], ...]:
     from .apply import LOST
 
     return LOST
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """GitHub's refusals and a lost answer: what renewing or releasing the lock logs and survives."""
+    return (GitHubException, *_lost())

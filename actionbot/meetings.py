@@ -44,6 +44,7 @@ def find_date(text: str) -> str | None:
     if not any(c.isdigit() for c in text):
         return None
     best: tuple[int, str] | None = None
+    m: re.Match[str] | None
     for m in _ISO.finditer(text):
         d = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if d:

@@ -173,6 +173,7 @@ def parse_notes(
 
     sections = _find_sections(events, nodes, phrase_t, fm_lines, known, env)
     owner_of: dict[int, _Sec] = {}
+    sec: _Sec | None
     for sec in sections:
         if sec.vetoed:
             continue

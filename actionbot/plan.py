@@ -412,7 +412,7 @@ _OP_NAMES = {
 
 
 def op_to_dict(op: Operation) -> dict[str, Any]:
-    data = {"op": _OP_NAMES[type(op)]}
+    data: dict[str, Any] = {"op": _OP_NAMES[type(op)]}
     data.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(op).items() if v is not None})
     return data
 

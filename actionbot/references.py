@@ -89,7 +89,7 @@ def state_from_issue(repo: str, issue: Mapping[str, Any]) -> RefState:
         is_pull=pull is not None,
         html_url=issue.get("html_url", ""),
         title=issue.get("title", ""),
-        closed_at=(pull.get("merged_at") if merged else None) or issue.get("closed_at"),
+        closed_at=(pull.get("merged_at") if pull and merged else None) or issue.get("closed_at"),
         closed_by=_login(issue.get("closed_by")),
         state_reason=issue.get("state_reason"),
         updated_at=issue.get("updated_at"),

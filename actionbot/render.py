@@ -414,7 +414,8 @@ def duplicate_comment(key: str, original: int) -> str:
 
 def replace_marker_state(marker: Marker, **changes: Any) -> Marker:
     """A copy of `marker` with fields changed (tuples for list fields)."""
-    return replace(marker, **{k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()})
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
+    return replace(marker, **fields)
 
 
 # ---------------------------------------------------------------- labels

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .model import InputError
 
@@ -50,7 +51,7 @@ class Settings:
         """GitHub's way of naming a key (App settings page): SHA-256 of the public key."""
         return key_fingerprint(self.private_key)
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """Command-line flags win over the environment; None means 'not given'."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

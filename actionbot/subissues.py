@@ -64,7 +64,7 @@ def wanted_links(
     it; `skip`: issues not to touch (e.g. just closed as duplicates).
     """
     links: list[Link] = []
-    unknown: dict[int, list[Link]] = {}
+    unknown: dict[int, tuple[Link, ...]] = {}
     for parent_key, child_keys in families:
         parent = numbers.get(parent_key)
         pdata = issues.get(parent) if parent is not None else None

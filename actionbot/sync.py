@@ -241,7 +241,7 @@ async def reconcile(
                     lock_wait=lock_wait)
 
         async def follow_up() -> None:
-            await reconcile(gh, repo, **args, _depth=_depth + 1)  # type: ignore[arg-type]
+            await reconcile(gh, repo, **args, _depth=_depth + 1)
 
         report.follow_up = bool(ctx.enqueue(repo, follow_up))
     return _recorded(ctx, report)
@@ -312,7 +312,11 @@ class _Run:
         families = [(d.key, [s.key for s in d.sub_items]) for d in self.desired if d.sub_items]
         if not families:
             return
-        twins = {a.number for a in outcome.applied if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate"}
+        twins = {
+            a.number
+            for a in outcome.applied
+            if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate" and a.number is not None
+        }
         linked = await link_sub_issues(
             self.gh, self.tracking, families, outcome.numbers, {**self.raw, **outcome.created}, skip=twins
         )
@@ -602,9 +606,10 @@ def _entries(
             if isinstance(f.op, EnsureLabel):
                 put(f"label:{f.op.name}", checks.Entry("failed", f"label {f.op.name!r}", None, None, f.error), 9)
                 continue
-            n = getattr(f.op, "number", None)
-            title = f.op.title if isinstance(f.op, CreateIssue) else titles.get(n, f"#{n}")
-            put(f.op.key if isinstance(f.op, CreateIssue) else n, checks.Entry("failed", title or "", n, all_urls.get(n) if n else None, f.error), 9)
+            fn: Any = getattr(f.op, "number", None)
+            title = f.op.title if isinstance(f.op, CreateIssue) else titles.get(fn, f"#{fn}")
+            put(f.op.key if isinstance(f.op, CreateIssue) else fn,
+                checks.Entry("failed", title or "", fn, all_urls.get(fn) if fn else None, f.error), 9)
     for op in result.deferred:
         if isinstance(op, EnsureLabel):
             continue
@@ -669,4 +674,4 @@ async def _refresh_dashboard(gh: Any, tracking: str, config: Config, known_label
 
 
 def _is_sha(ref: str | None) -> bool:
-    return bool(ref) and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())  # type: ignore[union-attr]
+    return ref is not None and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())
