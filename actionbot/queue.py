@@ -28,10 +28,19 @@ class _Item:
 
 
 class WorkQueue:
+    """Per-key deques drained by one worker task per busy key (none for idle keys).
+
+    A worker takes one of `max_concurrency` slots and keeps it while its key has
+    work and no other key is waiting for a slot (then it hands its slot over and
+    queues for the next one, first come first served): a busy repository costs
+    no slot bookkeeping per job, and cannot starve the others.
+    """
+
     def __init__(self, *, max_concurrency: int = 8, max_pending: int = 1000):
         self.max_concurrency = max_concurrency
         self.max_pending = max_pending
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._free = max_concurrency  # slots no worker holds
+        self._waiting: deque[asyncio.Future[None]] = deque()  # workers waiting for a slot, in order
         self._pending: dict[str, deque[_Item]] = {}
         self._running: dict[str, _Item] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -54,30 +63,64 @@ class WorkQueue:
             pending = self._pending[key] = deque()
         pending.append(_Item(job, description or key))
         self._depth += 1
-        self._idle.clear()
         if key not in self._tasks:
-            self._tasks[key] = asyncio.get_running_loop().create_task(self._run_key(key), name=f"queue:{key}")
+            self._idle.clear()
+            self._tasks[key] = asyncio.get_running_loop().create_task(self._run_key(key, pending), name=f"queue:{key}")
         return True
 
-    async def _run_key(self, key: str) -> None:
+    async def _acquire(self) -> None:
+        """Take a slot: at once when one is free and nobody queues, else wait for a hand-over."""
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
         try:
-            while self._pending.get(key):
-                async with self._slots:
-                    item = self._pending[key].popleft()
-                    self._running[key] = item
-                    try:
-                        await item.job()
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        # Jobs handle and log their own failures; this is the last net.
-                        log.exception("job failed: %s", item.description)
-                    finally:
-                        self._running.pop(key, None)
-                        self._depth -= 1
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot, then cancelled: pass it on
+            else:
+                self._waiting.remove(waiter)
+            raise
+
+    def _release(self) -> None:
+        """Give the slot to the first waiting worker, or back to the pool."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    async def _run_key(self, key: str, pending: deque[_Item]) -> None:
+        held = False
+        try:
+            await self._acquire()
+            held = True
+            while pending:
+                item = pending.popleft()
+                self._running[key] = item
+                try:
+                    await item.job()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Jobs handle and log their own failures; this is the last net.
+                    log.exception("job failed: %s", item.description)
+                finally:
+                    del self._running[key]
+                    self._depth -= 1
+                if self._waiting and pending:  # another key waits for a slot: take turns
+                    held = False
+                    self._release()
+                    await self._acquire()
+                    held = True
         finally:
-            if not self._pending.get(key):
-                self._pending.pop(key, None)
+            if held:
+                self._release()
+            if not pending and self._pending.get(key) is pending:
+                del self._pending[key]
             self._tasks.pop(key, None)
             if not self._tasks:
                 self._idle.set()

@@ -118,3 +118,24 @@ async def test_drain_reports_what_it_could_not_finish() -> None:
     unfinished = await q.drain(timeout=0.01)
     assert sorted(unfinished) == ["queued behind it", "running one", "waiting for a slot"]
     assert q.depth == 0
+
+
+async def test_a_busy_key_hands_its_slot_to_a_waiting_key_between_jobs() -> None:
+    q = WorkQueue(max_concurrency=1)
+    order: list[str] = []
+
+    def job(name: str):
+        async def run() -> None:
+            order.append(name)
+            await asyncio.sleep(0)
+
+        return run
+
+    for i in range(3):
+        q.submit("busy", job(f"busy{i}"))
+    q.submit("other", job("other"))
+    await q.join()
+    assert order == ["busy0", "other", "busy1", "busy2"]
+    assert q.submit("busy", job("again")) and q.submit("other", job("again too"))  # slots all given back
+    await asyncio.wait_for(q.join(), 5)
+    assert order[-2:] == ["again", "again too"] and q.depth == 0
