@@ -18,7 +18,7 @@ from typing import Any
 Job = Callable[[], Awaitable[None]]
 
 
-@dataclass
+@dataclass(slots=True)  # one per delivery: no per-instance __dict__
 class Context:
     handle: str = "actionbot"  # the @name commands are addressed to
     settings: Any = None  # actionbot.settings.Settings in the service, None in CLI/Actions mode

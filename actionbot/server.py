@@ -26,6 +26,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import cachetools
@@ -46,7 +47,7 @@ MAX_BODY = 25 * 1024 * 1024
 SERVICE_KEY: web.AppKey[Service] = web.AppKey("actionbot_service")
 
 
-@dataclass
+@dataclass(slots=True)  # one per delivery, 20 kept for the status page
 class DeliveryRecord:
     delivery_id: str
     event: str
@@ -84,6 +85,7 @@ class Service:
             raise ValueError("GITHUB_WEBHOOK_SECRET is required: actionbot never accepts unsigned deliveries")
         self.settings = settings
         self.secret: str = settings.webhook_secret
+        self.handle: str = getattr(settings, "handle", "actionbot")
         self.clients = clients
         # AppClients.cached_client: the installation's client without an await when its token is fresh
         self._cached_client: Callable[[int], Any] | None = getattr(clients, "cached_client", None)
@@ -165,7 +167,7 @@ class Service:
         key = repository or f"installation:{installation}"
         record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
         desc = f"delivery={event.delivery_id} event={event.event} key={key}"
-        if not self.queue.submit(key, lambda: self.process(event, record), desc):
+        if not self.queue.submit(key, partial(self.process, event, record), desc):
             self.counts["refused"] += 1
             return _text(503, "queue full, retry later" if self.accepting else "shutting down")
         self.seen[event.delivery_id] = True
@@ -177,7 +179,7 @@ class Service:
         usage = track_usage()
         start = time.perf_counter()
         ctx = Context(
-            handle=getattr(self.settings, "handle", "actionbot"),
+            handle=self.handle,
             settings=self.settings,
             clients=self.clients,
             clock=self.clock,
@@ -227,9 +229,12 @@ class Service:
         record.notes = ctx.log
         self.counts["processed" if record.outcome == "ok" else "failed"] += 1
         self.metrics.record_delivery(record.event, "processed" if record.outcome == "ok" else record.outcome, record.ms / 1000)
-        if record.installation is not None and record.rate_limit_remaining is not None:
-            self.rate_limits[int(record.installation)] = record.rate_limit_remaining
-            self.metrics.set_rate_limit(record.installation, record.rate_limit_remaining)
+        remaining = record.rate_limit_remaining
+        if record.installation is not None and remaining is not None:
+            installation = int(record.installation)
+            if self.rate_limits.get(installation) != remaining:  # the gauge already holds an unchanged value
+                self.rate_limits[installation] = remaining
+                self.metrics.set_rate_limit(installation, remaining)
         self.recent.append(record)
         if record.outcome != "ok":
             self.failures.append(record)
