@@ -106,7 +106,7 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
 
 def make_before_send(
     secrets: Iterable[str] = (), also: Callable[[str], str] | None = None
-) -> Callable[[dict, dict], dict]:
+) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
     """Sentry's `before_send` hook, closing over the values known to be secret.
 
     `also`: a further redaction applied to every string, such as
@@ -115,7 +115,7 @@ def make_before_send(
     """
     known = tuple(s for s in secrets if s)
 
-    def before_send(event: dict, hint: dict) -> dict:
+    def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         clean = scrub(event, known)
         return _map_strings(clean, also) if also is not None else clean
 

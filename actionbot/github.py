@@ -114,7 +114,7 @@ class ETagCache(MutableMapping[str, Any]):
         return sum(1 for _ in self)
 
 
-def new_etag_cache(maxsize: int = 2048) -> cachetools.LRUCache:
+def new_etag_cache(maxsize: int = 2048) -> cachetools.LRUCache[Any, Any]:
     """The shared cache: bounded by entry count (GitHub answers are a few KB each)."""
     return cachetools.LRUCache(maxsize=maxsize)
 

@@ -24,10 +24,14 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from .manifest import PLACEHOLDER_WEBHOOK_URL, manifest
 from .model import InputError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +91,7 @@ def new_app_url(github_url: str, org: str | None, state: str) -> str:
     return f"{base}{path}?{urlencode({'state': state})}"
 
 
-def start_page(app_manifest: dict, action_url: str) -> str:
+def start_page(app_manifest: dict[str, Any], action_url: str) -> str:
     """A page that posts the manifest to GitHub by itself (with a button if scripts are off)."""
     value = html.escape(json.dumps(app_manifest), quote=True)
     action = html.escape(action_url, quote=True)
@@ -227,7 +231,7 @@ class Registration:
     def redirect_url(self) -> str:
         return f"http://localhost:{self.port}/callback"
 
-    def app_manifest(self) -> dict:
+    def app_manifest(self) -> dict[str, Any]:
         return manifest(
             self.options.webhook_url or PLACEHOLDER_WEBHOOK_URL,
             name=self.options.name,
@@ -236,7 +240,7 @@ class Registration:
             active=self.options.webhook_url is not None,
         )
 
-    def make_app(self):
+    def make_app(self) -> web.Application:
         from aiohttp import web
 
         routes = web.RouteTableDef()

@@ -161,7 +161,7 @@ async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any 
     return Outcome("handled", did=ctx.log, failures=sync_failures(ctx.syncs))
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "handle-event",
         help="handle the current GitHub Actions event (issue comment commands, pushes, closes) with the workflow's token",
