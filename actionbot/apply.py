@@ -24,7 +24,7 @@ import aiohttp
 from gidgethub import BadRequest, GitHubBroken, GitHubException
 
 from . import render
-from .plan import (
+from .operations import (
     CloseIssue,
     Comment,
     CreateIssue,

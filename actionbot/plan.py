@@ -1,15 +1,12 @@
-"""Items + existing issues -> the operations that make GitHub match the notes (pure).
+"""Desired issues + existing issues -> the plan that makes GitHub match the notes (pure).
 
-`desired_issues` turns one parsed notes file into the issues it asks for;
-`plan` compares them with the tracking repository's action-item issues and
-returns a `Plan`: a list of small frozen operations that the apply layer turns
-into requests, `--dry-run` prints, and the check run summarises. Because the
-plan is computed from GitHub's own state (markers, labels, assignees), a re-run
-with nothing changed plans nothing, and a run that died halfway is finished by
-the next one.
+`plan` compares what the notes want (`actionbot.desired`) with the tracking
+repository's action-item issues and returns a `Plan` of operations
+(`actionbot.operations`). Because the plan is computed from GitHub's own state
+(markers, labels, assignees), a re-run with nothing changed plans nothing, and
+a run that died halfway is finished by the next one.
 
 Rules (each has a test in tests/test_plan.py):
-- one issue per item that opens one; a parent with owned sub-items opens one too;
 - an issue is found again by its marker's key, or by the matcher (same meeting,
   similar text) after edits, moves and file renames;
 - an item listed again at a later meeting while its issue is open is carried over;
@@ -22,15 +19,14 @@ Rules (each has a test in tests/test_plan.py):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 from . import render
 from .config import Config
+from .desired import DesiredIssue
 from .matching import (
     CARRY_OVER_THRESHOLD,
     SAME_MEETING_THRESHOLD,
@@ -39,241 +35,10 @@ from .matching import (
     normalise_text,
     similar,
 )
-from .model import Item, Notes
+from .operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
 from .render import Marker
 
 MAX_ASSIGNEES = 10  # GitHub's limit per issue
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-
-# ---------------------------------------------------------------- desired issues
-
-
-@dataclass(frozen=True)
-class NotesContext:
-    """Where the notes were read: for permalinks and identity."""
-
-    repo: str  # OWNER/NAME of the notes repository
-    html_url: str  # e.g. https://github.com/OWNER/NAME (GHES: its own host)
-    sha: str  # the commit read
-    path: str  # the notes file
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str  # as written in the notes
-    login: str | None  # from the roster (or an @handle); None: not mapped, never guessed
-    tentative: bool = False
-
-
-@dataclass(frozen=True)
-class Task:
-    """An un-owned sub-item: a task-list line in its parent's issue."""
-
-    text: str
-    done: bool
-    depth: int = 0
-
-
-@dataclass(frozen=True)
-class SubItem:
-    """An owned sub-item: it has its own issue, linked from its parent's."""
-
-    key: str
-    title: str
-    owners: tuple[Owner, ...]
-    done: bool
-
-
-@dataclass(frozen=True)
-class DesiredIssue:
-    """What the notes say one action item's issue should be."""
-
-    key: str
-    context: NotesContext
-    line: int
-    meeting_date: str | None
-    meeting_title: str | None
-    meeting_line: int | None
-    text: str  # the item's whole text, plain
-    title: str
-    owners: tuple[Owner, ...] = ()
-    refs: tuple[str, ...] = ()
-    tasks: tuple[Task, ...] = ()
-    sub_items: tuple[SubItem, ...] = ()
-    parent_key: str | None = None
-    done: bool = False
-    source: str = "section"
-
-    @property
-    def repo(self) -> str:
-        return self.context.repo
-
-    @property
-    def path(self) -> str:
-        return self.context.path
-
-    @property
-    def permalink(self) -> str:
-        c = self.context
-        return render.permalink(c.html_url, c.sha, c.path, self.line)
-
-    @property
-    def norm_text(self) -> str:
-        return normalise_text(self.text, [o.name for o in self.owners])
-
-    def logins(self, *, tentative: bool = False) -> tuple[str, ...]:
-        """Mapped owners' logins, in order, without repeats (tentative ones only if asked)."""
-        out: list[str] = []
-        for o in self.owners:
-            if o.login and (tentative or not o.tentative) and o.login.casefold() not in {x.casefold() for x in out}:
-                out.append(o.login)
-        return tuple(out)
-
-
-def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | None = None) -> str | None:
-    """The GitHub login for an owner as written, from the roster only (never guessed).
-
-    `@handle` owners are their own login (teams, `@org/team`, can not be assigned).
-    The configuration's `people:` wins over check-in lines found in the notes.
-    """
-    stripped = name.strip()
-    if stripped.startswith("@"):
-        handle = stripped[1:]
-        return handle if _LOGIN_RE.match(handle) else None
-    login = config.login_for(stripped)
-    if login:
-        return login
-    if notes_people:
-        key = " ".join(stripped.split()).casefold()
-        for k, v in notes_people.items():
-            if " ".join(k.split()).casefold() == key:
-                v = v.strip().lstrip("@")
-                return v if _LOGIN_RE.match(v) else None
-    return None
-
-
-def item_key(repo: str, meeting_date: str | None, path: str, norm_text: str, ordinal: int = 1) -> str:
-    """A stable key: notes repo + meeting date + text at creation (no path or line for dated meetings)."""
-    anchor = meeting_date or f"undated:{path}"
-    seed = f"{repo.casefold()}\n{anchor}\n{norm_text}" + (f"\n#{ordinal}" if ordinal > 1 else "")
-    return hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
-
-
-def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple[DesiredIssue, ...]:
-    """The issues one notes file asks for, including done items (they close their issues)."""
-    items = notes.items
-    children: dict[int, list[int]] = {}
-    for i, item in enumerate(items):
-        if item.parent is not None and 0 <= item.parent < len(items) and item.parent != i:
-            children.setdefault(item.parent, []).append(i)
-
-    def meeting_of(item: Item) -> tuple[str | None, str | None, int | None]:
-        if item.meeting is None or item.meeting >= len(notes.meetings):
-            return None, None, None
-        m = notes.meetings[item.meeting]
-        return m.date, m.title, m.line
-
-    def eligible(i: int) -> bool:
-        item = items[i]
-        if item.source == "inline" and not config.inline_actions:
-            return False
-        date = meeting_of(item)[0]
-        return not (config.since and date and date < config.since)
-
-    worthy = {
-        i for i, it in enumerate(items)
-        if eligible(i) and (it.opens_issue or (it.done and (it.parent is None or bool(it.owners))))
-    }  # fmt: skip
-    # A parent whose sub-items open issues opens one too: they link from it.
-    changed = True
-    while changed:
-        changed = False
-        for i in list(worthy):
-            p = _parent(items, i)
-            if p is not None and p not in worthy and eligible(p):
-                worthy.add(p)
-                changed = True
-
-    owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
-    keys: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    for i in sorted(worthy):
-        date = meeting_of(items[i])[0]
-        norm = normalise_text(_whole(items[i]), [o.name for o in owners_of[i]])
-        base = item_key(context.repo, date, context.path, norm)
-        seen[base] = seen.get(base, 0) + 1
-        keys[i] = item_key(context.repo, date, context.path, norm, seen[base])
-
-    out: list[DesiredIssue] = []
-    for i in sorted(worthy):
-        item = items[i]
-        tasks: list[Task] = []
-        subs: list[SubItem] = []
-
-        # walk runs within this iteration, so the loop's own `subs` and `tasks` are the right ones (B023).
-        def walk(parent: int, depth: int) -> None:
-            for c in children.get(parent, ()):
-                if c in worthy:
-                    subs.append(  # noqa: B023
-                        SubItem(keys[c], render.issue_title(_whole(items[c]), items[c].owners), owners_of[c], items[c].done)
-                    )
-                else:
-                    tasks.append(Task(_whole(items[c]), items[c].done, depth))  # noqa: B023
-                    walk(c, depth + 1)
-
-        walk(i, 0)
-        date, title, mline = meeting_of(item)
-        parent = _parent(items, i)
-        hops = 0
-        while parent is not None and parent not in worthy and hops < len(items):
-            parent = _parent(items, parent)
-            hops += 1
-        out.append(
-            DesiredIssue(
-                key=keys[i],
-                context=context,
-                line=item.line,
-                meeting_date=date,
-                meeting_title=title,
-                meeting_line=mline,
-                text=_whole(item),
-                title=render.issue_title(_whole(item), item.owners),
-                owners=owners_of[i],
-                refs=item.refs,
-                tasks=tuple(tasks),
-                sub_items=tuple(subs),
-                parent_key=keys.get(parent) if parent is not None else None,
-                done=item.done,
-                source=item.source,
-            )
-        )
-    return tuple(out)
-
-
-def _parent(items: Sequence[Item], i: int) -> int | None:
-    """The parent index, or None when absent or out of range (never trust an index blindly)."""
-    p = items[i].parent
-    return p if p is not None and 0 <= p < len(items) and p != i else None
-
-
-def _whole(item: Item) -> str:
-    return item.body.strip() or item.text.strip()
-
-
-def _owners(item: Item, config: Config, people: Mapping[str, str]) -> tuple[Owner, ...]:
-    tentative = {t.casefold() for t in item.tentative_owners}
-    return tuple(Owner(n, resolve_owner(n, config, people), n.casefold() in tentative) for n in item.owners)
-
-
-def scope_of(notes: Notes, config: Config) -> frozenset[tuple[str, str | None]]:
-    """The (path, meeting date) pairs a run read in full: only their items can be 'removed'."""
-    pairs = {
-        (notes.path, m.date) for m in notes.meetings
-        if not (config.since and m.date and m.date < config.since)
-    }  # fmt: skip
-    if any(it.meeting is None for it in notes.items) or not notes.meetings:
-        pairs.add((notes.path, None))
-    return frozenset(pairs)
 
 
 # ---------------------------------------------------------------- existing issues
@@ -314,141 +79,6 @@ class ExistingIssue:
 def existing_issues(listing: Iterable[Mapping[str, Any]]) -> tuple[ExistingIssue, ...]:
     """Issues from a `GET /repos/{o}/{r}/issues` listing (pull requests skipped)."""
     return tuple(ExistingIssue.from_github(d) for d in listing if "pull_request" not in d)
-
-
-# ---------------------------------------------------------------- operations
-
-
-@dataclass(frozen=True)
-class EnsureLabel:
-    name: str
-    color: str
-    description: str
-    writes = 1
-
-    def describe(self) -> str:
-        return f"create label {self.name!r}"
-
-
-@dataclass(frozen=True)
-class CreateIssue:
-    key: str
-    title: str
-    body: str  # may hold placeholders for sub-item issues: render.fill_issue_numbers
-    labels: tuple[str, ...]
-    assignees: tuple[str, ...]
-    writes = 1
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        """Keys of issues whose numbers the body wants (create those first)."""
-        return render.placeholder_keys(self.body)
-
-    def describe(self) -> str:
-        extra = [f"labels: {', '.join(self.labels)}"]
-        if self.assignees:
-            extra.append(f"assignees: {', '.join(self.assignees)}")
-        return f"open {self.title!r} ({'; '.join(extra)})"
-
-
-@dataclass(frozen=True)
-class UpdateIssue:
-    """A PATCH of only the fields that differ (None: leave as is)."""
-
-    number: int
-    title: str | None = None
-    body: str | None = None
-    labels: tuple[str, ...] | None = None
-    assignees: tuple[str, ...] | None = None
-    state: str | None = None
-    state_reason: str | None = None
-    key: str = ""
-    writes = 1
-
-    @property
-    def changed(self) -> tuple[str, ...]:
-        names = ("title", "body", "labels", "assignees", "state", "state_reason")
-        return tuple(n for n in names if getattr(self, n) is not None)
-
-    def describe(self) -> str:
-        return f"update #{self.number} ({', '.join(self.changed)})"
-
-
-@dataclass(frozen=True)
-class Comment:
-    number: int
-    body: str
-    key: str = ""
-    kind: str = ""  # carried-over | removed
-    writes = 1
-
-    def describe(self) -> str:
-        return f"comment on #{self.number} ({self.kind or 'note'})"
-
-
-@dataclass(frozen=True)
-class CloseIssue:
-    number: int
-    reason: Literal["completed", "not_planned", "duplicate"]
-    comment: str | None = None  # posted before closing
-    key: str = ""
-
-    @property
-    def writes(self) -> int:
-        return 2 if self.comment else 1
-
-    def describe(self) -> str:
-        return f"close #{self.number} as {self.reason.replace('_', ' ')}"
-
-
-Operation = EnsureLabel | CreateIssue | UpdateIssue | Comment | CloseIssue
-_OP_NAMES = {
-    EnsureLabel: "ensure_label",
-    CreateIssue: "create_issue",
-    UpdateIssue: "update_issue",
-    Comment: "comment",
-    CloseIssue: "close_issue",
-}
-
-
-def op_to_dict(op: Operation) -> dict[str, Any]:
-    data: dict[str, Any] = {"op": _OP_NAMES[type(op)]}
-    data.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(op).items() if v is not None})
-    return data
-
-
-@dataclass(frozen=True)
-class Plan:
-    ops: tuple[Operation, ...] = ()
-    deferred: tuple[Operation, ...] = ()  # over the write cap: the next run does them
-    unchanged: tuple[int, ...] = ()  # matched issues that need nothing
-    matched: Mapping[str, int] = field(default_factory=dict)  # desired key -> issue number
-
-    @property
-    def writes(self) -> int:
-        return sum(op.writes for op in self.ops)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "writes": self.writes,
-                "ops": [op_to_dict(op) for op in self.ops],
-                "deferred": [op_to_dict(op) for op in self.deferred],
-                "unchanged": list(self.unchanged),
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-
-    def describe(self) -> str:
-        lines = [op.describe() for op in self.ops]
-        if self.unchanged:
-            lines.append(f"unchanged: {', '.join(f'#{n}' for n in self.unchanged)}")
-        if self.deferred:
-            lines.append(f"deferred to the next run (write cap): {len(self.deferred)} operations")
-        if not self.ops:
-            lines.insert(0, "nothing to do")
-        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- planning

@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 from .commands import COMMANDS, usages
 
-if TYPE_CHECKING:  # render reads these values; plan builds them
-    from .plan import DesiredIssue
+if TYPE_CHECKING:  # render reads these values; desired builds them
+    from .desired import DesiredIssue
 
 BEGIN = "<!-- actionbot:begin -->"
 END = "<!-- actionbot:end -->"

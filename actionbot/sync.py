@@ -33,27 +33,13 @@ from gidgethub import BadRequest, GitHubException
 from . import checks
 from .apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
 from .config import CONFIG_PATH, Config, ConfigError, load_config
+from .desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from .lock import LockBusy, new_holder, repo_lock
 from .model import Notes, Problem
 from .notes import parse_notes
-from .plan import (
-    CloseIssue,
-    Comment,
-    CreateIssue,
-    DesiredIssue,
-    EnsureLabel,
-    ExistingIssue,
-    NotesContext,
-    Operation,
-    Plan,
-    UpdateIssue,
-    desired_issues,
-    existing_issues,
-    scope_of,
-)
-from .plan import (
-    plan as make_plan,
-)
+from .operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue, op_to_dict
+from .plan import ExistingIssue, existing_issues
+from .plan import plan as make_plan
 from .render import duplicate_comment, parse_marker
 
 log = logging.getLogger(__name__)
@@ -110,8 +96,6 @@ class SyncReport:
         return self.config_error is None and not self.failed and not self.deferred
 
     def to_dict(self) -> dict[str, Any]:
-        from .plan import op_to_dict
-
         return {
             "repo": self.repo,
             "tracking_repo": self.tracking_repo,

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from actionbot.apply import apply_plan
-from actionbot.plan import (
+from actionbot.operations import (
     CloseIssue,
     Comment,
     CreateIssue,

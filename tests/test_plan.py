@@ -13,22 +13,10 @@ from typing import Any
 
 from actionbot import render
 from actionbot.config import Config, Labels
+from actionbot.desired import NotesContext, desired_issues, scope_of
 from actionbot.model import Item, Meeting, Notes
-from actionbot.plan import (
-    CloseIssue,
-    Comment,
-    CreateIssue,
-    EnsureLabel,
-    ExistingIssue,
-    NotesContext,
-    Plan,
-    UpdateIssue,
-    desired_issues,
-    existing_issues,
-    plan,
-    resolve_owner,
-    scope_of,
-)
+from actionbot.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Plan, UpdateIssue
+from actionbot.plan import ExistingIssue, existing_issues, plan
 
 PATH = "docs/meetings/2018-01-04.md"
 JAN = Meeting("January 2018", "2018-01-04", 1)
@@ -482,18 +470,6 @@ def test_labels_known_to_the_repository_are_not_created_again() -> None:
 # ---------------------------------------------------------------- options and limits
 
 
-def test_since_ignores_older_meetings() -> None:
-    config = replace(CONFIG, since="2018-02-01")
-    assert desired_issues(notes(*SEED), config, ctx()) == ()
-    assert scope_of(notes(*SEED), config) == frozenset()
-
-
-def test_inline_items_open_issues_only_when_configured() -> None:
-    inline = item("TODO: fix the CI", 30, source="inline")
-    assert desired_issues(notes(inline), CONFIG, ctx()) == ()
-    assert len(desired_issues(notes(inline), replace(CONFIG, inline_actions=True), ctx())) == 1
-
-
 def test_write_cap_defers_the_rest_to_the_next_run() -> None:
     repo = Repo()
     config = replace(CONFIG, max_writes_per_run=4)
@@ -505,15 +481,6 @@ def test_write_cap_defers_the_rest_to_the_next_run() -> None:
     assert len(repo.issues) == 6
     assert not any(render.placeholder_keys(i["body"]) for i in repo.issues.values())
     assert sync(repo, notes(*SEED), config=config).ops == ()
-
-
-def test_roster_resolution_never_guesses() -> None:
-    assert resolve_owner("ana m", CONFIG) == "anamartins"
-    assert resolve_owner("@jdoe-dev", CONFIG) == "jdoe-dev"
-    assert resolve_owner("@example-org/widgetlab-core", CONFIG) is None  # a team
-    assert resolve_owner("CI", CONFIG) is None
-    assert resolve_owner("Ola", CONFIG, {"Ola N": "olan", "ola": "olan"}) == "olan"  # notes' check-in lines
-    assert resolve_owner("Hana", Config(people={"Hana": "hana-s"}), {"Hana": "other"}) == "hana-s"
 
 
 def test_plan_serialises_and_describes() -> None:

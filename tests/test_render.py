@@ -7,7 +7,7 @@ import json
 import pytest
 
 from actionbot import render
-from actionbot.plan import DesiredIssue, NotesContext, Owner, SubItem, Task
+from actionbot.desired import DesiredIssue, NotesContext, Owner, SubItem, Task
 from actionbot.render import (
     BEGIN,
     END,

@@ -47,9 +47,11 @@ def load_config_file(path: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..desired import NotesContext, desired_issues, scope_of
     from ..model import InputError
     from ..notes import parse_notes, read_notes_file
-    from ..plan import CreateIssue, NotesContext, desired_issues, plan, scope_of
+    from ..operations import CreateIssue
+    from ..plan import plan
 
     config = load_config_file(args.config)
     repo = args.repo or config.tracking_repo or "OWNER/REPO"
