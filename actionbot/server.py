@@ -34,6 +34,13 @@ from aiohttp import web
 import aiohttp
 from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
 
+try:
+    import msgspec  # faster payload decoding (see event_from_http); optional at run time
+
+    _decode_json: Callable[[bytes], Any] | None = msgspec.json.Decoder().decode
+except ImportError:  # pragma: no cover - a dependency, but the service works without it
+    _decode_json = None
+
 from . import __version__
 from .context import Context
 from .github import track_usage
@@ -124,7 +131,7 @@ class Service:
             self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
             return _text(401, "missing or non-sha256 X-Hub-Signature-256")
         try:
-            event = sansio.Event.from_http(request.headers, body, secret=self.secret)
+            event = event_from_http(request.headers, body, self.secret)
         except ValidationFailure:
             self.counts["rejected"] += 1
             self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
@@ -345,6 +352,33 @@ def _delivery_fields(record: DeliveryRecord, usage: Any, did: list[str]) -> str:
     if did:
         parts.append(f"did={logfmt_value('; '.join(did))}")
     return " ".join(parts)
+
+
+def event_from_http(headers: Any, body: bytes, secret: str) -> sansio.Event:
+    """`sansio.Event.from_http`, with a JSON body decoded by msgspec once gidgethub has verified it.
+
+    Decoding the payload (8-14 KB for a push or a comment) with `json.loads` was
+    the largest single cost of a delivery after the HTTP parsing; msgspec does it
+    about 2x faster, to the same Python values (integers of any size kept exact,
+    unlike orjson). The signature check stays gidgethub's (`sansio.validate_event`,
+    the function `from_http` calls), and it comes first. Anything but a plain JSON
+    body that msgspec decodes (form-encoded, another charset, not JSON, NaN or a
+    lone surrogate, which `json` accepts and msgspec refuses) goes through
+    `from_http` itself, so every answer and error is gidgethub's.
+    """
+    if _decode_json is not None:
+        ctype = headers.get("Content-Type")
+        if ctype == "application/json" or (ctype and ctype.lower().replace(" ", "") == "application/json;charset=utf-8"):
+            signature = headers.get("X-Hub-Signature-256")
+            if signature is not None and secret:
+                sansio.validate_event(body, signature=signature, secret=secret)
+                try:
+                    data = _decode_json(body)
+                except ValueError:  # msgspec.DecodeError: gidgethub's own path decides
+                    pass
+                else:
+                    return sansio.Event(data, event=headers["X-GitHub-Event"], delivery_id=headers["X-GitHub-Delivery"])
+    return sansio.Event.from_http(headers, body, secret=secret)
 
 
 def transient(exc: BaseException) -> bool:
