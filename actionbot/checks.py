@@ -5,16 +5,22 @@ opened, updated, carried over, closed and left unchanged, with links, and
 every problem with `file:line` and the fix, as annotations too so that GitHub
 shows them on the diff. It is a pure function of plain values so that a re-run
 at the same commit can compare the text it would write with the check run that
-is already there, and write nothing when they are the same.
+is already there, and write nothing when they are the same. `entries_for` turns a
+plan (a preview) or what was applied (a sync) into its lines, one per issue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Problem
+from .operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
+
+if TYPE_CHECKING:  # entries reads these values; the planner and the apply layer build them
+    from .apply import ApplyResult
+    from .plan import ExistingIssue
 
 CHECK_NAME = "actionbot"
 SYNC_ID = "actionbot-sync"  # external_id of a sync's check run
@@ -139,6 +145,73 @@ def summarise(
     failed = counts.get("failed", 0) > 0
     conclusion = "failure" if failed else "neutral" if problems else "success"
     return CheckOutput(conclusion, _cut(title, 200), summary, annotations=tuple(_annotations(problems)), external_id=external_id)
+
+
+def entries_for(
+    result: Plan,
+    existing: tuple[ExistingIssue, ...],
+    outcome: ApplyResult | None,
+    urls: Mapping[int, str],
+    *,
+    preview: bool,
+) -> list[Entry]:
+    """One line per issue for the check run, from the plan (preview) or from what was applied."""
+    titles = {e.number: e.title for e in existing}
+    all_urls = {**urls, **(outcome.urls if outcome else {})}
+    ops: list[tuple[Operation, int | None]] = (
+        [(op, None) for op in result.ops] if outcome is None else [(a.op, a.number) for a in outcome.applied]
+    )
+    seen: dict[int | str, Entry] = {}
+    order: list[int | str] = []
+
+    def put(ident: int | str, entry: Entry, strength: int) -> None:
+        old = seen.get(ident)
+        if old is None:
+            order.append(ident)
+        if old is None or _strength(old.kind) < strength:
+            seen[ident] = entry
+
+    for op, number in ops:
+        if isinstance(op, EnsureLabel):
+            continue
+        if isinstance(op, CreateIssue):
+            put(op.key, Entry("opened", op.title, number, all_urls.get(number) if number else None), 5)
+            continue
+        n = op.number
+        title = titles.get(n, f"#{n}")
+        url = all_urls.get(n)
+        if isinstance(op, CloseIssue):
+            detail = {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
+            put(n, Entry("closed", title, n, url, detail), 4)
+        elif isinstance(op, Comment):
+            kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"
+            put(n, Entry(kind, title, n, url), 3)
+        elif isinstance(op, UpdateIssue):
+            put(n, Entry("updated", op.title or title, n, url, ", ".join(op.changed)), 2)
+    if outcome is not None:
+        for f in outcome.failed:
+            if isinstance(f.op, EnsureLabel):
+                put(f"label:{f.op.name}", Entry("failed", f"label {f.op.name!r}", None, None, f.error), 9)
+                continue
+            fn: Any = getattr(f.op, "number", None)
+            title = f.op.title if isinstance(f.op, CreateIssue) else titles.get(fn, f"#{fn}")
+            put(f.op.key if isinstance(f.op, CreateIssue) else fn,
+                Entry("failed", title or "", fn, all_urls.get(fn) if fn else None, f.error), 9)
+    for op in result.deferred:
+        if isinstance(op, EnsureLabel):
+            continue
+        if isinstance(op, CreateIssue):
+            put(op.key, Entry("deferred", op.title), 1)
+        else:
+            put(op.number, Entry("deferred", titles.get(op.number, f"#{op.number}"), op.number, all_urls.get(op.number)), 1)
+    for n in result.unchanged:
+        if n not in seen:
+            put(n, Entry("unchanged", titles.get(n, f"#{n}"), n, all_urls.get(n)), 0)
+    return [seen[i] for i in order]
+
+
+def _strength(kind: str) -> int:
+    return {"unchanged": 0, "deferred": 1, "updated": 2, "carried_over": 3, "removed": 3, "closed": 4, "opened": 5, "failed": 9}.get(kind, 0)
 
 
 def _link(e: Entry) -> str:

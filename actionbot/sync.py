@@ -9,11 +9,11 @@ GitHub's own state each time, running it twice, or after a crash, or
 concurrently, converges to the same issues.
 
 Scope of a push: only the meetings whose text changed between `before` and
-`after` are acted on (each meeting section of a changed file is compared with
-the `before` version of that file), so that enabling actionbot on a repository
-with years of notes, or editing one meeting of a yearly file, touches only
-what the push touched. A renamed file also re-reads the meetings whose issues
-point at its old path, so their permalinks follow the file.
+`after` are acted on (see actionbot.reading), so that enabling actionbot on a
+repository with years of notes, or editing one meeting of a yearly file,
+touches only what the push touched. This module is the I/O shell around the
+pure steps: it reads (reading.py), plans (plan.py), applies (apply.py), takes
+the lock when creating, and writes the check run whose text checks.py makes.
 """
 
 from __future__ import annotations
@@ -21,25 +21,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 import weakref
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from gidgethub import BadRequest, GitHubException
 
 from . import checks
 from .apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
 from .config import CONFIG_PATH, Config, ConfigError, load_config
-from .desired import DesiredIssue, NotesContext, desired_issues, scope_of
+from .desired import DesiredIssue
 from .lock import LockBusy, new_holder, repo_lock
-from .model import Notes, Problem
-from .notes import parse_notes
-from .operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue, op_to_dict
+from .model import Problem
+from .operations import CloseIssue, CreateIssue, Operation, Plan, op_to_dict
 from .plan import ExistingIssue, existing_issues
 from .plan import plan as make_plan
+from .reading import Changed, keep_permalinks, read_notes
 from .render import duplicate_comment, parse_marker
 
 log = logging.getLogger(__name__)
@@ -57,15 +55,6 @@ def lock_for(tracking_repo: str) -> asyncio.Lock:
     if lock is None:
         lock = _locks[key] = asyncio.Lock()
     return lock
-
-
-@dataclass(frozen=True)
-class Changed:
-    """A notes-relevant path changed by a push: its previous path when it was renamed."""
-
-    path: str
-    status: str = "modified"  # added | modified | removed | renamed
-    previous: str | None = None
 
 
 @dataclass
@@ -193,16 +182,18 @@ async def reconcile(
     async with lock_for(tracking):
         existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
         existing = existing_issues(existing_raw)
-        read, scope = await _read_notes(
-            gh, repo, html_url, sha, before, changed, config, existing, report, config_changed=config_changed,
+        reading = await read_notes(
+            gh, repo, html_url, sha, before, changed, config, existing, config_changed=config_changed,
             only_meetings=None if meetings is None else set(meetings),
         )
+        report.files += reading.files
+        report.problems += reading.problems
         known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
-        run = _Run(gh, tracking, config, read, scope, known_labels, report, dashboard=dashboard, ctx=ctx)
+        run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
         result = await run.plan(existing_raw)
         applied_anything = False
         if report.dry_run:
-            report.entries = _entries(result, run.existing, run.desired, None, run.urls, preview=True)
+            report.entries = checks.entries_for(result, run.existing, None, run.urls, preview=True)
         elif not any(isinstance(op, CreateIssue) for op in result.ops):
             applied_anything = await run.apply(result)  # nothing to create, nothing to duplicate: no lock
         else:
@@ -283,7 +274,7 @@ class _Run:
         await _close_racing_twins(gh, tracking, config, outcome)
         await self.link_sub_issues(outcome)
         report.applied, report.failed = outcome.applied, outcome.failed
-        report.entries = _entries(result, self.existing, self.desired, outcome, self.urls, preview=False)
+        report.entries = checks.entries_for(result, self.existing, outcome, self.urls, preview=False)
         if self.dashboard and config.dashboard and outcome.applied:
             await _refresh_dashboard(gh, tracking, config, self.known_labels, self.ctx)
         return bool(outcome.applied)
@@ -311,182 +302,6 @@ class _Run:
 def _sleep_of(gh: Any) -> Any:
     """The client's own (injectable) sleep paces the wait for the lock."""
     return getattr(getattr(gh, "api", None), "sleep", None) or asyncio.sleep
-
-
-# ---------------------------------------------------------------- reading the notes
-
-
-async def _read_notes(
-    gh: Any,
-    repo: str,
-    html_url: str,
-    sha: str,
-    before: str | None,
-    changed: Collection[Changed] | None,
-    config: Config,
-    existing: tuple[ExistingIssue, ...],
-    report: SyncReport,
-    *,
-    config_changed: bool = False,
-    only_meetings: set[str | None] | None = None,
-) -> tuple[list[DesiredIssue], set[tuple[str, str | None]]]:
-    """Desired issues and the (path, meeting) pairs read in full, for a full sync or a push.
-
-    Full sync (`before` None): every meeting of every notes file. Push: the
-    meetings whose text differs from `before`; plus, for a renamed file, the
-    meetings whose issues point at its old path; plus, when the configuration
-    changed, every meeting that already has an issue (a roster fix reaches
-    them; no meeting of the past opens new issues because of it).
-    """
-    entries = {e["path"]: e for e in await gh.get_tree_entries(repo, sha)}
-    todo = [Changed(p) for p in sorted(entries) if config.matches(p)] if changed is None else list(changed)
-    # Meetings that already have issues, by the path their marker names.
-    has_issues: dict[str, set[str | None]] = {}
-    for e in existing:
-        if e.marker is not None:
-            has_issues.setdefault(e.marker.path, set()).update({e.marker.meeting, *e.marker.meetings})
-    extra: dict[str, set[str | None]] = {}
-    if before is not None and config_changed:
-        listed = {c.path for c in todo}
-        for path, dates in has_issues.items():
-            if path in entries and config.matches(path):
-                extra[path] = dates
-                if path not in listed:
-                    todo.append(Changed(path, status="config"))
-
-    desired: list[DesiredIssue] = []
-    scope: set[tuple[str, str | None]] = set()
-    for c in todo:
-        present = c.status != "removed" and c.path in entries
-        after = await _read(gh, repo, c.path, sha, entries.get(c.path), config, report) if present else None
-        if after is not None:
-            report.files.append(c.path)
-        notes_after = _parse(after, c.path, repo, config, report) if after is not None else None
-        old_path = c.previous or c.path
-        notes_before = None
-        meetings: set[str | None] | None = None  # None: all
-        if before is not None:
-            old = None
-            if c.status not in ("added", "config"):
-                old = await _read(gh, repo, old_path, before, None, config, report, quiet=True)
-            notes_before = _parse(old, old_path, repo, config, None) if old is not None else None
-            meetings = _changed_meetings(after, notes_after, old, notes_before) if c.status != "config" else set()
-            if c.previous and c.previous != c.path:
-                meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
-            meetings |= extra.get(c.path, set())
-        if only_meetings is not None:
-            meetings = set(only_meetings) if meetings is None else meetings & only_meetings
-        if notes_after is not None:
-            context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
-            desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]
-            scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
-        if meetings is not None and notes_before is not None:
-            # Meetings gone from the file (or the file deleted): their items left the notes.
-            gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
-            scope |= {
-                (old_path, date) for date in gone
-                if date in meetings and not (config.since and date and date < config.since)
-            }  # fmt: skip
-    return desired, scope
-
-
-def keep_permalinks(desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...]) -> list[DesiredIssue]:
-    """Items whose text did not change keep the permalink their issue already has.
-
-    A permalink names a commit and a line, and stays true for ever: the old
-    one still shows exactly this item. Rewriting every issue below an edited
-    line (their line numbers moved) would be writes, and notifications, that
-    tell nobody anything. A changed text, a renamed file or a different
-    meeting gets a fresh permalink.
-    """
-    by_key = {e.marker.key: e for e in existing if e.marker is not None}
-    by_text = {(e.marker.path, e.marker.text): e for e in existing if e.marker is not None and e.is_open}
-    out = []
-    for d in desired:
-        e = by_key.get(d.key) or by_text.get((d.path, d.norm_text))  # edited items keep their first key
-        if e is None or e.marker is None or e.marker.path != d.path or e.marker.text != d.norm_text:
-            out.append(d)
-            continue
-        links = re.findall(r"/blob/([0-9a-f]{40})/" + re.escape(quote(d.path)) + r"#L(\d+)\)", render_block_of(e.body))
-        if not links or len({sha for sha, _ in links}) != 1 or len(links) != (2 if d.meeting_line else 1):
-            out.append(d)
-            continue
-        sha = links[0][0]
-        d = dataclasses.replace(
-            d,
-            context=dataclasses.replace(d.context, sha=sha),
-            line=int(links[0][1]),
-            meeting_line=int(links[1][1]) if d.meeting_line else d.meeting_line,
-        )
-        out.append(d)
-    return out
-
-
-def render_block_of(body: str) -> str:
-    """The bot's own block of an issue body (links a human wrote outside it do not count)."""
-    from .render import BEGIN, END
-
-    start = body.find(BEGIN)
-    end = body.find(END, start)
-    return body[start:end] if start >= 0 and end >= 0 else ""
-
-
-async def _read(
-    gh: Any, repo: str, path: str, ref: str, entry: Mapping[str, Any] | None, config: Config,
-    report: SyncReport, *, quiet: bool = False,
-) -> str | None:
-    """The text of a notes file at `ref`, or None (absent, too big, not text: a problem is reported)."""
-    size = (entry or {}).get("size")
-    if isinstance(size, int) and size > config.max_file_bytes:
-        if not quiet:
-            report.problems.append(Problem(path, None, f"is {size} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
-        return None
-    data = await gh.get_content(repo, path, ref=ref)
-    if data is None:
-        return None
-    if len(data) > config.max_file_bytes:
-        if not quiet:
-            report.problems.append(Problem(path, None, f"is {len(data)} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
-        return None
-    if b"\x00" in data[:8192]:
-        if not quiet:
-            report.problems.append(Problem(path, None, "is a binary file, not markdown notes; exclude it from `notes:`"))
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if not quiet:
-            line = data.count(b"\n", 0, exc.start) + 1
-            report.problems.append(Problem(path, line, "is not valid UTF-8 text; re-save it as UTF-8"))
-        return None
-
-
-def _parse(text: str, path: str, repo: str, config: Config, report: SyncReport | None) -> Notes:
-    notes = parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people)
-    if report is not None:
-        report.problems.extend(notes.problems)
-    return notes
-
-
-def meeting_texts(text: str, notes: Notes) -> dict[str | None, str]:
-    """Each meeting's section of the file (date -> its lines), the text before the first included."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    meetings = sorted(notes.meetings, key=lambda m: m.line)
-    out: dict[str | None, str] = {}
-    if not meetings:
-        return {None: "\n".join(lines)}
-    for i, m in enumerate(meetings):
-        start = 1 if i == 0 else m.line
-        end = meetings[i + 1].line - 1 if i + 1 < len(meetings) else len(lines)
-        chunk = "\n".join(line.rstrip() for line in lines[start - 1 : end]).strip()
-        out[m.date] = out[m.date] + "\n" + chunk if m.date in out else chunk
-    return out
-
-
-def _changed_meetings(after: str | None, notes_after: Notes | None, old: str | None, notes_before: Notes | None) -> set[str | None]:
-    a = meeting_texts(after, notes_after) if after is not None and notes_after is not None else {}
-    b = meeting_texts(old, notes_before) if old is not None and notes_before is not None else {}
-    return {d for d in set(a) | set(b) if a.get(d) != b.get(d)}
 
 
 async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -540,75 +355,7 @@ async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: A
         outcome.failed += twins.failed
 
 
-# ---------------------------------------------------------------- check run and dashboard
-
-
-def _entries(
-    result: Plan,
-    existing: tuple[ExistingIssue, ...],
-    desired: list[DesiredIssue],
-    outcome: ApplyResult | None,
-    urls: Mapping[int, str],
-    *,
-    preview: bool,
-) -> list[checks.Entry]:
-    """One line per issue for the check run, from the plan (preview) or from what was applied."""
-    titles = {e.number: e.title for e in existing}
-    all_urls = {**urls, **(outcome.urls if outcome else {})}
-    ops: list[tuple[Operation, int | None]] = (
-        [(op, None) for op in result.ops] if outcome is None else [(a.op, a.number) for a in outcome.applied]
-    )
-    seen: dict[int | str, checks.Entry] = {}
-    order: list[int | str] = []
-
-    def put(ident: int | str, entry: checks.Entry, strength: int) -> None:
-        old = seen.get(ident)
-        if old is None:
-            order.append(ident)
-        if old is None or _strength(old.kind) < strength:
-            seen[ident] = entry
-
-    for op, number in ops:
-        if isinstance(op, EnsureLabel):
-            continue
-        if isinstance(op, CreateIssue):
-            put(op.key, checks.Entry("opened", op.title, number, all_urls.get(number) if number else None), 5)
-            continue
-        n = op.number
-        title = titles.get(n, f"#{n}")
-        url = all_urls.get(n)
-        if isinstance(op, CloseIssue):
-            detail = {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
-            put(n, checks.Entry("closed", title, n, url, detail), 4)
-        elif isinstance(op, Comment):
-            kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"
-            put(n, checks.Entry(kind, title, n, url), 3)
-        elif isinstance(op, UpdateIssue):
-            put(n, checks.Entry("updated", op.title or title, n, url, ", ".join(op.changed)), 2)
-    if outcome is not None:
-        for f in outcome.failed:
-            if isinstance(f.op, EnsureLabel):
-                put(f"label:{f.op.name}", checks.Entry("failed", f"label {f.op.name!r}", None, None, f.error), 9)
-                continue
-            fn: Any = getattr(f.op, "number", None)
-            title = f.op.title if isinstance(f.op, CreateIssue) else titles.get(fn, f"#{fn}")
-            put(f.op.key if isinstance(f.op, CreateIssue) else fn,
-                checks.Entry("failed", title or "", fn, all_urls.get(fn) if fn else None, f.error), 9)
-    for op in result.deferred:
-        if isinstance(op, EnsureLabel):
-            continue
-        if isinstance(op, CreateIssue):
-            put(op.key, checks.Entry("deferred", op.title), 1)
-        else:
-            put(op.number, checks.Entry("deferred", titles.get(op.number, f"#{op.number}"), op.number, all_urls.get(op.number)), 1)
-    for n in result.unchanged:
-        if n not in seen:
-            put(n, checks.Entry("unchanged", titles.get(n, f"#{n}"), n, all_urls.get(n)), 0)
-    return [seen[i] for i in order]
-
-
-def _strength(kind: str) -> int:
-    return {"unchanged": 0, "deferred": 1, "updated": 2, "carried_over": 3, "removed": 3, "closed": 4, "opened": 5, "failed": 9}.get(kind, 0)
+# ---------------------------------------------------------------- check run (its text: checks.py) and dashboard
 
 
 async def _write_check(gh: Any, repo: str, sha: str, output: checks.CheckOutput, report: SyncReport, *, applied_anything: bool) -> None:

@@ -39,7 +39,8 @@ from gidgethub.sansio import Event
 
 from actionbot.handlers.references import check_references
 from actionbot.handlers.references import router as references_router
-from actionbot.sync import Changed, reconcile
+from actionbot.reading import Changed
+from actionbot.sync import reconcile
 from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, setup_repo

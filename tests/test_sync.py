@@ -12,9 +12,9 @@ from gidgethub import GitHubException
 
 from actionbot import dashboard
 from actionbot.context import Context
-from actionbot.notes import parse_notes
+from actionbot.reading import Changed
 from actionbot.render import parse_marker
-from actionbot.sync import Changed, meeting_texts, reconcile
+from actionbot.sync import reconcile
 from tests.syncenv import (
     CONFIG,
     EXAMPLE,
@@ -307,14 +307,6 @@ async def test_duplicates_made_by_another_replica_are_closed_on_the_next_run(fak
     issue = fake.issue_json(REPO, twin.number)
     assert issue["state"] == "closed" and issue["state_reason"] == "duplicate"
     assert fake.issue_json(REPO, original["number"])["state"] == "open"
-
-
-def test_meeting_texts_split_a_yearly_file() -> None:
-    text = "# 2024\n\n## 2024-01-04\n\n- a\n\n## 2024-02-01\n\n- b\n"
-    notes = parse_notes(text, path="y.md")
-    parts = meeting_texts(text, notes)
-    assert set(parts) == {"2024-01-04", "2024-02-01"}
-    assert "- a" in parts["2024-01-04"] and "- b" not in parts["2024-01-04"]
 
 
 async def tiny_wait(seconds: float) -> None:

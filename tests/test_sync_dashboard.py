@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from actionbot.dashboard import TITLE, is_dashboard
-from actionbot.sync import Changed, reconcile
+from actionbot.reading import Changed
+from actionbot.sync import reconcile
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, head, setup_repo
 
 DASH_LABEL = "actionbot dashboard"

@@ -217,7 +217,8 @@ async def _sync(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str
 async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[str]:
     """`@actionbot sync`: the same reconcile as a push, for this item's notes file and meetings
     (at the default branch's head), then its references. Returns what is worth saying (problems)."""
-    from ..sync import Changed, reconcile
+    from ..reading import Changed
+    from ..sync import reconcile
 
     issue = await gh.get_issue(repo, number)
     marker = parse_marker(issue.get("body"))

@@ -19,7 +19,8 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from ..sync import ZERO_SHA, Changed, reconcile
+from ..reading import Changed
+from ..sync import ZERO_SHA, reconcile
 
 router = Router()
 
