@@ -155,7 +155,13 @@ class RedactingFormatter(logging.Formatter):
         return f"{record.asctime} level={record.levelname} logger={record.name} {record.message}"
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        if record.exc_info or record.exc_text or record.stack_info:
+            return redact(super().format(record))
+        # logging.Formatter.format without a traceback or stack to append (every
+        # delivery's line): the same attributes set, the same text, fewer calls.
+        record.message = message = record.getMessage()
+        record.asctime = asctime = self.formatTime(record)
+        return redact(f"{asctime} level={record.levelname} logger={record.name} {message}")
 
 
 def configure(level: str = "INFO", stream: Any = None) -> logging.Handler:

@@ -107,3 +107,12 @@ def test_line_emitter_makes_the_record_logger_log_would(stream, caplog):
         f"level=INFO logger=actionbot.test delivery delivery=d-1 token_like={logs.REDACTED}",  # still redacted
         "level=ERROR logger=actionbot.test delivery outcome=failed",
     ]
+
+
+def test_the_plain_line_is_the_one_logging_formatter_would_write():
+    f = logs.RedactingFormatter()
+    for args in [("d-1",), None]:
+        record = logging.LogRecord("actionbot.x", logging.WARNING, "p", 1, "delivery %s" if args else "plain", args, None)
+        ours = f.format(record)
+        assert ours == logs.redact(logging.Formatter.format(f, record))
+        assert record.message == ("delivery d-1" if args else "plain") and ours.startswith(record.asctime)
