@@ -91,6 +91,17 @@ def kv(**fields: Any) -> str:
 _START = getattr(logging, "_startTime", time.time())  # what LogRecord.relativeCreated counts from
 
 
+def _task_name() -> str | None:
+    """What LogRecord puts in `taskName` (Python 3.12+): the current asyncio task's name."""
+    if not getattr(logging, "logAsyncioTasks", False):
+        return None
+    asyncio = sys.modules.get("asyncio")
+    try:
+        return asyncio.current_task().get_name() if asyncio is not None else None  # type: ignore[union-attr]
+    except Exception:
+        return None
+
+
 class LineEmitter:
     """`logger.log(level, msg, arg)` for one hot call site, at a fraction of the cost.
 
@@ -106,12 +117,14 @@ class LineEmitter:
         self.logger = logger
         self._site = (pathname, lineno, func)
         self._templates: dict[int, dict[str, Any]] = {}
+        self._task_names = False
 
     def _template(self, level: int) -> dict[str, Any]:
         pathname, lineno, func = self._site
         rec = logging.LogRecord(self.logger.name, level, pathname, lineno, "", None, None, func)
         template = dict(rec.__dict__)
         self._templates[level] = template
+        self._task_names = "taskName" in template  # Python 3.12+: the asyncio task, per record
         return template
 
     def __call__(self, level: int, msg: str, arg: Any) -> None:
@@ -128,6 +141,8 @@ class LineEmitter:
         d["created"] = ct
         d["msecs"] = int((ct - int(ct)) * 1000) + 0.0
         d["relativeCreated"] = (ct - _START) * 1000
+        if self._task_names:
+            d["taskName"] = _task_name()
         logger.handle(record)
 
 
