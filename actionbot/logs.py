@@ -97,7 +97,7 @@ def _task_name() -> str | None:
         return None
     asyncio = sys.modules.get("asyncio")
     try:
-        return asyncio.current_task().get_name() if asyncio is not None else None  # type: ignore[union-attr]
+        return asyncio.current_task().get_name() if asyncio is not None else None
     except Exception:
         return None
 

@@ -95,7 +95,7 @@ class Service:
         self.handle: str = getattr(settings, "handle", "actionbot")
         self.clients = clients
         # AppClients.cached_client: the installation's client without an await when its token is fresh
-        self._cached_client: Callable[[int], Any] | None = getattr(clients, "cached_client", None)
+        self._cached_client: Callable[[Any], Any] | None = getattr(clients, "cached_client", None)
         self.router = router
         self.clock = clock
         self.sleep = sleep
