@@ -40,6 +40,9 @@ class InstallationToken:
     expires_at: float  # epoch seconds
 
 
+DEFAULT_POLICY = RetryPolicy()  # frozen: one shared default, as the inline default was
+
+
 class AppClients:
     """One per process: hands out a GitHubClient per installation, and the app's own."""
 
@@ -53,7 +56,7 @@ class AppClients:
         write_interval: float = 1.0,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,
-        policy: RetryPolicy = RetryPolicy(),
+        policy: RetryPolicy = DEFAULT_POLICY,
         etag_cache: MutableMapping[str, Any] | None = None,
         refresh_margin: float = 300.0,
         max_installations: int = 1024,

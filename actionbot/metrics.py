@@ -13,6 +13,7 @@ that has no app at hand (the CLI's one-shot sync).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -133,10 +134,8 @@ class Metrics:
     def forget_installation(self, installation: int | str) -> None:
         """An uninstalled app's series would otherwise stay frozen forever."""
         self._rate_limit_children.pop(str(installation), None)
-        try:
+        with contextlib.suppress(KeyError):
             self.rate_limit_remaining.remove(str(installation))
-        except KeyError:
-            pass
 
     def mark_full_resync(self, when: float | None = None) -> None:
         self.last_full_resync.set(time.time() if when is None else when)

@@ -11,6 +11,7 @@ delivery that can be redelivered instead of the service growing without bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -135,17 +136,15 @@ class WorkQueue:
         """Refuse new work (SIGTERM); accepted work still runs."""
         self.closed = True
 
-    async def drain(self, timeout: float) -> list[str]:
+    async def drain(self, timeout: float) -> list[str]:  # noqa: ASYNC109 (a grace period that ends in cancelling the rest, not a caller's deadline)
         """Close, finish what was accepted within `timeout`, cancel the rest.
 
         Returns the descriptions of the jobs that did not finish, for the log:
         their deliveries can be redelivered, and the resync repairs them anyway.
         """
         self.close()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.join(), timeout)
-        except asyncio.TimeoutError:
-            pass
         unfinished = [i.description for i in self._running.values()]
         unfinished += [i.description for q in self._pending.values() for i in q]
         for task in list(self._tasks.values()):

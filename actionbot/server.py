@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import aiohttp
 import cachetools
 from aiohttp import web
-import aiohttp
 from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
 
 try:
@@ -554,4 +554,4 @@ def service_of(app: web.Application) -> Service:
     return app[SERVICE_KEY]
 
 
-__all__ = ["make_app", "Service", "service_of", "MAX_BODY"]
+__all__ = ["MAX_BODY", "Service", "make_app", "service_of"]
