@@ -10,11 +10,14 @@ or a PEM block.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
 import time
+import traceback
 from collections import deque
+from threading import get_ident
 from typing import Any
 
 _known: set[str] = set()  # configured secrets: kept for the life of the process
@@ -179,13 +182,86 @@ class RedactingFormatter(logging.Formatter):
         return redact(f"{asctime} level={record.levelname} logger={record.name} {message}")
 
 
+class TurnBufferedHandler(logging.StreamHandler):
+    """A stream handler that writes the lines of one event-loop turn in one write.
+
+    The service logs one line per delivery, and one `write` system call per line
+    cost more CPU than the line itself: lines logged while an event loop runs
+    are kept and written together by a callback that runs once in the loop's
+    next turn. Nothing waits longer than that: a WARNING or worse record, a record
+    logged where no loop runs (start-up, shutdown, another thread), `flush()`
+    and `close()` (logging's exit hook calls both) write everything kept so far
+    and the record at once, in order. Lines are formatted (and redacted) when
+    logged, exactly as `logging.StreamHandler` would; only the write is deferred.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self._lines: list[str] = []
+        self._scheduled: asyncio.AbstractEventLoop | None = None  # the loop that will write _lines
+        self._thread = 0  # the thread that loop runs in
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            if record.levelno < logging.WARNING:
+                scheduled = self._scheduled
+                # This thread's loop has the write scheduled already: the common case, decided
+                # without asyncio._get_running_loop (which makes a getpid system call).
+                if scheduled is not None and self._thread == get_ident() and scheduled.is_running():
+                    self._lines.append(line)
+                    return
+                loop = asyncio._get_running_loop()
+                if loop is not None:
+                    self._lines.append(line)
+                    if scheduled is not loop:  # none yet, or one on a loop that has since gone
+                        self._scheduled, self._thread = loop, get_ident()
+                        loop.call_soon(self._turn_ended)
+                    return
+            self._lines.append(line)
+            self._write()
+        except RecursionError:  # as logging.StreamHandler.emit does
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def _turn_ended(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._scheduled = None
+            try:
+                self._write()
+            except Exception:  # a broken stream: reported as logging.Handler.handleError would
+                self._lines.clear()
+                if logging.raiseExceptions and sys.stderr:
+                    traceback.print_exc(file=sys.stderr)
+
+    def _write(self) -> None:
+        """Everything kept so far, in one write (the caller holds the handler's lock)."""
+        if self._lines:
+            text = "".join(self._lines)
+            self._lines.clear()
+            self.stream.write(text)
+        super().flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            super().close()
+
+
 def configure(level: str = "INFO", stream: Any = None) -> logging.Handler:
     """Root logging for the service: one redacting handler, nothing else."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_actionbot", False):
             root.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)
+            h.flush()
+    handler = TurnBufferedHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter())
     handler._actionbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
     logs.register_secret(settings.webhook_secret)
     logs.register_secret(settings.private_key)
-    logs.configure(settings.log_level)
+    handler = logs.configure(settings.log_level)
     errors.init_sentry([settings.webhook_secret, settings.private_key])
     try:
         import uvloop  # optional: faster event loop when installed
@@ -42,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
         uvloop.install()
     except ImportError:
         pass
-    return asyncio.run(serve(settings))
+    try:
+        return asyncio.run(serve(settings))
+    finally:
+        handler.flush()  # the last loop turn's lines, if the loop closed before writing them
 
 
 #: Allocations between two young-generation collections (CPython's default: 700).
