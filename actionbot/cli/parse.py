@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from ._notes_file import add_notes_file_arguments, load_config_file, read_notes
+
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -17,40 +19,18 @@ def add_parser(subparsers: Any) -> None:
         help="show the meetings, action items, owners and references found in a notes file",
         description="Read a markdown notes file offline and print what actionbot finds in it.",
     )
-    p.add_argument("file", metavar="FILE", help="markdown notes file")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="repository of the notes (resolves bare #N)")
-    p.add_argument("--config", metavar="PATH", help="a .github/actionbot.yml (sections: and people: are used)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_notes_file_arguments(
+        p,
+        repo_help="repository of the notes (resolves bare #N)",
+        config_help="a .github/actionbot.yml (sections: and people: are used)",
+    )
     p.set_defaults(run=run)
 
 
-def load_reading_config(path: str | None) -> tuple[tuple[str, ...], dict[str, str], int]:
-    """(extra action phrases, roster, size limit) from a config file, or the defaults."""
-    from ..config import load_config
-    from ..model import InputError
-    from ..notes import MAX_BYTES
-
-    if not path:
-        return (), {}, MAX_BYTES
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such config file; check the --config path") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory; give the path of .github/actionbot.yml") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read as UTF-8 text ({exc}); fix or re-save it") from None
-    cfg = load_config(text, path)
-    return tuple(cfg.sections), dict(cfg.people), int(getattr(cfg, "max_file_bytes", MAX_BYTES))
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..notes import notes_to_json, parse_notes, read_notes_file
+    from ..notes import notes_to_json
 
-    phrases, people, max_bytes = load_reading_config(args.config)
-    text = read_notes_file(args.file, max_bytes=max_bytes)
-    notes = parse_notes(text, path=args.file, repo=args.repo, phrases=phrases, people=people)
+    notes = read_notes(args, load_config_file(args.config))
     if args.format == "json":
         json.dump(notes_to_json(notes), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

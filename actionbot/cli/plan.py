@@ -13,6 +13,8 @@ import re
 import sys
 from typing import Any
 
+from ._notes_file import add_notes_file_arguments, load_config_file, read_notes
+
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -20,36 +22,17 @@ def add_parser(subparsers: Any) -> None:
         help="show the issues a notes file would open (offline, writes nothing)",
         description="Read a markdown notes file offline and show the GitHub issues actionbot would open for it.",
     )
-    p.add_argument("file", metavar="FILE", help="markdown notes file")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="repository of the notes (for links and bare #N)")
-    p.add_argument("--config", metavar="PATH", help="a .github/actionbot.yml to use (default: built-in defaults)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_notes_file_arguments(
+        p,
+        repo_help="repository of the notes (for links and bare #N)",
+        config_help="a .github/actionbot.yml to use (default: built-in defaults)",
+    )
     p.set_defaults(run=run)
-
-
-def load_config_file(path: str | None) -> Any:
-    """The Config in `path` (errors as InputError naming the file), or the defaults."""
-    from ..config import DEFAULT_CONFIG, load_config
-    from ..model import InputError
-
-    if not path:
-        return DEFAULT_CONFIG
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such config file; check the --config path") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory; give the path of .github/actionbot.yml") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read as UTF-8 text ({exc}); fix or re-save it") from None
-    return load_config(text, path)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..desired import NotesContext, desired_issues, scope_of
     from ..model import InputError
-    from ..notes import parse_notes, read_notes_file
     from ..operations import CreateIssue
     from ..plan import plan
 
@@ -57,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     repo = args.repo or config.tracking_repo or "OWNER/REPO"
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise InputError(args.file, f"--repo must be OWNER/NAME, not {repo!r}")
-    text = read_notes_file(args.file, max_bytes=config.max_file_bytes)
-    notes = parse_notes(text, path=args.file, repo=args.repo, phrases=config.sections, people=config.people)
+    notes = read_notes(args, config)
     context = NotesContext(repo=repo, html_url=f"https://github.com/{repo}", sha="HEAD", path=_repo_path(args.file))
     desired = desired_issues(notes, config, context)
     result = plan(
