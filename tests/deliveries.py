@@ -218,6 +218,8 @@ def push_payload(
     `after` (commits oldest first with added/removed/modified; a rename shows
     as removed + added, as in real push payloads). `before`/`after` may be
     40 zeros for a created/deleted branch."""
+    from tests.fakegithub.server import ancestors
+
     repo = fake.repo(full_name)
     ref = ref or f"refs/heads/{repo.default_branch}"
     payload = load_example("push")
@@ -226,8 +228,8 @@ def push_payload(
     payload["repository"]["created_at"] = int(repo.created_at.timestamp())
     payload["repository"]["owner"].update({"name": repo.owner, "email": None})
     payload["repository"].update({"master_branch": repo.default_branch, "stargazers": 0})
-    old = set(_ancestors(repo, before)) if before != ZEROS else set()
-    chain = [s for s in _ancestors(repo, after) if s not in old] if after != ZEROS else []
+    old = set(ancestors(repo, before)) if before != ZEROS else set()
+    chain = [s for s in ancestors(repo, after) if s not in old] if after != ZEROS else []
     commits = []
     for sha in reversed(chain):
         c = repo.commits[sha]
@@ -265,15 +267,3 @@ def push_payload(
         }
     )
     return payload
-
-
-def _ancestors(repo: Any, sha: str) -> list[str]:
-    out, todo, seen = [], [sha], set()
-    while todo:
-        s = todo.pop(0)
-        if s in seen or s not in repo.commits:
-            continue
-        seen.add(s)
-        out.append(s)
-        todo.extend(repo.commits[s].parents)
-    return out

@@ -717,6 +717,7 @@ def file_changes(fake: FakeGitHub, repo: Repo, old: dict[str, str], new: dict[st
 
 
 def ancestors(repo: Repo, sha: str) -> list[str]:
+    """`sha` and the commits it descends from, nearest first (also what a push payload lists)."""
     out, todo, seen = [], [sha], set()
     while todo:
         s = todo.pop(0)
