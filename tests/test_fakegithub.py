@@ -28,18 +28,6 @@ REPO = "octo-org/notes"
 TOKEN = "ghp_testtoken"
 
 
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return private, public
-
-
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as s:
@@ -344,8 +332,8 @@ def test_request_paths_match_operations() -> None:
 # ---------------------------------------------------------------- the app: JWT, tokens, deliveries
 
 
-async def test_installation_token_needs_a_valid_app_jwt(fake: FakeGitHub, session: aiohttp.ClientSession, app_key: tuple[str, str]) -> None:
-    private, public = app_key
+async def test_installation_token_needs_a_valid_app_jwt(fake: FakeGitHub, session: aiohttp.ClientSession, fake_app_key: tuple[str, str]) -> None:
+    private, public = fake_app_key
     fake.set_app(4242, public)
     gh = GitHubAPI(session, "actionbot-tests", base_url=fake.url)
     got = await gidgethub.apps.get_installation_access_token(gh, installation_id="1", app_id="4242", private_key=private)
@@ -377,8 +365,8 @@ async def test_installation_token_needs_a_valid_app_jwt(fake: FakeGitHub, sessio
     assert info.value.status_code == 401
 
 
-async def test_installation_token_sees_only_its_installation(fake: FakeGitHub, session: aiohttp.ClientSession, app_key: tuple[str, str]) -> None:
-    private, public = app_key
+async def test_installation_token_sees_only_its_installation(fake: FakeGitHub, session: aiohttp.ClientSession, fake_app_key: tuple[str, str]) -> None:
+    private, public = fake_app_key
     fake.set_app(4242, public)
     fake.add_installation(2, account="other")
     fake.add_repo("other/repo", {}, installation_id=2, private=True)
@@ -394,8 +382,8 @@ async def test_installation_token_sees_only_its_installation(fake: FakeGitHub, s
     assert {i["id"] async for i in app.getiter("/app/installations")} == {1, 2}
 
 
-async def test_hook_deliveries_cursor_pages_and_redelivery(fake: FakeGitHub, session: aiohttp.ClientSession, app_key: tuple[str, str]) -> None:
-    private, public = app_key
+async def test_hook_deliveries_cursor_pages_and_redelivery(fake: FakeGitHub, session: aiohttp.ClientSession, fake_app_key: tuple[str, str]) -> None:
+    private, public = fake_app_key
     fake.set_app(4242, public)
     for n in range(5):
         fake.add_hook_delivery("push", None, status_code=502 if n % 2 else 200, installation_id=1)
@@ -410,7 +398,7 @@ async def test_hook_deliveries_cursor_pages_and_redelivery(fake: FakeGitHub, ses
     assert fake.hook_deliveries[0]["guid"] == failed[0]["guid"] and fake.hook_deliveries[0]["redelivery"]
 
 
-async def test_redelivery_posts_to_the_webhook_target(fake: FakeGitHub, session: aiohttp.ClientSession, app_key: tuple[str, str], aiohttp_server: Any) -> None:
+async def test_redelivery_posts_to_the_webhook_target(fake: FakeGitHub, session: aiohttp.ClientSession, fake_app_key: tuple[str, str], aiohttp_server: Any) -> None:
     received: list[dict[str, str]] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -422,7 +410,7 @@ async def test_redelivery_posts_to_the_webhook_target(fake: FakeGitHub, session:
     app_web.router.add_post("/webhook", hook)
     server = await aiohttp_server(app_web)
     fake.webhook_target = (str(server.make_url("/webhook")), "s3cret")
-    private, public = app_key
+    private, public = fake_app_key
     fake.set_app(4242, public)
     d = fake.add_hook_delivery("issues", "closed", status_code=500, payload=load_example("issues", "closed"))
     app = GitHubAPI(session, "t", app_id="4242", private_key=private, base_url=fake.url)
