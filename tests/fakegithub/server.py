@@ -27,6 +27,7 @@ from .state import (
     CheckRun,
     GitHubError,
     GitHubState,
+    Issue,
     RateBucket,
     Reaction,
     Repo,
@@ -528,6 +529,17 @@ def fake_of(request: web.Request) -> FakeGitHub:
     return request.app[FAKE_KEY]
 
 
+def repo_of(request: web.Request) -> tuple[FakeGitHub, Repo]:
+    """The fake and the route's repository, if the caller may see it (else 404, as GitHub)."""
+    fake = fake_of(request)
+    return fake, fake.visible_repo(request)
+
+
+def issue_of(request: web.Request, repo: Repo) -> Issue:
+    """The issue or pull request the route's {number} names in `repo`, else 404."""
+    return fake_of(request).issue(repo, int(request.match_info["number"]))
+
+
 def body_of(request: web.Request) -> dict[str, Any]:
     body = request.get(JSON_KEY)
     if body is None:
@@ -547,8 +559,8 @@ def require_write(request: web.Request) -> None:
 
 @routes.get(R)
 async def get_repo(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    return json_response(render.repo(fake.url, fake.visible_repo(request)))
+    fake, repo = repo_of(request)
+    return json_response(render.repo(fake.url, repo))
 
 
 def directory_listing(fake: FakeGitHub, repo: Repo, commit: Any, directory: str) -> list[dict[str, Any]]:
@@ -572,8 +584,7 @@ def directory_listing(fake: FakeGitHub, repo: Repo, commit: Any, directory: str)
 @routes.get(R + "/contents")
 @routes.get(R + "/contents/{path:.*}")
 async def get_contents(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     ref = request.query.get("ref")
     try:
         commit = repo.resolve(ref)
@@ -596,8 +607,7 @@ async def get_contents(request: web.Request) -> web.Response:
 async def get_tree(request: web.Request) -> web.Response:
     from .state import subtree_sha
 
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     ref = request.match_info["sha"]
     if ref in repo.trees:
         commit_sha, directory = repo.trees[ref]
@@ -638,8 +648,7 @@ async def get_tree(request: web.Request) -> web.Response:
 async def get_blob(request: web.Request) -> web.Response:
     import base64
 
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     sha = request.match_info["sha"]
     data = repo.blobs.get(sha)
     if data is None:
@@ -731,8 +740,7 @@ def ancestors(repo: Repo, sha: str) -> list[str]:
 
 @routes.get(R + "/commits/{ref}")
 async def get_commit(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     c = repo.resolve(request.match_info["ref"])
     parent = repo.commits[c.parents[0]].tree if c.parents else {}
     return json_response(render.commit(fake.url, repo, c, files=file_changes(fake, repo, parent, c.tree, c.sha)))
@@ -740,8 +748,7 @@ async def get_commit(request: web.Request) -> web.Response:
 
 @routes.get(R + "/commits")
 async def list_commits(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     head = repo.resolve(request.query.get("sha"))
     shas = ancestors(repo, head.sha)
     path = request.query.get("path")
@@ -762,8 +769,7 @@ async def list_commits(request: web.Request) -> web.Response:
 
 @routes.get(R + "/branches/{branch:.+}")
 async def get_branch(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     name = request.match_info["branch"]
     if name not in repo.branches:
         raise GitHubError(404, "Branch not found")
@@ -783,8 +789,7 @@ async def get_branch(request: web.Request) -> web.Response:
 
 @routes.get(R + "/compare/{basehead:.+}")
 async def compare(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     basehead = request.match_info["basehead"]
     if "..." not in basehead:
         raise not_found()
@@ -854,8 +859,7 @@ def filter_issues(request: web.Request, repo: Repo) -> list[Any]:
 
 @routes.get(R + "/issues")
 async def list_issues(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     return paged(request, [render.issue(fake.url, fake, i) for i in filter_issues(request, repo)])
 
 
@@ -868,8 +872,7 @@ def label_names(raw: Any) -> list[str]:
 
 @routes.post(R + "/issues")
 async def create_issue(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     ident: Identity = request[IDENT_KEY]
     body = body_of(request)
@@ -893,18 +896,16 @@ async def create_issue(request: web.Request) -> web.Response:
 
 @routes.get(R + "/issues/{number:\\d+}")
 async def get_issue(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    return json_response(render.issue(fake.url, fake, fake.issue(repo, int(request.match_info["number"]))))
+    fake, repo = repo_of(request)
+    return json_response(render.issue(fake.url, fake, issue_of(request, repo)))
 
 
 @routes.patch(R + "/issues/{number:\\d+}")
 async def update_issue(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     ident: Identity = request[IDENT_KEY]
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     body = body_of(request)
     if "assignees" in body:
         bad = [a for a in body["assignees"] or [] if not repo.is_assignable(a)]
@@ -938,9 +939,8 @@ async def update_issue(request: web.Request) -> web.Response:
 
 @routes.get(R + "/issues/{number:\\d+}/comments")
 async def list_comments(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     comments = [fake.comments_by_id[c] for c in issue.comment_ids]
     if "since" in request.query:
         since = parse_time(request.query["since"])
@@ -950,11 +950,10 @@ async def list_comments(request: web.Request) -> web.Response:
 
 @routes.post(R + "/issues/{number:\\d+}/comments")
 async def create_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     ident: Identity = request[IDENT_KEY]
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     body = body_of(request)
     if not isinstance(body.get("body"), str) or not body["body"]:
         raise validation_failed([{"resource": "IssueComment", "code": "missing_field", "field": "body"}])
@@ -965,8 +964,7 @@ async def create_comment(request: web.Request) -> web.Response:
 
 @routes.get(R + "/issues/comments")
 async def list_repo_comments(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     comments = [c for c in fake.comments_by_id.values() if c.repo.lower() == repo.full_name.lower()]
     if "since" in request.query:
         since = parse_time(request.query["since"])
@@ -977,8 +975,7 @@ async def list_repo_comments(request: web.Request) -> web.Response:
 
 @routes.post(R + "/commits/{sha}/comments")
 async def create_commit_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     ident: Identity = request[IDENT_KEY]
     commit = repo.resolve(request.match_info["sha"])
@@ -1009,15 +1006,13 @@ async def create_commit_comment(request: web.Request) -> web.Response:
 
 @routes.get(R + "/issues/comments/{comment_id:\\d+}")
 async def get_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     return json_response(render.comment(fake.url, fake, fake.comment(int(request.match_info["comment_id"]), repo)))
 
 
 @routes.patch(R + "/issues/comments/{comment_id:\\d+}")
 async def update_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     body = body_of(request)
@@ -1032,8 +1027,7 @@ async def update_comment(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/issues/comments/{comment_id:\\d+}")
 async def delete_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     repo.issues[comment.issue_number].comment_ids.remove(comment.id)
@@ -1046,15 +1040,13 @@ async def delete_comment(request: web.Request) -> web.Response:
 
 @routes.get(R + "/labels")
 async def list_labels(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     return paged(request, [render.label(fake.url, repo, lab) for lab in repo.labels.values()])
 
 
 @routes.get(R + "/labels/{name}")
 async def get_label(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     lab = repo.labels.get(request.match_info["name"].lower())
     if lab is None:
         raise not_found()
@@ -1072,8 +1064,7 @@ def check_color(color: Any) -> str:
 
 @routes.post(R + "/labels")
 async def create_label(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     body = body_of(request)
     name = body.get("name")
@@ -1088,8 +1079,7 @@ async def create_label(request: web.Request) -> web.Response:
 
 @routes.patch(R + "/labels/{name}")
 async def update_label(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     old = request.match_info["name"]
     lab = repo.labels.get(old.lower())
@@ -1114,8 +1104,7 @@ async def update_label(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/labels/{name}")
 async def delete_label(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    _, repo = repo_of(request)
     require_write(request)
     lab = repo.labels.pop(request.match_info["name"].lower(), None)
     if lab is None:
@@ -1140,37 +1129,33 @@ def labels_from_body(request: web.Request) -> list[str]:
 
 @routes.get(R + "/issues/{number:\\d+}/labels")
 async def list_issue_labels(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    return issue_labels(fake, repo, fake.issue(repo, int(request.match_info["number"])))
+    fake, repo = repo_of(request)
+    return issue_labels(fake, repo, issue_of(request, repo))
 
 
 @routes.post(R + "/issues/{number:\\d+}/labels")
 async def add_labels(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     fake.set_labels(repo, issue, issue.labels + labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
 @routes.put(R + "/issues/{number:\\d+}/labels")
 async def set_labels(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     fake.set_labels(repo, issue, labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
 @routes.delete(R + "/issues/{number:\\d+}/labels/{name}")
 async def remove_label(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     name = request.match_info["name"].lower()
     if name not in {n.lower() for n in issue.labels}:
         raise GitHubError(404, "Label does not exist")
@@ -1183,10 +1168,9 @@ async def remove_label(request: web.Request) -> web.Response:
 
 @routes.post(R + "/issues/{number:\\d+}/assignees")
 async def add_assignees(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     wanted = [a for a in body_of(request).get("assignees") or [] if repo.is_assignable(a)]
     from .state import dedupe
 
@@ -1199,10 +1183,9 @@ async def add_assignees(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/issues/{number:\\d+}/assignees")
 async def remove_assignees(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    issue = issue_of(request, repo)
     gone = {a.lower() for a in body_of(request).get("assignees") or []}
     new = [a for a in issue.assignees if a.lower() not in gone]
     if new != issue.assignees:
@@ -1213,8 +1196,7 @@ async def remove_assignees(request: web.Request) -> web.Response:
 
 @routes.get(R + "/assignees/{login}")
 async def check_assignable(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    _, repo = repo_of(request)
     if repo.is_assignable(request.match_info["login"]):
         return web.Response(status=204)
     raise not_found()
@@ -1222,8 +1204,7 @@ async def check_assignable(request: web.Request) -> web.Response:
 
 @routes.get(R + "/collaborators/{login}/permission")
 async def collaborator_permission(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     login = request.match_info["login"]
     role = repo.permission_of(login)
     if role is None:
@@ -1283,9 +1264,8 @@ def timeline_items(fake: FakeGitHub, repo: Repo, issue: Any) -> list[dict[str, A
 
 @routes.get(R + "/issues/{number:\\d+}/timeline")
 async def timeline(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     return paged(request, timeline_items(fake, repo, issue))
 
 
@@ -1307,32 +1287,28 @@ def add_reaction(fake: FakeGitHub, request: web.Request, bucket: list[Reaction])
 
 @routes.post(R + "/issues/{number:\\d+}/reactions")
 async def react_issue(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     return add_reaction(fake, request, issue.reactions)
 
 
 @routes.get(R + "/issues/{number:\\d+}/reactions")
 async def list_issue_reactions(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     return paged(request, [render.reaction(fake.url, x) for x in issue.reactions])
 
 
 @routes.post(R + "/issues/comments/{comment_id:\\d+}/reactions")
 async def react_comment(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     return add_reaction(fake, request, fake.comment_reactions.setdefault(comment.id, []))
 
 
 @routes.get(R + "/issues/comments/{comment_id:\\d+}/reactions")
 async def list_comment_reactions(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     return paged(request, [render.reaction(fake.url, x) for x in fake.comment_reactions.get(comment.id, [])])
 
@@ -1342,10 +1318,9 @@ MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
 
 @routes.post(R + "/issues/{number:\\d+}/sub_issues")
 async def add_sub_issue(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
-    parent = fake.issue(repo, int(request.match_info["number"]))
+    parent = issue_of(request, repo)
     body = body_of(request)
     child = fake.issues_by_id.get(int(body.get("sub_issue_id") or 0))
     if child is None:
@@ -1367,9 +1342,8 @@ async def add_sub_issue(request: web.Request) -> web.Response:
 
 @routes.get(R + "/issues/{number:\\d+}/sub_issues")
 async def list_sub_issues(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    parent = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    parent = issue_of(request, repo)
     return paged(request, [render.issue(fake.url, fake, fake.issues_by_id[s]) for s in parent.sub_issue_ids])
 
 
@@ -1378,9 +1352,8 @@ async def list_sub_issues(request: web.Request) -> web.Response:
 
 @routes.get(R + "/pulls/{number:\\d+}")
 async def get_pull(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     if not issue.pull_request:
         raise not_found()
     return json_response(render_pull(fake, repo, issue))
@@ -1398,9 +1371,8 @@ def pull_files(fake: FakeGitHub, repo: Repo, i: Any) -> list[dict[str, Any]]:
 
 @routes.get(R + "/pulls/{number:\\d+}/files")
 async def list_pull_files(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
-    issue = fake.issue(repo, int(request.match_info["number"]))
+    fake, repo = repo_of(request)
+    issue = issue_of(request, repo)
     if not issue.pull_request:
         raise not_found()
     return paged(request, pull_files(fake, repo, issue))
@@ -1482,8 +1454,7 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
 
 @routes.post(R + "/check-runs")
 async def create_check_run(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     body = body_of(request)
     if not body.get("name") or not body.get("head_sha"):
@@ -1519,8 +1490,7 @@ def find_check_run(fake: FakeGitHub, repo: Repo, ident: str) -> CheckRun:
 
 @routes.patch(R + "/check-runs/{id:\\d+}")
 async def update_check_run(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     require_write(request)
     cr = find_check_run(fake, repo, request.match_info["id"])
     body = body_of(request)
@@ -1541,15 +1511,13 @@ async def update_check_run(request: web.Request) -> web.Response:
 
 @routes.get(R + "/check-runs/{id:\\d+}")
 async def get_check_run(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     return json_response(render.check_run(fake.url, fake, repo, find_check_run(fake, repo, request.match_info["id"])))
 
 
 @routes.get(R + "/commits/{ref}/check-runs")
 async def list_check_runs(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     sha = repo.resolve(request.match_info["ref"]).sha
     runs = [c for c in repo.check_runs if c.head_sha == sha]
     if "check_name" in request.query:
@@ -1634,8 +1602,7 @@ async def installation_repositories(request: web.Request) -> web.Response:
 
 @routes.get(R + "/installation")
 async def repo_installation(request: web.Request) -> web.Response:
-    fake = fake_of(request)
-    repo = fake.visible_repo(request)
+    fake, repo = repo_of(request)
     inst = fake.installations.get(repo.installation_id or 0)
     if inst is None:
         raise not_found()
