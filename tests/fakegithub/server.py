@@ -549,6 +549,14 @@ def body_of(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def updated_since(request: web.Request, items: list[Any]) -> list[Any]:
+    """The items updated at or after the query's `since` (GitHub's ISO 8601 filter), or all of them."""
+    if "since" not in request.query:
+        return items
+    since = parse_time(request.query["since"])
+    return [x for x in items if x.updated_at >= since]
+
+
 def require_write(request: web.Request) -> None:
     if request.get(READ_ONLY_KEY):
         raise GitHubError(403, "Resource not accessible by personal access token")
@@ -835,9 +843,7 @@ def filter_issues(request: web.Request, repo: Repo) -> list[Any]:
     if q.get("labels"):
         wanted = {n.strip().lower() for n in q["labels"].split(",") if n.strip()}
         items = [i for i in items if wanted <= {n.lower() for n in i.labels}]
-    if "since" in q:
-        since = parse_time(q["since"])
-        items = [i for i in items if i.updated_at >= since]
+    items = updated_since(request, items)
     if "assignee" in q:
         a = q["assignee"]
         if a == "none":
@@ -942,9 +948,7 @@ async def list_comments(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
     issue = issue_of(request, repo)
     comments = [fake.comments_by_id[c] for c in issue.comment_ids]
-    if "since" in request.query:
-        since = parse_time(request.query["since"])
-        comments = [c for c in comments if c.updated_at >= since]
+    comments = updated_since(request, comments)
     return paged(request, [render.comment(fake.url, fake, c) for c in comments])
 
 
@@ -966,9 +970,7 @@ async def create_comment(request: web.Request) -> web.Response:
 async def list_repo_comments(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
     comments = [c for c in fake.comments_by_id.values() if c.repo.lower() == repo.full_name.lower()]
-    if "since" in request.query:
-        since = parse_time(request.query["since"])
-        comments = [c for c in comments if c.updated_at >= since]
+    comments = updated_since(request, comments)
     comments.sort(key=lambda c: c.id, reverse=request.query.get("direction") == "desc")
     return paged(request, [render.comment(fake.url, fake, c) for c in comments])
 
