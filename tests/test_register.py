@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from actionbot.__main__ import main
 from actionbot.register import (
+    AppCredentials,
     RegisterError,
     RegisterOptions,
     Registration,
@@ -100,6 +101,13 @@ class _FormReader(HTMLParser):
             self.fields[a["name"]] = a.get("value", "")
 
 
+async def begin(reg: Registration) -> tuple[asyncio.Task[tuple[AppCredentials, Path, Path]], str]:
+    """Run the registration flow in the background; (its task, the start URL it announced)."""
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    flow = asyncio.create_task(reg.run(ready.set_result))
+    return flow, await asyncio.wait_for(ready, 5)
+
+
 def read_env(path: Path) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
     return {k: v for k, v in pairs}
@@ -127,9 +135,7 @@ async def test_flow_end_to_end_over_http(fake_api, tmp_path, pem, open_umask, ca
         api_url=fake_api.url,
     )
     reg = Registration(options)
-    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    flow = asyncio.create_task(reg.run(ready.set_result))
-    start = await asyncio.wait_for(ready, 5)
+    flow, start = await begin(reg)
     assert re.fullmatch(r"http://localhost:\d+/", start) and not start.endswith(":0/")
 
     async with aiohttp.ClientSession() as browser:
@@ -206,9 +212,7 @@ async def test_exchange_unreachable_names_the_fix():
 async def test_failed_exchange_writes_nothing_and_ends_the_flow(fake_api, tmp_path):
     options = RegisterOptions(port=0, env_file=tmp_path / ".env", api_url=fake_api.url)
     reg = Registration(options)
-    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    flow = asyncio.create_task(reg.run(ready.set_result))
-    start = await asyncio.wait_for(ready, 5)
+    flow, start = await begin(reg)
     async with (
         aiohttp.ClientSession() as browser,
         browser.get(start + "callback", params={"code": "wrong", "state": reg.state}) as r,
@@ -228,9 +232,7 @@ async def test_missing_webhook_secret_is_generated_and_webhook_inactive(aiohttp_
     options = RegisterOptions(port=0, env_file=tmp_path / "bot.env", api_url=str(server.make_url("")))
     reg = Registration(options)
     assert reg.app_manifest()["hook_attributes"]["active"] is False
-    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    flow = asyncio.create_task(reg.run(ready.set_result))
-    start = await asyncio.wait_for(ready, 5)
+    flow, start = await begin(reg)
     async with (
         aiohttp.ClientSession() as browser,
         browser.get(start + "callback", params={"code": "c0de", "state": reg.state}) as r,
@@ -309,9 +311,7 @@ async def test_against_the_fake_github(fake_github, tmp_path, pem, open_umask):
         webhook_url="https://bot.example.org/webhook", port=0, env_file=tmp_path / ".env", api_url=fake_github.url
     )
     reg = Registration(options)
-    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    flow = asyncio.create_task(reg.run(ready.set_result))
-    start = await asyncio.wait_for(ready, 5)
+    flow, start = await begin(reg)
     async with (
         aiohttp.ClientSession() as browser,
         browser.get(start + "callback", params={"code": "f4ke-code", "state": reg.state}) as r,
