@@ -23,6 +23,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
+def pem() -> str:
+    """A private RS256 key in the PKCS#1 PEM form GitHub hands out for an app ("BEGIN RSA PRIVATE KEY")."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture(scope="session")
 def fake_app_key() -> tuple[str, str]:
     """(private PEM, public PEM) of an RS256 app key, made once per session:
     `fake_github.set_app(APP_ID, public)` and give the bot `private`."""

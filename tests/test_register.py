@@ -21,8 +21,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from actionbot.__main__ import main
 from actionbot.register import (
@@ -37,14 +35,6 @@ from actionbot.register import (
 from actionbot.settings import Settings
 
 SECRET = "whsec-6f1d0c2a9b8e7d6c5b4a39281706f5e4"
-
-
-@pytest.fixture(scope="module")
-def pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
 
 
 class FakeConversions:
