@@ -128,6 +128,14 @@ async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_clie
     return SimpleNamespace(app=app, client=client, clock=clock, sleeper=sleeper, service=service_of(app), clients=clients)
 
 
+async def start_unscheduled(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any) -> tuple[AppClients, Any, Any]:  # noqa: F811
+    """(clients, app, test client) of a service with no periodic resync and no start-up redelivery:
+    only the deliveries a test posts do anything."""
+    clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=world.url, write_interval=0)
+    app = make_app(settings(world), clients=clients, resync_hours=0, redeliver_on_startup=False)
+    return clients, app, await aiohttp_client(app)
+
+
 async def test_startup_and_periodic_resync_repair_missed_deliveries(
     world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
 ) -> None:
@@ -253,9 +261,7 @@ async def test_installation_created_runs_a_bounded_first_reconcile(
     fake.add_repo("octo-org/minutes", {meeting(200, "An old thing")[0]: meeting(200, "An old thing")[1],
                                         ".github/actionbot.yml": f"since: {day(365)}\n"}, installation_id=42)
     async with aiohttp.ClientSession() as session:
-        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
-        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
-        client = await aiohttp_client(app)
+        _, app, client = await start_unscheduled(fake, app_key, session, aiohttp_client)
         payload = load_example("installation", "created")
         payload["installation"]["id"] = 42
         payload["repositories"] = [
@@ -274,9 +280,7 @@ async def test_repositories_added_and_uninstall(
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:
-        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
-        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
-        client = await aiohttp_client(app)
+        clients, app, client = await start_unscheduled(fake, app_key, session, aiohttp_client)
         service = service_of(app)
         added = copy.deepcopy(load_example("installation", "created"))
         added.update(action="added", repository_selection="selected", repositories_removed=[],
@@ -324,9 +328,7 @@ async def test_repositories_removed_drops_their_cached_answers(
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:
-        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, write_interval=0)
-        app = make_app(settings(fake), clients=clients, resync_hours=0, redeliver_on_startup=False)
-        client = await aiohttp_client(app)
+        clients, app, client = await start_unscheduled(fake, app_key, session, aiohttp_client)
         gh = await clients.for_installation(42)
         await gh.get_repo(REPO)
         await gh.get_repo("octo-org/code")
