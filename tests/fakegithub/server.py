@@ -535,6 +535,13 @@ def repo_of(request: web.Request) -> tuple[FakeGitHub, Repo]:
     return fake, fake.visible_repo(request)
 
 
+def repo_for_write(request: web.Request) -> tuple[FakeGitHub, Repo]:
+    """`repo_of`, then 403 as GitHub when the caller's token may only read that repository."""
+    fake, repo = repo_of(request)
+    require_write(request)
+    return fake, repo
+
+
 def issue_of(request: web.Request, repo: Repo) -> Issue:
     """The issue or pull request the route's {number} names in `repo`, else 404."""
     return fake_of(request).issue(repo, int(request.match_info["number"]))
@@ -878,8 +885,7 @@ def label_names(raw: Any) -> list[str]:
 
 @routes.post(R + "/issues")
 async def create_issue(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     ident: Identity = request[IDENT_KEY]
     body = body_of(request)
     if not body.get("title"):
@@ -908,8 +914,7 @@ async def get_issue(request: web.Request) -> web.Response:
 
 @routes.patch(R + "/issues/{number:\\d+}")
 async def update_issue(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     ident: Identity = request[IDENT_KEY]
     issue = issue_of(request, repo)
     body = body_of(request)
@@ -954,8 +959,7 @@ async def list_comments(request: web.Request) -> web.Response:
 
 @routes.post(R + "/issues/{number:\\d+}/comments")
 async def create_comment(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     ident: Identity = request[IDENT_KEY]
     issue = issue_of(request, repo)
     body = body_of(request)
@@ -977,8 +981,7 @@ async def list_repo_comments(request: web.Request) -> web.Response:
 
 @routes.post(R + "/commits/{sha}/comments")
 async def create_commit_comment(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     ident: Identity = request[IDENT_KEY]
     commit = repo.resolve(request.match_info["sha"])
     body = body_of(request)
@@ -1014,8 +1017,7 @@ async def get_comment(request: web.Request) -> web.Response:
 
 @routes.patch(R + "/issues/comments/{comment_id:\\d+}")
 async def update_comment(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     body = body_of(request)
     if not isinstance(body.get("body"), str):
@@ -1029,8 +1031,7 @@ async def update_comment(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/issues/comments/{comment_id:\\d+}")
 async def delete_comment(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     comment = fake.comment(int(request.match_info["comment_id"]), repo)
     repo.issues[comment.issue_number].comment_ids.remove(comment.id)
     del fake.comments_by_id[comment.id]
@@ -1066,8 +1067,7 @@ def check_color(color: Any) -> str:
 
 @routes.post(R + "/labels")
 async def create_label(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     body = body_of(request)
     name = body.get("name")
     if not name:
@@ -1081,8 +1081,7 @@ async def create_label(request: web.Request) -> web.Response:
 
 @routes.patch(R + "/labels/{name}")
 async def update_label(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     old = request.match_info["name"]
     lab = repo.labels.get(old.lower())
     if lab is None:
@@ -1106,8 +1105,7 @@ async def update_label(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/labels/{name}")
 async def delete_label(request: web.Request) -> web.Response:
-    _, repo = repo_of(request)
-    require_write(request)
+    _, repo = repo_for_write(request)
     lab = repo.labels.pop(request.match_info["name"].lower(), None)
     if lab is None:
         raise not_found()
@@ -1137,8 +1135,7 @@ async def list_issue_labels(request: web.Request) -> web.Response:
 
 @routes.post(R + "/issues/{number:\\d+}/labels")
 async def add_labels(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
     fake.set_labels(repo, issue, issue.labels + labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
@@ -1146,8 +1143,7 @@ async def add_labels(request: web.Request) -> web.Response:
 
 @routes.put(R + "/issues/{number:\\d+}/labels")
 async def set_labels(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
     fake.set_labels(repo, issue, labels_from_body(request), actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
@@ -1155,8 +1151,7 @@ async def set_labels(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/issues/{number:\\d+}/labels/{name}")
 async def remove_label(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
     name = request.match_info["name"].lower()
     if name not in {n.lower() for n in issue.labels}:
@@ -1170,8 +1165,7 @@ async def remove_label(request: web.Request) -> web.Response:
 
 @routes.post(R + "/issues/{number:\\d+}/assignees")
 async def add_assignees(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
     wanted = [a for a in body_of(request).get("assignees") or [] if repo.is_assignable(a)]
     from .state import dedupe
@@ -1185,8 +1179,7 @@ async def add_assignees(request: web.Request) -> web.Response:
 
 @routes.delete(R + "/issues/{number:\\d+}/assignees")
 async def remove_assignees(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
     gone = {a.lower() for a in body_of(request).get("assignees") or []}
     new = [a for a in issue.assignees if a.lower() not in gone]
@@ -1320,8 +1313,7 @@ MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
 
 @routes.post(R + "/issues/{number:\\d+}/sub_issues")
 async def add_sub_issue(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     parent = issue_of(request, repo)
     body = body_of(request)
     child = fake.issues_by_id.get(int(body.get("sub_issue_id") or 0))
@@ -1456,8 +1448,7 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
 
 @routes.post(R + "/check-runs")
 async def create_check_run(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     body = body_of(request)
     if not body.get("name") or not body.get("head_sha"):
         raise validation_failed([{"resource": "CheckRun", "code": "missing_field", "field": "name" if not body.get("name") else "head_sha"}])
@@ -1492,8 +1483,7 @@ def find_check_run(fake: FakeGitHub, repo: Repo, ident: str) -> CheckRun:
 
 @routes.patch(R + "/check-runs/{id:\\d+}")
 async def update_check_run(request: web.Request) -> web.Response:
-    fake, repo = repo_of(request)
-    require_write(request)
+    fake, repo = repo_for_write(request)
     cr = find_check_run(fake, repo, request.match_info["id"])
     body = body_of(request)
     for key in ("name", "details_url", "external_id"):
