@@ -25,6 +25,7 @@ from . import faults as faults_mod
 from . import render, schemas
 from .state import (
     CheckRun,
+    Comment,
     GitHubError,
     GitHubState,
     Issue,
@@ -556,6 +557,11 @@ def body_of(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def comment_of(request: web.Request, repo: Repo) -> Comment:
+    """The issue comment the route's {comment_id} names in `repo`, else 404."""
+    return fake_of(request).comment(int(request.match_info["comment_id"]), repo)
+
+
 def updated_since(request: web.Request, items: list[Any]) -> list[Any]:
     """The items updated at or after the query's `since` (GitHub's ISO 8601 filter), or all of them."""
     if "since" not in request.query:
@@ -1012,13 +1018,13 @@ async def create_commit_comment(request: web.Request) -> web.Response:
 @routes.get(R + "/issues/comments/{comment_id:\\d+}")
 async def get_comment(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    return json_response(render.comment(fake.url, fake, fake.comment(int(request.match_info["comment_id"]), repo)))
+    return json_response(render.comment(fake.url, fake, comment_of(request, repo)))
 
 
 @routes.patch(R + "/issues/comments/{comment_id:\\d+}")
 async def update_comment(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    comment = fake.comment(int(request.match_info["comment_id"]), repo)
+    comment = comment_of(request, repo)
     body = body_of(request)
     if not isinstance(body.get("body"), str):
         raise validation_failed([{"resource": "IssueComment", "code": "missing_field", "field": "body"}])
@@ -1032,7 +1038,7 @@ async def update_comment(request: web.Request) -> web.Response:
 @routes.delete(R + "/issues/comments/{comment_id:\\d+}")
 async def delete_comment(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    comment = fake.comment(int(request.match_info["comment_id"]), repo)
+    comment = comment_of(request, repo)
     repo.issues[comment.issue_number].comment_ids.remove(comment.id)
     del fake.comments_by_id[comment.id]
     return web.Response(status=204)
@@ -1297,14 +1303,14 @@ async def list_issue_reactions(request: web.Request) -> web.Response:
 @routes.post(R + "/issues/comments/{comment_id:\\d+}/reactions")
 async def react_comment(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    comment = fake.comment(int(request.match_info["comment_id"]), repo)
+    comment = comment_of(request, repo)
     return add_reaction(fake, request, fake.comment_reactions.setdefault(comment.id, []))
 
 
 @routes.get(R + "/issues/comments/{comment_id:\\d+}/reactions")
 async def list_comment_reactions(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    comment = fake.comment(int(request.match_info["comment_id"]), repo)
+    comment = comment_of(request, repo)
     return paged(request, [render.reaction(fake.url, x) for x in fake.comment_reactions.get(comment.id, [])])
 
 
