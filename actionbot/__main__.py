@@ -10,9 +10,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .cli import command_modules
-from .model import InputError
+from actionbot import __version__
+from actionbot.cli import command_modules
+from actionbot.notes.model import InputError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 import aiohttp
 from gidgethub.sansio import Event
 
-from actionbot.handlers.references import check_references
-from actionbot.handlers.references import router as references_router
-from actionbot.reading import Changed
-from actionbot.sync import reconcile
+from actionbot.engine.read import Changed
+from actionbot.engine.reconcile import reconcile
+from actionbot.service.handlers.references import check_references
+from actionbot.service.handlers.references import router as references_router
 from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, setup_repo
@@ -149,7 +149,7 @@ def main() -> None:
     rows = asyncio.run(measure(dashboard=not args.no_dashboard))
     print(f"example notes: {NOTES} (9 issues), dashboard {'off' if args.no_dashboard else 'on'}")
     print(f"{'scenario':<20}{'requests':>9}{'writes':>8}   minimum writes      writes by kind")
-    print("(lock 2: the actionbot-lock label, created and deleted around the creates; see actionbot/lock.py)")
+    print("(lock 2: the actionbot-lock label, created and deleted around the creates; see actionbot/engine/lock.py)")
     for name, requests, writes, kinds, minimum in rows:
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
         print(f"{name:<20}{requests:>9}{writes:>8}   {minimum:<19} {detail}")

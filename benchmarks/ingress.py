@@ -206,7 +206,7 @@ def serve_count_only(port: str) -> int:
     sys.path.insert(0, str(ROOT))
     from gidgethub.routing import Router
 
-    import actionbot.handlers
+    import actionbot.service.handlers
     from actionbot.__main__ import main as actionbot_main
 
     router = Router()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from markdown_it import MarkdownIt
 
-from actionbot.notes import parse_notes
+from actionbot.notes.parse import parse_notes
 
 
 def corpus() -> tuple[str, list[tuple[str, str]]]:

@@ -8,8 +8,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from actionbot.github import GitHubClient, RetryPolicy
-from actionbot.render import parse_marker
+from actionbot.core.render import parse_marker
+from actionbot.github.client import GitHubClient, RetryPolicy
 from tests.deliveries import load_example
 
 REPO = "octo-org/notes"

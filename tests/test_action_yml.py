@@ -155,7 +155,7 @@ def test_readme_workflow_matches_the_action(action):
 
 def test_readme_permissions_are_the_manifests():
     """The Action's token needs what the App asks for (metadata is implicit for tokens)."""
-    from actionbot.manifest import PERMISSIONS as APP
+    from actionbot.setup.manifest import PERMISSIONS as APP
 
     wanted = {k.replace("_", "-"): v for k, v in APP.items() if k != "metadata"}
     assert readme_workflow()["permissions"] == wanted

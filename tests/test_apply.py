@@ -7,8 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.apply import apply_plan
-from actionbot.operations import (
+from actionbot.core.operations import (
     CloseIssue,
     Comment,
     CreateIssue,
@@ -16,7 +15,8 @@ from actionbot.operations import (
     Plan,
     UpdateIssue,
 )
-from actionbot.render import Marker, comment_marker, issue_placeholder, marker_comment
+from actionbot.core.render import Marker, comment_marker, issue_placeholder, marker_comment
+from actionbot.engine.apply import apply_plan
 from tests.syncenv import REPO, client, setup_repo
 
 LABEL = "action item"

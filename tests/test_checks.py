@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actionbot.checks import PREVIEW_ID, SYNC_ID, Entry, summarise
-from actionbot.model import Problem
+from actionbot.core.checkrun import PREVIEW_ID, SYNC_ID, Entry, summarise
+from actionbot.notes.model import Problem
 
 URL = "https://github.com/o/r/issues/"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from actionbot.__main__ import main
-from actionbot.model import InputError
-from actionbot.notes import read_notes_file
+from actionbot.notes.model import InputError
+from actionbot.notes.parse import read_notes_file
 
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "2025-03-06-team-meeting.md")
 

@@ -109,7 +109,7 @@ async def test_invalid_configuration_exits_1_with_the_line(fake: Any) -> None:
 async def test_a_lock_held_by_another_run_exits_1_saying_so(fake: Any) -> None:
     import time
 
-    from actionbot.lock import LOCK_LABEL, describe
+    from actionbot.engine.lock import LOCK_LABEL, describe
 
     fake.add_label(REPO, LOCK_LABEL, "cccccc", describe("runner-5f5f5f5f", int(time.time()) + 600))
     code, _, err = await cli(fake, REPO, "--lock-wait", "0")

@@ -9,11 +9,11 @@ import aiohttp
 import pytest
 from gidgethub.sansio import Event
 
-from actionbot.context import Context
-from actionbot.handlers.commands import router
-from actionbot.references import refs_in_body
-from actionbot.render import parse_marker
-from actionbot.sync import reconcile
+from actionbot.core.refstate import refs_in_body
+from actionbot.core.render import parse_marker
+from actionbot.engine.reconcile import reconcile
+from actionbot.service.context import Context
+from actionbot.service.handlers.commands import router
 from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, item_writes, labels, logins, setup_repo
 
 INCIDENT = "Write the incident report for the February outage"
@@ -184,7 +184,7 @@ async def test_assign_settles_needs_owner_at_once_and_the_resync_agrees(fake: An
 
 
 async def test_dashboard_follows_commands_it_shows_and_only_those(fake: Any, gh: Any) -> None:
-    from actionbot.dashboard import is_dashboard
+    from actionbot.core.dashboard import is_dashboard
 
     await reconcile(gh, REPO)
     (dash,) = [i for i in fake.issues(REPO) if is_dashboard(i["body"])]

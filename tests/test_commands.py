@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actionbot.commands import (
+from actionbot.core.commands import (
     COMMANDS,
     MAX_ASSIGNEES,
     Command,

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from actionbot.config import (
+from actionbot.core.config import (
     CONFIG_PATH,
     DEFAULT_CONFIG,
     DEFAULT_MAX_WRITES,
@@ -15,7 +15,7 @@ from actionbot.config import (
     Labels,
     load_config,
 )
-from actionbot.model import InputError
+from actionbot.notes.model import InputError
 
 FULL = """\
 notes: ["docs/meetings/**/*.md", "!docs/meetings/README.md"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from actionbot.dashboard import MARKER, DashItem, age_days, needs_rewrite, render, upkeep
+from actionbot.core.dashboard import MARKER, DashItem, age_days, needs_rewrite, render, upkeep
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from actionbot.config import Config
-from actionbot.desired import desired_issues, resolve_owner, scope_of
+from actionbot.core.config import Config
+from actionbot.core.desired import desired_issues, resolve_owner, scope_of
 from tests.test_plan import CONFIG, SEED, ctx, item, notes
 
 

@@ -9,8 +9,8 @@ import types
 
 import pytest
 
-from actionbot import errors
-from actionbot.errors import FILTERED, make_before_send, scrub, scrub_text
+from actionbot.service import errors
+from actionbot.service.errors import FILTERED, make_before_send, scrub, scrub_text
 
 INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 PAT = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
@@ -164,7 +164,7 @@ def test_an_extra_redactor_sees_every_string():
 
 
 def test_tokens_registered_with_the_log_redactor_are_scrubbed_too(monkeypatch):
-    from actionbot import logs
+    from actionbot.service import logs
 
     calls = {}
     sdk = types.ModuleType("sentry_sdk")

@@ -6,7 +6,7 @@ import fnmatch
 
 import pytest
 
-from actionbot.globs import GlobError, check_glob, compile_globs, normalise_path
+from actionbot.core.globs import GlobError, check_glob, compile_globs, normalise_path
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import aiohttp
 import pytest
 from gidgethub.sansio import Event
 
-from actionbot.commands import COMMANDS
-from actionbot.context import Context
-from actionbot.github import GitHubClient
-from actionbot.handlers.commands import router
-from actionbot.references import refs_in_body
-from actionbot.render import parse_marker
+from actionbot.core.commands import COMMANDS
+from actionbot.core.refstate import refs_in_body
+from actionbot.core.render import parse_marker
+from actionbot.github.client import GitHubClient
+from actionbot.service.context import Context
+from actionbot.service.handlers.commands import router
 from tests.test_handlers_references import TRACK, item_body
 
 OTHER = "jupyterhub/binderhub"
@@ -178,8 +178,8 @@ async def test_dashboard_command_creates_and_brings_back_the_dashboard(fake_gith
 
 
 async def test_dashboard_rewritten_only_on_change(fake_github, gh):
-    from actionbot.config import DEFAULT_CONFIG
-    from actionbot.handlers.commands import refresh_dashboard
+    from actionbot.core.config import DEFAULT_CONFIG
+    from actionbot.service.handlers.commands import refresh_dashboard
 
     new_item(fake_github)
     assert (await refresh_dashboard(gh, TRACK, DEFAULT_CONFIG)).action == "create"

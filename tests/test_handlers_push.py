@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.auth import AppClients
-from actionbot.server import make_app, service_of
+from actionbot.github.app import AppClients
+from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver
 from tests.syncenv import (
     FAST,

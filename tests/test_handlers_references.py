@@ -8,10 +8,10 @@ import aiohttp
 import pytest
 from gidgethub.sansio import Event
 
-from actionbot.github import GitHubClient
-from actionbot.handlers.references import router
-from actionbot.references import refs_in_body
-from actionbot.render import BEGIN, END, Marker, marker_comment
+from actionbot.core.refstate import refs_in_body
+from actionbot.core.render import BEGIN, END, Marker, marker_comment
+from actionbot.github.client import GitHubClient
+from actionbot.service.handlers.references import router
 from tests.fakegithub.state import iso
 
 TRACK = "team/compass"  # notes and action items live here
@@ -140,7 +140,7 @@ async def test_two_concurrent_handlers_post_once(fake_github, gh):
 
 async def test_racing_replicas_keep_only_the_oldest_copy(fake_github, gh, monkeypatch):
     """Two processes (no shared lock) both post: the second look deletes the younger copy."""
-    from actionbot.handlers import references as handler
+    from actionbot.service.handlers import references as handler
 
     pr = fake_github.add_pull(OTHER, "Fix")
     item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
@@ -198,7 +198,7 @@ async def test_mentions_that_are_not_listed_references_are_left_alone(fake_githu
 
 
 async def test_polling_references_in_a_repo_without_the_app(fake_github, gh):
-    from actionbot.handlers.references import check_references
+    from actionbot.service.handlers.references import check_references
 
     fake_github.add_repo("elsewhere/lib")  # no installation: no webhook will ever come
     fake_github.commit(TRACK, {".github/actionbot.yml": "dashboard: true\n"})
@@ -221,7 +221,7 @@ async def test_polling_references_in_a_repo_without_the_app(fake_github, gh):
 
 
 async def test_webhook_and_polling_report_a_close_once(fake_github, gh):
-    from actionbot.handlers.references import check_references
+    from actionbot.service.handlers.references import check_references
 
     pr = fake_github.add_pull(OTHER, "Fix")
     item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]), labels=["action item"])

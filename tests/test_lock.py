@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.lock import (
+from actionbot.engine.lock import (
     LOCK_LABEL,
     MAX_DESCRIPTION,
     SENTENCE,

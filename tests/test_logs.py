@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from actionbot import logs
+from actionbot.service import logs
 
 
 @pytest.fixture

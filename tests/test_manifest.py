@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from actionbot.manifest import EVENTS, PERMISSIONS, manifest, manifest_json
+from actionbot.setup.manifest import EVENTS, PERMISSIONS, manifest, manifest_json
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from aiohttp import web
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from actionbot import metrics as module
-from actionbot.metrics import Metrics
+from actionbot.service import metrics as module
+from actionbot.service.metrics import Metrics
 
 
 def samples(m: Metrics) -> dict[tuple[str, tuple], float]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from actionbot.model import Notes
-from actionbot.notes import DEFAULT_PHRASES, notes_to_json, parse_notes
+from actionbot.notes.model import Notes
+from actionbot.notes.parse import DEFAULT_PHRASES, notes_to_json, parse_notes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notes"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "2025-03-06-team-meeting.md"
@@ -159,7 +159,7 @@ def test_plain_text_without_markup_matches_markdown_it(content):
     """The shortcut for text without markup gives what markdown-it's inline rules give."""
     from markdown_it.token import Token
 
-    from actionbot.structure import MD, segment_lines
+    from actionbot.notes.blocks import MD, segment_lines
 
     fast = segment_lines(Token("inline", "", 0, content=content), {})
     slow = Token("inline", "", 0, content=content)

@@ -8,8 +8,8 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actionbot.model import InputError, Notes
-from actionbot.notes import notes_to_json, parse_notes, read_notes_file
+from actionbot.notes.model import InputError, Notes
+from actionbot.notes.parse import notes_to_json, parse_notes, read_notes_file
 
 FRAGMENTS = [
     "## Next actions (team)\n", "### Action items\n", "Next steps:\n", "* Action Items:\n", "- ", "  - ", "    * ",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actionbot.notes import notes_to_json, parse_notes, read_notes_file
+from actionbot.notes.parse import notes_to_json, parse_notes, read_notes_file
 from tests.shared import has_shared, shared_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,12 +11,12 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from actionbot import render
-from actionbot.config import Config, Labels
-from actionbot.desired import NotesContext, desired_issues, scope_of
-from actionbot.model import Item, Meeting, Notes
-from actionbot.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Plan, UpdateIssue
-from actionbot.plan import ExistingIssue, existing_issues, plan
+from actionbot.core import render
+from actionbot.core.config import Config, Labels
+from actionbot.core.desired import NotesContext, desired_issues, scope_of
+from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Plan, UpdateIssue
+from actionbot.core.plan import ExistingIssue, existing_issues, plan
+from actionbot.notes.model import Item, Meeting, Notes
 
 PATH = "docs/meetings/2018-01-04.md"
 JAN = Meeting("January 2018", "2018-01-04", 1)
@@ -527,7 +527,7 @@ def test_carried_over_parent_links_its_later_sub_items_from_the_first_run() -> N
 def test_the_whole_corpus_converges_in_one_run() -> None:
     from pathlib import Path
 
-    from actionbot.notes import parse_notes
+    from actionbot.notes.parse import parse_notes
     from tests.shared import shared_path
 
     folder = shared_path("corpus", "notes")

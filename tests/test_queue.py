@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from actionbot.queue import WorkQueue
+from actionbot.service.queue import WorkQueue
 
 
 async def test_one_key_runs_serially_in_arrival_order() -> None:

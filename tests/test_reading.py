@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actionbot.notes import parse_notes
-from actionbot.reading import meeting_texts
+from actionbot.engine.read import meeting_texts
+from actionbot.notes.parse import parse_notes
 
 
 def test_meeting_texts_split_a_yearly_file() -> None:

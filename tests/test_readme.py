@@ -122,12 +122,12 @@ class Recording(dict):
 
 def service_variables() -> set[str]:
     """What `actionbot serve` reads: settings.py (run for real) and Sentry's in errors.py."""
-    from actionbot.settings import Settings, SettingsError
+    from actionbot.service.settings import Settings, SettingsError
 
     env = Recording()
     with pytest.raises(SettingsError):  # nothing is set: every variable is still read once
         Settings.from_env(env)
-    errors_py = (ROOT / "actionbot" / "errors.py").read_text()
+    errors_py = (ROOT / "actionbot" / "service" / "errors.py").read_text()
     return env.asked | set(re.findall(r"env\.get\(\"([A-Z_]+)\"", errors_py))
 
 
@@ -156,7 +156,7 @@ def test_app_json_variables_are_documented():
 def test_configuration_reference_has_every_key_with_its_default():
     import yaml
 
-    from actionbot.config import DEFAULT_CONFIG, load_config
+    from actionbot.core.config import DEFAULT_CONFIG, load_config
 
     section = README.read_text().split("\n## Configuration\n", 1)[1]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
@@ -181,8 +181,8 @@ def test_project_layout_lists_every_module():
 
 
 def test_labels_table_has_every_default_label_name():
-    from actionbot.config import Labels
-    from actionbot.lock import LOCK_LABEL
+    from actionbot.core.config import Labels
+    from actionbot.engine.lock import LOCK_LABEL
 
     section = README.read_text().split("\n### Labels\n", 1)[1].split("\n## ", 1)[0]
     names = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.auth import AppClients
-from actionbot.redeliver import redeliver_failed, to_redeliver
+from actionbot.github.app import AppClients
+from actionbot.github.redeliver import redeliver_failed, to_redeliver
 from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
 
 

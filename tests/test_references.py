@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from actionbot.references import (
+from actionbot.core.refstate import (
     CLOSED,
     MERGED,
     OPEN,

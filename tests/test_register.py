@@ -23,7 +23,8 @@ import pytest
 from aiohttp import web
 
 from actionbot.__main__ import main
-from actionbot.register import (
+from actionbot.service.settings import Settings
+from actionbot.setup.register import (
     AppCredentials,
     RegisterError,
     RegisterOptions,
@@ -32,7 +33,6 @@ from actionbot.register import (
     exchange_code,
     new_app_url,
 )
-from actionbot.settings import Settings
 
 SECRET = "whsec-6f1d0c2a9b8e7d6c5b4a39281706f5e4"
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from actionbot import render
-from actionbot.desired import DesiredIssue, NotesContext, Owner, SubItem, Task
-from actionbot.render import (
+from actionbot.core import render
+from actionbot.core.desired import DesiredIssue, NotesContext, Owner, SubItem, Task
+from actionbot.core.render import (
     BEGIN,
     END,
     Marker,
@@ -152,7 +152,7 @@ def test_block_has_item_permalink_meeting_and_commands() -> None:
 
 
 def test_command_list_in_bodies_is_generated_from_the_one_table() -> None:
-    from actionbot.commands import COMMANDS, parse_commands
+    from actionbot.core.commands import COMMANDS, parse_commands
 
     block = render_block(desired(), marker(), tracking_repo="org/notes")
     details = block[block.index("<details>") : block.index("</details>")]

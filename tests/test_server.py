@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from gidgethub import BadRequest, GitHubBroken, routing, sansio
 
-from actionbot.server import MAX_BODY, make_app, service_of
+from actionbot.service.app import MAX_BODY, make_app, service_of
 from tests.shared import has_shared, shared_path
 
 SECRET = "It's a Secret to Everybody"
@@ -365,7 +365,7 @@ async def test_n_deliveries_for_one_installation_cost_one_token_request(
 ) -> None:
     import aiohttp
 
-    from actionbot.auth import AppClients
+    from actionbot.github.app import AppClients
 
     router = routing.Router()
     seen: list[str] = []
@@ -395,7 +395,7 @@ async def test_startup_redelivery_errors_never_stop_the_service(
 ) -> None:
     import aiohttp
 
-    from actionbot.auth import AppClients
+    from actionbot.github.app import AppClients
 
     installed.fault("GET", "/app/hook/deliveries", "status", status=500, times=100)
     rec = Recorder()
@@ -503,7 +503,7 @@ async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_
     for delivery in ids:
         assert f"delivery={delivery}" in text and "outcome=" in text
     assert "unfinished=0" in text
-    lines = [ln for ln in text.splitlines() if "logger=actionbot.server delivery " in ln]
+    lines = [ln for ln in text.splitlines() if "logger=actionbot.service.app delivery " in ln]
     assert len(lines) == 4
     # started with the key's fingerprint and never printed a secret, at DEBUG
     assert 'key_fingerprint="SHA256:' in text
@@ -514,9 +514,9 @@ async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_
 
 
 def test_delivery_line_fields_are_what_kv_would_write() -> None:
-    from actionbot.github import Usage
-    from actionbot.logs import kv
-    from actionbot.server import DeliveryRecord, _delivery_fields
+    from actionbot.github.client import Usage
+    from actionbot.service.app import DeliveryRecord, _delivery_fields
+    from actionbot.service.logs import kv
 
     for record, usage, did in [
         (DeliveryRecord("id 1", "issues", 're"named', None, 42, outcome="ok", ms=1.5, rate_limit_remaining=4999), Usage(3, 1), []),
@@ -538,7 +538,7 @@ def test_event_from_http_is_gidgethubs_answer_with_a_faster_decoder() -> None:
     from gidgethub import BadRequest, ValidationFailure, sansio
     from multidict import CIMultiDict
 
-    from actionbot.server import event_from_http
+    from actionbot.service.app import event_from_http
 
     secret = "s3cret"
 

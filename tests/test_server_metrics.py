@@ -13,9 +13,9 @@ import aiohttp
 from gidgethub import routing, sansio
 from prometheus_client.parser import text_string_to_metric_families
 
-from actionbot.auth import AppClients
-from actionbot.metrics import Metrics
-from actionbot.server import make_app, service_of
+from actionbot.github.app import AppClients
+from actionbot.service.app import make_app, service_of
+from actionbot.service.metrics import Metrics
 from tests.deliveries import deliver
 from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from actionbot.settings import Settings, SettingsError, key_fingerprint
+from actionbot.service.settings import Settings, SettingsError, key_fingerprint
 
 
 def env(pem: str, **over: str) -> dict[str, str]:

@@ -7,8 +7,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.subissues import MAX_SUB_ISSUES, Link, wanted_links
-from actionbot.sync import reconcile
+from actionbot.engine.reconcile import reconcile
+from actionbot.engine.subissues import MAX_SUB_ISSUES, Link, wanted_links
 from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, head, setup_repo
 
 PARENT = "Plan the blog posts for the spring:"

@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 from gidgethub import GitHubException
 
-from actionbot import dashboard
-from actionbot.context import Context
-from actionbot.reading import Changed
-from actionbot.render import parse_marker
-from actionbot.sync import reconcile
+from actionbot.core import dashboard
+from actionbot.core.render import parse_marker
+from actionbot.engine.read import Changed
+from actionbot.engine.reconcile import reconcile
+from actionbot.service.context import Context
 from tests.syncenv import (
     CONFIG,
     EXAMPLE,
@@ -315,7 +315,7 @@ async def tiny_wait(seconds: float) -> None:
 
 def replica(session: Any, fake: Any) -> Any:
     """A client of its own, as another process would have."""
-    from actionbot.github import GitHubClient
+    from actionbot.github.client import GitHubClient
     from tests.syncenv import FAST
 
     return GitHubClient.from_token(session, "tok", fake.url, write_interval=0, sleep=tiny_wait, policy=FAST)
@@ -323,9 +323,9 @@ def replica(session: Any, fake: Any) -> Any:
 
 async def test_two_replicas_racing_create_each_item_once(fake: Any, monkeypatch: Any) -> None:
     """Without the in-process lock (two processes), the lock label serialises the creates: no twin, ever."""
-    from actionbot.lock import LOCK_LABEL
+    from actionbot.engine.lock import LOCK_LABEL
 
-    monkeypatch.setattr("actionbot.sync.lock_for", lambda repo: asyncio.Lock())
+    monkeypatch.setattr("actionbot.engine.reconcile.lock_for", lambda repo: asyncio.Lock())
     async with aiohttp.ClientSession() as session:
         ra, rb = await asyncio.gather(*(reconcile(replica(session, fake), REPO, lock_wait=600) for _ in range(2)))
     assert ra.ok and rb.ok, (ra.to_dict(), rb.to_dict())
@@ -342,14 +342,14 @@ async def test_without_the_lock_label_racing_twins_are_still_closed_at_once(fake
     """The net under the lock (a lock deleted by hand, a takeover race): the younger twin's creator closes it."""
     import contextlib
 
-    from actionbot.lock import HeldLock
+    from actionbot.engine.lock import HeldLock
 
     @contextlib.asynccontextmanager
     async def no_lock(gh: Any, repo: str, **kw: Any) -> Any:
         yield HeldLock(repo, kw["holder"], 0)
 
-    monkeypatch.setattr("actionbot.sync.lock_for", lambda repo: asyncio.Lock())
-    monkeypatch.setattr("actionbot.sync.repo_lock", no_lock)
+    monkeypatch.setattr("actionbot.engine.reconcile.lock_for", lambda repo: asyncio.Lock())
+    monkeypatch.setattr("actionbot.engine.reconcile.repo_lock", no_lock)
     async with aiohttp.ClientSession() as session:
         ra, rb = await asyncio.gather(reconcile(client(session, fake), REPO), reconcile(client(session, fake), REPO))
     assert ra.ok and rb.ok
@@ -366,7 +366,7 @@ async def test_without_the_lock_label_racing_twins_are_still_closed_at_once(fake
 async def test_a_lock_held_by_another_replica_defers_the_creates(fake: Any) -> None:
     import time
 
-    from actionbot.lock import LOCK_LABEL, describe
+    from actionbot.engine.lock import LOCK_LABEL, describe
 
     fake.add_label(REPO, LOCK_LABEL, "cccccc", describe("web2-0a1b2c3d", int(time.time()) + 600))
     ctx = Context()

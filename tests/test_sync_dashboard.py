@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from actionbot.dashboard import TITLE, is_dashboard
-from actionbot.reading import Changed
-from actionbot.sync import reconcile
+from actionbot.core.dashboard import TITLE, is_dashboard
+from actionbot.engine.read import Changed
+from actionbot.engine.reconcile import reconcile
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, client, head, setup_repo
 
 DASH_LABEL = "actionbot dashboard"

@@ -11,8 +11,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..model import Notes
+    from actionbot.core.config import Config
+    from actionbot.notes.model import Notes
 
 
 def add_notes_file_arguments(p: Any, *, repo_help: str, config_help: str) -> None:
@@ -25,8 +25,8 @@ def add_notes_file_arguments(p: Any, *, repo_help: str, config_help: str) -> Non
 
 def load_config_file(path: str | None) -> Config:
     """The Config in `path` (errors as InputError naming the file), or the defaults."""
-    from ..config import DEFAULT_CONFIG, load_config
-    from ..model import InputError
+    from actionbot.core.config import DEFAULT_CONFIG, load_config
+    from actionbot.notes.model import InputError
 
     if not path:
         return DEFAULT_CONFIG
@@ -44,7 +44,7 @@ def load_config_file(path: str | None) -> Config:
 
 def read_notes(args: argparse.Namespace, config: Config) -> Notes:
     """The notes in args.file, read with the config's size limit, phrases and roster."""
-    from ..notes import parse_notes, read_notes_file
+    from actionbot.notes.parse import parse_notes, read_notes_file
 
     text = read_notes_file(args.file, max_bytes=config.max_file_bytes)
     return parse_notes(text, path=args.file, repo=args.repo, phrases=config.sections, people=config.people)

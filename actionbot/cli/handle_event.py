@@ -139,10 +139,10 @@ def sync_failures(reports: list[Any]) -> list[str]:
 
 async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any = None) -> Outcome:
     """Dispatch like the service does (bots ignored, same router), then run the follow-up work."""
-    from ..context import Context
+    from actionbot.service.context import Context
 
     if router is None:
-        from ..handlers import router as default_router
+        from actionbot.service.handlers import router as default_router
 
         router = default_router
     data = event.data
@@ -150,7 +150,7 @@ async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any 
         return Outcome("ignored", "sent by a bot")
     ctx = Context(handle=handle, delivery_id=event.delivery_id)
     if event.event in RESYNC_EVENTS and not router.fetch(event):
-        from ..resync import resync_repository
+        from actionbot.service.resync import resync_repository
 
         await resync_repository(gh, data["repository"]["full_name"], ctx=ctx)
     elif not router.fetch(event):
@@ -178,7 +178,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .. import logs
+    from actionbot.service import logs
 
     env = os.environ
     logs.register_secret(env.get("GITHUB_TOKEN"))
@@ -197,9 +197,9 @@ async def _run(action: ActionEnv, event: Any) -> int:
     import aiohttp
     from gidgethub import GitHubException
 
-    from ..apply import describe_error
-    from ..github import GitHubClient
-    from ..logs import redact
+    from actionbot.engine.apply import describe_error
+    from actionbot.github.client import GitHubClient
+    from actionbot.service.logs import redact
 
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10)) as session:

@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from ._notes_file import add_notes_file_arguments, load_config_file, read_notes
+from actionbot.cli._notes_file import add_notes_file_arguments, load_config_file, read_notes
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..notes import notes_to_json
+    from actionbot.notes.parse import notes_to_json
 
     notes = read_notes(args, load_config_file(args.config))
     if args.format == "json":

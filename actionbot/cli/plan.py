@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any
 
-from ._notes_file import add_notes_file_arguments, load_config_file, read_notes
+from actionbot.cli._notes_file import add_notes_file_arguments, load_config_file, read_notes
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,10 +31,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..desired import NotesContext, desired_issues, scope_of
-    from ..model import InputError
-    from ..operations import CreateIssue
-    from ..plan import plan
+    from actionbot.core.desired import NotesContext, desired_issues, scope_of
+    from actionbot.core.operations import CreateIssue
+    from actionbot.core.plan import plan
+    from actionbot.notes.model import InputError
 
     config = load_config_file(args.config)
     repo = args.repo or config.tracking_repo or "OWNER/REPO"

@@ -19,8 +19,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .. import logs
-    from ..settings import Settings
+    from actionbot.service import logs
+    from actionbot.service.settings import Settings
 
     settings = Settings.from_env(need_webhook_secret=False)
     logs.register_secret(settings.private_key)
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
 async def _run(settings: object, since: float) -> int:
     import aiohttp
 
-    from ..auth import AppClients
-    from ..redeliver import redeliver_failed
+    from actionbot.github.app import AppClients
+    from actionbot.github.redeliver import redeliver_failed
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         clients = AppClients.from_settings(session, settings)

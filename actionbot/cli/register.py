@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import sys
 
-    from ..register import RegisterError, RegisterOptions, Registration, next_steps
+    from actionbot.setup.register import RegisterError, RegisterOptions, Registration, next_steps
 
     options = RegisterOptions(
         webhook_url=args.webhook_url,

@@ -28,8 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .. import errors, logs
-    from ..settings import Settings
+    from actionbot.service import errors, logs
+    from actionbot.service.settings import Settings
 
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
     logs.register_secret(settings.webhook_secret)
@@ -81,10 +81,10 @@ async def serve(settings: object) -> int:
     import aiohttp
     from aiohttp import web
 
-    from ..auth import AppClients
-    from ..logs import kv
-    from ..metrics import Metrics
-    from ..server import make_app, service_of
+    from actionbot.github.app import AppClients
+    from actionbot.service.app import make_app, service_of
+    from actionbot.service.logs import kv
+    from actionbot.service.metrics import Metrics
 
     log = logging.getLogger("actionbot.serve")
     timeout = aiohttp.ClientTimeout(total=60, connect=10)

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--write-interval must be 0 or more seconds")
     if not api_url.startswith(("http://", "https://")):
         return usage_error(f"--api-url must be an http(s) URL, not {api_url!r}")
-    from ..logs import register_secret
+    from actionbot.service.logs import register_secret
 
     register_secret(token)
     return asyncio.run(_main(args, token, api_url))
@@ -84,9 +84,9 @@ async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
     import aiohttp
     from gidgethub import BadRequest, GitHubException
 
-    from ..apply import LOST, describe_error
-    from ..github import GitHubClient, track_usage
-    from ..sync import reconcile
+    from actionbot.engine.apply import LOST, describe_error
+    from actionbot.engine.reconcile import reconcile
+    from actionbot.github.client import GitHubClient, track_usage
 
     usage = track_usage()
     reports = []

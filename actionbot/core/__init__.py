@@ -1,0 +1,1 @@
+"""Pure: notes and issues -> plans, and the text actionbot writes to GitHub."""

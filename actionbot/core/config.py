@@ -1,0 +1,321 @@
+"""`.github/actionbot.yml`: the repository's configuration, with errors that name the line.
+
+The file is read at the commit being processed. Absent, the defaults apply;
+invalid, `load_config` raises `ConfigError` (an `InputError`) naming the line at
+fault and the fix, so that the check run can show it to the person who pushed
+it: a broken configuration is never silently replaced by an older valid one.
+Lines come from the YAML node marks, so every key's line is known.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+import yaml
+
+from actionbot.core.globs import check_glob, compile_globs
+from actionbot.notes.model import InputError
+
+CONFIG_PATH = ".github/actionbot.yml"
+
+OnRemoved = Literal["comment", "close", "ignore"]
+ON_REMOVED = ("comment", "close", "ignore")
+
+# GitHub's secondary limits allow about 80 content-creating requests a minute
+# and 500 an hour (shared/github/FACTS.md, section 7). With writes paced one a
+# second, 80 writes is one minute of writing: a first sync of a large history
+# spreads over several runs instead of tripping the limit.
+DEFAULT_MAX_WRITES = 80
+
+_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_LABEL_MAX = 50  # GitHub rejects longer label names
+
+
+class ConfigError(InputError):
+    """An invalid configuration file: `.path`, `.line` (1-based or None), `.message` with the fix."""
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Names of the labels actionbot manages (all configurable)."""
+
+    action_item: str = "action item"
+    meeting: str = "meeting: {date}"  # {date} is the meeting's YYYY-MM-DD
+    needs_owner: str = "needs owner"
+    refs_closed: str = "refs closed"
+    removed: str = "removed from notes"
+    carried_over: str = "carried over"
+    dashboard: str = "actionbot dashboard"
+
+    def for_meeting(self, date: str) -> str:
+        return self.meeting.replace("{date}", date)
+
+    def is_meeting_label(self, name: str) -> bool:
+        """True for a label this configuration would make for some meeting date."""
+        prefix, _, suffix = self.meeting.partition("{date}")
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            return False
+        middle = name[len(prefix) : len(name) - len(suffix) if suffix else None]
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", middle))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; every field has the default documented in the README."""
+
+    notes: tuple[str, ...] = ("docs/meetings/**/*.md",)
+    sections: tuple[str, ...] = ()
+    inline_actions: bool = False
+    tracking_repo: str | None = None
+    since: str | None = None  # ISO date; meetings dated before it are ignored
+    people: dict[str, str] = field(default_factory=dict)  # name as written -> login
+    labels: Labels = field(default_factory=Labels)
+    on_removed: OnRemoved = "comment"
+    close_when_refs_closed: bool = False
+    dashboard: bool = True
+    max_writes_per_run: int = DEFAULT_MAX_WRITES
+    max_file_bytes: int = 1_000_000
+    _people_index: dict[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_people_index", {_name_key(k): v for k, v in self.people.items()})
+
+    def matches(self, path: str) -> bool:
+        """True when `path` (repository-relative) is a notes file."""
+        return compile_globs(self.notes).matches(path)
+
+    def login_for(self, name: str) -> str | None:
+        """The roster's login for a name as written (case and spacing ignored)."""
+        return self._people_index.get(_name_key(name))
+
+
+DEFAULT_CONFIG = Config()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
+    """Parse the configuration file's text (None: the file is absent -> defaults)."""
+    if text is None:
+        return DEFAULT_CONFIG
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise ConfigError(
+            path, f"invalid YAML: {problem}; fix the syntax at this line (indentation, quotes, ':')", line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, f"invalid YAML: {exc}", None) from None
+    finally:
+        loader.dispose()
+    if data is None or node is None:  # no node, no data
+        return DEFAULT_CONFIG
+    return _Reader(path).config(node, data)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (2024-13-01) stay text, so the key's reader names the line."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+_TOP_KEYS = tuple(f.name for f in fields(Config) if f.init)
+_LABEL_KEYS = tuple(f.name for f in fields(Labels))
+
+
+class _Reader:
+    """Validates the composed YAML tree against the schema, with lines from node marks."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, node: yaml.Node | None, message: str) -> ConfigError:
+        return ConfigError(self.path, message, node.start_mark.line + 1 if node is not None else None)
+
+    def mapping(self, node: yaml.Node, data: Any, what: str) -> list[tuple[yaml.Node, str, yaml.Node, Any]]:
+        """(key node, key, value node, value) for each entry of a mapping, rejecting repeats."""
+        if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+            raise self.fail(node, f"{what} must be a mapping of `key: value` lines")
+        out: list[tuple[yaml.Node, str, yaml.Node, Any]] = []
+        seen: dict[str, int] = {}
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise self.fail(knode, f"{what}: keys must be plain names")
+            if key in seen:
+                raise self.fail(knode, f"`{key}` is given twice (first at line {seen[key]}); keep one")
+            seen[key] = knode.start_mark.line + 1
+            out.append((knode, key, vnode, data.get(_construct_key(knode, data))))
+        return out
+
+    def config(self, node: yaml.Node, data: Any) -> Config:
+        values: dict[str, Any] = {}
+        for knode, key, vnode, value in self.mapping(node, data, "the configuration"):
+            if key not in _TOP_KEYS:
+                raise self.fail(knode, f"unknown key `{key}`{_suggest(key, _TOP_KEYS)}; the keys are: {', '.join(_TOP_KEYS)}")
+            values[key] = getattr(self, f"read_{key}")(vnode, value)
+        return replace(DEFAULT_CONFIG, **values)
+
+    # ---- one reader per key
+
+    def _globs(self, node: yaml.Node, value: Any, key: str) -> tuple[str, ...]:
+        items = self._strings(node, value, key)
+        for item, inode in zip(items, _seq_nodes(node, len(items)), strict=False):
+            reason = check_glob(item)
+            if reason:
+                raise self.fail(inode, f"`{key}`: invalid glob {item!r}: {reason}")
+        return items
+
+    def _strings(self, node: yaml.Node, value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list):
+            raise self.fail(node, f"`{key}` must be a list of strings, e.g. `{key}: [\"...\"]`")
+        for item, inode in zip(value, _seq_nodes(node, len(value)), strict=False):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(inode, f"`{key}`: every entry must be a non-empty string (quote it)")
+        return tuple(value)
+
+    def _bool(self, node: yaml.Node, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(node, f"`{key}` must be true or false, not {value!r}")
+        return value
+
+    def _int(self, node: yaml.Node, value: Any, key: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(node, f"`{key}` must be a whole number, not {value!r}")
+        if value < minimum:
+            raise self.fail(node, f"`{key}` must be at least {minimum}")
+        return value
+
+    def read_notes(self, node: yaml.Node, value: Any) -> tuple[str, ...]:
+        return self._globs(node, value, "notes")
+
+    def read_sections(self, node: yaml.Node, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        return tuple(s.strip() for s in self._strings(node, value, "sections"))
+
+    def read_inline_actions(self, node: yaml.Node, value: Any) -> bool:
+        return self._bool(node, value, "inline_actions")
+
+    def read_close_when_refs_closed(self, node: yaml.Node, value: Any) -> bool:
+        return self._bool(node, value, "close_when_refs_closed")
+
+    def read_dashboard(self, node: yaml.Node, value: Any) -> bool:
+        return self._bool(node, value, "dashboard")
+
+    def read_max_writes_per_run(self, node: yaml.Node, value: Any) -> int:
+        return self._int(node, value, "max_writes_per_run", 1)
+
+    def read_max_file_bytes(self, node: yaml.Node, value: Any) -> int:
+        return self._int(node, value, "max_file_bytes", 1)
+
+    def read_tracking_repo(self, node: yaml.Node, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _REPO_RE.match(value.strip()):
+            raise self.fail(node, f"`tracking_repo` must be OWNER/NAME (e.g. `jupyterhub/team-compass`), not {value!r}")
+        return value.strip()
+
+    def read_since(self, node: yaml.Node, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, _dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return _dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise self.fail(node, f"`since` must be a date written YYYY-MM-DD (e.g. `since: 2024-01-01`), not {value!r}")
+
+    def read_people(self, node: yaml.Node, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        people: dict[str, str] = {}
+        for _knode, name, vnode, login in self.mapping(node, value, "`people`"):
+            if not isinstance(login, str) or not _LOGIN_RE.match(login.strip().lstrip("@")):
+                raise self.fail(
+                    vnode,
+                    f"`people`: {name!r} must map to a GitHub login (e.g. `{name}: octocat`), not {login!r}",
+                )
+            people[" ".join(name.split())] = login.strip().lstrip("@")
+        return people
+
+    def read_labels(self, node: yaml.Node, value: Any) -> Labels:
+        if value is None:
+            return Labels()
+        names: dict[str, str] = {}
+        where: dict[str, yaml.Node] = {}
+        for knode, key, vnode, name in self.mapping(node, value, "`labels`"):
+            if key not in _LABEL_KEYS:
+                raise self.fail(knode, f"unknown label `{key}`{_suggest(key, _LABEL_KEYS)}; the labels are: {', '.join(_LABEL_KEYS)}")
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(vnode, f"`labels.{key}` must be a label name (a non-empty string)")
+            name = name.strip()
+            if len(name) > _LABEL_MAX:
+                raise self.fail(vnode, f"`labels.{key}` is {len(name)} characters; GitHub allows at most {_LABEL_MAX}")
+            if key == "meeting" and name.count("{date}") != 1:
+                raise self.fail(vnode, "`labels.meeting` must contain `{date}` once, e.g. \"meeting: {date}\"")
+            names[key] = name
+            where[key] = vnode
+        labels = Labels(**names)
+        seen: dict[str, str] = {}
+        for key in _LABEL_KEYS:
+            name = getattr(labels, key).casefold()
+            if name in seen:
+                raise self.fail(where.get(key) or node, f"`labels.{key}` and `labels.{seen[name]}` have the same name; give each its own")
+            seen[name] = key
+        return labels
+
+    def read_on_removed(self, node: yaml.Node, value: Any) -> str:
+        if value not in ON_REMOVED:
+            raise self.fail(node, f"`on_removed` must be one of {', '.join(ON_REMOVED)}, not {value!r}")
+        return value
+
+
+def _construct_key(knode: yaml.Node, data: dict[Any, Any]) -> Any:
+    """The constructed key for a scalar key node (YAML may turn `true` or `1` into non-strings)."""
+    raw = knode.value
+    if raw in data:
+        return raw
+    for key in data:
+        if str(key) == raw:
+            return key
+    return raw
+
+
+def _seq_nodes(node: yaml.Node, n: int) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return [node] * n
+
+
+def _suggest(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""

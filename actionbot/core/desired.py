@@ -1,0 +1,255 @@
+"""What the notes want: one parsed notes file -> the issues it asks for (pure).
+
+The planner compares these with GitHub's issues; keeping them apart lets the
+rules about the notes (which items open an issue, who owns one, how an item
+is known again after edits) be read and tested without any issue in sight.
+
+- one issue per item that opens one; a parent with owned sub-items opens one too;
+- done items are included: they close their issues (and never open one);
+- an item's key is its notes repository, meeting date and text when first seen
+  (no path or line for a dated meeting), so moving it, or renaming its file,
+  keeps its identity;
+- owners are mapped to logins from the roster only, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from actionbot.core import render
+from actionbot.core.config import Config
+from actionbot.core.matching import normalise_text
+from actionbot.notes.model import Item, Notes
+
+_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+
+
+@dataclass(frozen=True)
+class NotesContext:
+    """Where the notes were read: for permalinks and identity."""
+
+    repo: str  # OWNER/NAME of the notes repository
+    html_url: str  # e.g. https://github.com/OWNER/NAME (GHES: its own host)
+    sha: str  # the commit read
+    path: str  # the notes file
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str  # as written in the notes
+    login: str | None  # from the roster (or an @handle); None: not mapped, never guessed
+    tentative: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """An un-owned sub-item: a task-list line in its parent's issue."""
+
+    text: str
+    done: bool
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """An owned sub-item: it has its own issue, linked from its parent's."""
+
+    key: str
+    title: str
+    owners: tuple[Owner, ...]
+    done: bool
+
+
+@dataclass(frozen=True)
+class DesiredIssue:
+    """What the notes say one action item's issue should be."""
+
+    key: str
+    context: NotesContext
+    line: int
+    meeting_date: str | None
+    meeting_title: str | None
+    meeting_line: int | None
+    text: str  # the item's whole text, plain
+    title: str
+    owners: tuple[Owner, ...] = ()
+    refs: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    sub_items: tuple[SubItem, ...] = ()
+    parent_key: str | None = None
+    done: bool = False
+    source: str = "section"
+
+    @property
+    def repo(self) -> str:
+        return self.context.repo
+
+    @property
+    def path(self) -> str:
+        return self.context.path
+
+    @property
+    def permalink(self) -> str:
+        c = self.context
+        return render.permalink(c.html_url, c.sha, c.path, self.line)
+
+    @property
+    def norm_text(self) -> str:
+        return normalise_text(self.text, [o.name for o in self.owners])
+
+    def logins(self, *, tentative: bool = False) -> tuple[str, ...]:
+        """Mapped owners' logins, in order, without repeats (tentative ones only if asked)."""
+        out: list[str] = []
+        for o in self.owners:
+            if o.login and (tentative or not o.tentative) and o.login.casefold() not in {x.casefold() for x in out}:
+                out.append(o.login)
+        return tuple(out)
+
+
+def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | None = None) -> str | None:
+    """The GitHub login for an owner as written, from the roster only (never guessed).
+
+    `@handle` owners are their own login (teams, `@org/team`, can not be assigned).
+    The configuration's `people:` wins over check-in lines found in the notes.
+    """
+    stripped = name.strip()
+    if stripped.startswith("@"):
+        handle = stripped[1:]
+        return handle if _LOGIN_RE.match(handle) else None
+    login = config.login_for(stripped)
+    if login:
+        return login
+    if notes_people:
+        key = " ".join(stripped.split()).casefold()
+        for k, v in notes_people.items():
+            if " ".join(k.split()).casefold() == key:
+                v = v.strip().lstrip("@")
+                return v if _LOGIN_RE.match(v) else None
+    return None
+
+
+def item_key(repo: str, meeting_date: str | None, path: str, norm_text: str, ordinal: int = 1) -> str:
+    """A stable key: notes repo + meeting date + text at creation (no path or line for dated meetings)."""
+    anchor = meeting_date or f"undated:{path}"
+    seed = f"{repo.casefold()}\n{anchor}\n{norm_text}" + (f"\n#{ordinal}" if ordinal > 1 else "")
+    return hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple[DesiredIssue, ...]:
+    """The issues one notes file asks for, including done items (they close their issues)."""
+    items = notes.items
+    children: dict[int, list[int]] = {}
+    for i, item in enumerate(items):
+        if item.parent is not None and 0 <= item.parent < len(items) and item.parent != i:
+            children.setdefault(item.parent, []).append(i)
+
+    def meeting_of(item: Item) -> tuple[str | None, str | None, int | None]:
+        if item.meeting is None or item.meeting >= len(notes.meetings):
+            return None, None, None
+        m = notes.meetings[item.meeting]
+        return m.date, m.title, m.line
+
+    def eligible(i: int) -> bool:
+        item = items[i]
+        if item.source == "inline" and not config.inline_actions:
+            return False
+        date = meeting_of(item)[0]
+        return not (config.since and date and date < config.since)
+
+    worthy = {
+        i for i, it in enumerate(items)
+        if eligible(i) and (it.opens_issue or (it.done and (it.parent is None or bool(it.owners))))
+    }  # fmt: skip
+    # A parent whose sub-items open issues opens one too: they link from it.
+    changed = True
+    while changed:
+        changed = False
+        for i in list(worthy):
+            p = _parent(items, i)
+            if p is not None and p not in worthy and eligible(p):
+                worthy.add(p)
+                changed = True
+
+    owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
+    keys: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i in sorted(worthy):
+        date = meeting_of(items[i])[0]
+        norm = normalise_text(_whole(items[i]), [o.name for o in owners_of[i]])
+        base = item_key(context.repo, date, context.path, norm)
+        seen[base] = seen.get(base, 0) + 1
+        keys[i] = item_key(context.repo, date, context.path, norm, seen[base])
+
+    out: list[DesiredIssue] = []
+    for i in sorted(worthy):
+        item = items[i]
+        tasks: list[Task] = []
+        subs: list[SubItem] = []
+
+        # walk runs within this iteration, so the loop's own `subs` and `tasks` are the right ones (B023).
+        def walk(parent: int, depth: int) -> None:
+            for c in children.get(parent, ()):
+                if c in worthy:
+                    subs.append(  # noqa: B023
+                        SubItem(keys[c], render.issue_title(_whole(items[c]), items[c].owners), owners_of[c], items[c].done)
+                    )
+                else:
+                    tasks.append(Task(_whole(items[c]), items[c].done, depth))  # noqa: B023
+                    walk(c, depth + 1)
+
+        walk(i, 0)
+        date, title, mline = meeting_of(item)
+        parent = _parent(items, i)
+        hops = 0
+        while parent is not None and parent not in worthy and hops < len(items):
+            parent = _parent(items, parent)
+            hops += 1
+        out.append(
+            DesiredIssue(
+                key=keys[i],
+                context=context,
+                line=item.line,
+                meeting_date=date,
+                meeting_title=title,
+                meeting_line=mline,
+                text=_whole(item),
+                title=render.issue_title(_whole(item), item.owners),
+                owners=owners_of[i],
+                refs=item.refs,
+                tasks=tuple(tasks),
+                sub_items=tuple(subs),
+                parent_key=keys.get(parent) if parent is not None else None,
+                done=item.done,
+                source=item.source,
+            )
+        )
+    return tuple(out)
+
+
+def _parent(items: Sequence[Item], i: int) -> int | None:
+    """The parent index, or None when absent or out of range (never trust an index blindly)."""
+    p = items[i].parent
+    return p if p is not None and 0 <= p < len(items) and p != i else None
+
+
+def _whole(item: Item) -> str:
+    return item.body.strip() or item.text.strip()
+
+
+def _owners(item: Item, config: Config, people: Mapping[str, str]) -> tuple[Owner, ...]:
+    tentative = {t.casefold() for t in item.tentative_owners}
+    return tuple(Owner(n, resolve_owner(n, config, people), n.casefold() in tentative) for n in item.owners)
+
+
+def scope_of(notes: Notes, config: Config) -> frozenset[tuple[str, str | None]]:
+    """The (path, meeting date) pairs a run read in full: only their items can be 'removed'."""
+    pairs = {
+        (notes.path, m.date) for m in notes.meetings
+        if not (config.since and m.date and m.date < config.since)
+    }  # fmt: skip
+    if any(it.meeting is None for it in notes.items) or not notes.meetings:
+        pairs.add((notes.path, None))
+    return frozenset(pairs)

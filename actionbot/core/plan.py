@@ -1,0 +1,495 @@
+"""Desired issues + existing issues -> the plan that makes GitHub match the notes (pure).
+
+`plan` compares what the notes want (`actionbot.desired`) with the tracking
+repository's action-item issues and returns a `Plan` of operations
+(`actionbot.operations`). Because the plan is computed from GitHub's own state
+(markers, labels, assignees), a re-run with nothing changed plans nothing, and
+a run that died halfway is finished by the next one.
+
+Rules (each has a test in tests/test_plan.py):
+- an issue is found again by its marker's key, or by the matcher (same meeting,
+  similar text) after edits, moves and file renames;
+- an item listed again at a later meeting while its issue is open is carried over;
+- an item gone from a meeting that was read (`scope`) is handled per `on_removed`;
+- an item done in the notes closes its issue as completed, and never opens one;
+- closed issues are never reopened; human titles, assignees and labels survive;
+- two issues with one key: the younger is closed as a duplicate of the older;
+- at most `max_writes_per_run` writes; the rest is deferred to the next run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from actionbot.core import render
+from actionbot.core.config import Config
+from actionbot.core.desired import DesiredIssue
+from actionbot.core.matching import (
+    CARRY_OVER_THRESHOLD,
+    SAME_MEETING_THRESHOLD,
+    Candidate,
+    best_pairs,
+    normalise_text,
+    similar,
+)
+from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
+from actionbot.core.render import Marker
+
+MAX_ASSIGNEES = 10  # GitHub's limit per issue
+
+
+# ---------------------------------------------------------------- existing issues
+
+
+@dataclass(frozen=True)
+class ExistingIssue:
+    """An issue as GitHub has it, with its marker read."""
+
+    number: int
+    title: str
+    body: str
+    state: str = "open"  # open | closed
+    state_reason: str | None = None
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    marker: Marker | None = None
+
+    @classmethod
+    def from_github(cls, data: Mapping[str, Any]) -> ExistingIssue:
+        body = data.get("body") or ""
+        return cls(
+            number=int(data["number"]),
+            title=data.get("title") or "",
+            body=body,
+            state=data.get("state") or "open",
+            state_reason=data.get("state_reason"),
+            labels=tuple(lb["name"] if isinstance(lb, Mapping) else str(lb) for lb in data.get("labels") or ()),
+            assignees=tuple(a["login"] if isinstance(a, Mapping) else str(a) for a in data.get("assignees") or ()),
+            marker=render.parse_marker(body),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def existing_issues(listing: Iterable[Mapping[str, Any]]) -> tuple[ExistingIssue, ...]:
+    """Issues from a `GET /repos/{o}/{r}/issues` listing (pull requests skipped)."""
+    return tuple(ExistingIssue.from_github(d) for d in listing if "pull_request" not in d)
+
+
+# ---------------------------------------------------------------- planning
+
+
+Assignable = Callable[[str], bool] | Collection[str] | None
+
+
+def plan(
+    desired: Sequence[DesiredIssue],
+    existing: Sequence[ExistingIssue],
+    config: Config,
+    *,
+    tracking_repo: str | None = None,
+    assignable: Assignable = None,
+    scope: Collection[tuple[str, str | None]] | None = None,
+    ref_states: Mapping[str, str | None] | None = None,
+    known_labels: Collection[str] | None = None,
+) -> Plan:
+    """The operations that make the tracking repository's issues match `desired`.
+
+    `assignable`: who can be assigned (a predicate or a set of logins; None:
+    everyone). `scope`: the (notes path, meeting date) pairs that were read in
+    full; issues of other meetings are never marked removed (None: the pairs of
+    `desired`). `known_labels`: labels the repository has (None: those seen on
+    `existing`). `ref_states`: `owner/repo#N` -> open/closed/merged.
+    """
+    return _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels).run()
+
+
+class _Planner:
+    def __init__(
+        self,
+        desired: Sequence[DesiredIssue],
+        existing: Sequence[ExistingIssue],
+        config: Config,
+        tracking_repo: str | None,
+        assignable: Assignable,
+        scope: Collection[tuple[str, str | None]] | None,
+        ref_states: Mapping[str, str | None] | None,
+        known_labels: Collection[str] | None,
+    ):
+        self.config = config
+        self.labels = config.labels
+        self.desired = list(desired)
+        self.tracking_repo = tracking_repo or config.tracking_repo or (desired[0].repo if desired else "")
+        if assignable is None:
+            self.can_assign: Callable[[str], bool] = lambda login: True
+        elif callable(assignable):
+            self.can_assign = assignable
+        else:
+            folded = {a.casefold() for a in assignable}
+            self.can_assign = lambda login: login.casefold() in folded
+        self.scope = (
+            {(p, d) for p, d in scope} if scope is not None else {(d.path, d.meeting_date) for d in desired}
+        )
+        self.ref_states = ref_states or {}
+        ours = [e for e in existing if e.marker is not None]
+        self.known_labels = (
+            {n.casefold() for n in known_labels}
+            if known_labels is not None
+            else {n.casefold() for e in existing for n in e.labels}
+        )
+        self.existing = sorted(ours, key=lambda e: e.number)
+        self.creates: list[CreateIssue] = []
+        self.dup_closes: list[CloseIssue] = []
+        self.updates: list[UpdateIssue] = []
+        self.comments: list[Comment] = []
+        self.closes: list[CloseIssue] = []
+        self.unchanged: list[int] = []
+        self.used_labels: list[str] = []
+        self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
+
+    # ---- steps
+
+    def run(self) -> Plan:
+        canonical = self.close_duplicates()
+        matches = self.match(canonical)
+        by_number = {e.number: e for e in canonical}
+        numbers = {self.desired[i].key: n for i, n in matches.items()}
+        groups: dict[int, list[DesiredIssue]] = {}
+        for i, n in matches.items():
+            groups.setdefault(n, []).append(self.desired[i])
+        for n, group in sorted(groups.items()):
+            self.update_existing(by_number[n], group, numbers)
+        self.create_new([d for i, d in enumerate(self.desired) if i not in matches], numbers)
+        for issue in canonical:
+            if issue.number not in groups:
+                self.handle_removed(issue)
+        return self.finish(numbers)
+
+    def close_duplicates(self) -> list[ExistingIssue]:
+        first: dict[str, ExistingIssue] = {}
+        canonical: list[ExistingIssue] = []
+        for issue in self.existing:  # oldest first
+            assert issue.marker is not None
+            original = first.get(issue.marker.key)
+            if original is None:
+                first[issue.marker.key] = issue
+                canonical.append(issue)
+            elif issue.is_open:
+                self.dup_closes.append(
+                    CloseIssue(issue.number, "duplicate", render.duplicate_comment(issue.marker.key, original.number), issue.marker.key)
+                )
+        return canonical
+
+    def match(self, canonical: list[ExistingIssue]) -> dict[int, int]:
+        """desired index -> issue number."""
+        matches: dict[int, int] = {}
+        taken: set[int] = set()
+        by_key = {e.marker.key: e for e in canonical if e.marker}
+        for i, d in enumerate(self.desired):
+            # Many items may share a key: the same meeting copied into two files
+            # (a yearly archive and the meeting's own file) is one item.
+            e = by_key.get(d.key)
+            if e and e.marker and e.marker.repo.casefold() == d.repo.casefold():
+                matches[i] = e.number
+                taken.add(e.number)
+
+        def group(repo: str, date: str | None, path: str) -> tuple[str, str | None, str | None]:
+            return (repo.casefold(), date, None if date else path)
+
+        wanted = [
+            Candidate(i, group(d.repo, d.meeting_date, d.path), d.norm_text)
+            for i, d in enumerate(self.desired) if i not in matches
+        ]  # fmt: skip
+        have = [
+            Candidate(e.number, group(e.marker.repo, e.marker.meeting, e.marker.path), _marker_norm(e.marker))
+            for e in canonical if e.marker and e.number not in taken
+        ]  # fmt: skip
+        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD).items():
+            matches[i] = n
+            taken.add(n)
+
+        # Carried over: an item at a later meeting, like an issue still open from an earlier one.
+        for i, d in enumerate(self.desired):
+            if i in matches or not d.meeting_date:
+                continue
+            best: tuple[float, int] | None = None
+            for e in canonical:
+                m = e.marker
+                if not (e.is_open and m and m.meeting and m.repo.casefold() == d.repo.casefold()):
+                    continue
+                if m.meeting >= d.meeting_date:
+                    continue
+                score = similar(d.norm_text, _marker_norm(m), CARRY_OVER_THRESHOLD)
+                if score and (best is None or score > best[0]):
+                    best = (score, e.number)
+            if best:
+                matches[i] = best[1]
+        return matches
+
+    def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
+        marker = issue.marker
+        assert marker is not None
+        latest = max(group, key=lambda d: (d.meeting_date or "", d.line))
+        dates = {d.meeting_date for d in group if d.meeting_date}
+        known = set(marker.meetings) | ({marker.meeting} if marker.meeting else set())
+        new_dates = sorted(dates - known)
+        meetings = tuple(sorted(known | dates))
+        carried = bool(new_dates) and issue.is_open and any(d > min(known, default=d) for d in new_dates)
+
+        want = self.assignee_logins(latest)
+        current = list(issue.assignees)
+        cur_fold = {a.casefold() for a in current}
+        prev = {o.casefold() for o in marker.owners}
+        want_fold = {w.casefold() for w in want}
+        add = [w for w in want if w.casefold() not in prev and w.casefold() not in cur_fold]
+        drop = {p for p in prev if p not in want_fold}
+        assignees = [a for a in current if a.casefold() not in drop] + add
+        assignees = assignees[:MAX_ASSIGNEES]
+
+        # A human retitle wins; the bot retitles only when the item's text changed it.
+        title = None
+        new_marker_title = marker.title
+        if marker.title and issue.title == marker.title and latest.title != issue.title:
+            title = latest.title
+            new_marker_title = latest.title
+
+        new_marker = replace(
+            marker,
+            path=latest.path,
+            text=latest.norm_text,
+            title=new_marker_title,
+            meetings=meetings,
+            owners=tuple(want),
+        )
+        labels = self.item_labels(issue.labels, meetings, needs_owner=not assignees, carried=len(meetings) > 1)
+        block = render.render_block(
+            latest,
+            new_marker,
+            tracking_repo=self.tracking_repo,
+            ref_states=self.ref_states,
+            sub_issue_numbers=numbers,
+            assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+        )
+        body = render.replace_block(issue.body, block)
+
+        update = UpdateIssue(
+            issue.number,
+            title=title,
+            body=None if render.same_body(body, issue.body) else body,
+            labels=None if _same_set(labels, issue.labels) else tuple(labels),
+            assignees=None if _same_set(assignees, current) else tuple(assignees),
+            key=marker.key,
+        )
+        changed = bool(update.changed)
+        if changed:
+            self.updates.append(update)
+        if carried:
+            self.comments.append(
+                Comment(issue.number, render.carried_over_comment(latest, marker.key), marker.key, "carried-over")
+            )
+        if latest.done and issue.is_open:
+            self.closes.append(CloseIssue(issue.number, "completed", render.done_comment(latest, marker.key), marker.key))
+        elif not changed and not carried:
+            self.unchanged.append(issue.number)
+
+    def create_new(self, unmatched: list[DesiredIssue], numbers: dict[str, int]) -> None:
+        # Items new to GitHub, oldest meeting first, so that the same item at a
+        # later meeting joins the issue about to be opened instead of a twin.
+        pending: list[list[DesiredIssue]] = []
+        for d in sorted(unmatched, key=lambda d: (d.meeting_date or "", d.path, d.line)):
+            home = None
+            for group in pending:
+                first = group[0]
+                if first.key == d.key:
+                    home = group
+                    break
+                if (
+                    d.meeting_date
+                    and first.meeting_date
+                    and first.meeting_date < d.meeting_date
+                    and first.repo.casefold() == d.repo.casefold()
+                    and not group[-1].done
+                    and similar(first.norm_text, d.norm_text, CARRY_OVER_THRESHOLD)
+                ):
+                    home = group
+                    break
+            if home is None:
+                pending.append([d])
+            else:
+                home.append(d)
+        for group in pending:
+            for d in group[1:]:
+                if d.key != group[0].key:
+                    self.aliases[d.key] = group[0].key
+        for group in pending:
+            latest = group[-1]
+            if latest.done:
+                continue  # done from the start: never opened
+            first = group[0]
+            want = self.assignee_logins(latest)
+            mentioned = latest.logins(tentative=True)[:MAX_ASSIGNEES]
+            meetings = tuple(sorted({d.meeting_date for d in group if d.meeting_date}))
+            marker = Marker(
+                key=first.key,
+                repo=first.repo,
+                path=latest.path,
+                meeting=first.meeting_date,
+                text=latest.norm_text,
+                title=latest.title,
+                meetings=meetings,
+                owners=tuple(want),
+                mentioned=mentioned,
+            )
+            labels = self.item_labels((), meetings, needs_owner=not want, carried=len(meetings) > 1)
+            block = render.render_block(
+                latest,
+                marker,
+                tracking_repo=self.tracking_repo,
+                ref_states=self.ref_states,
+                sub_issue_numbers={k: n for k, n in numbers.items() if n},
+                assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+            )
+            self.creates.append(CreateIssue(first.key, latest.title, block, tuple(labels), tuple(want)))
+
+    def handle_removed(self, issue: ExistingIssue) -> None:
+        marker = issue.marker
+        assert marker is not None
+        dates = {marker.meeting, *marker.meetings} if (marker.meeting or marker.meetings) else {None}
+        if not all((marker.path, d) in self.scope for d in dates):
+            return  # some meeting it is listed at was not read: nothing can be said
+        mode = self.config.on_removed
+        if mode == "ignore" or not issue.is_open:
+            self.unchanged.append(issue.number)
+            return
+        if mode == "close":
+            self.closes.append(
+                CloseIssue(issue.number, "not_planned", render.removed_comment(marker.key, marker.path, closing=True), marker.key)
+            )
+            return
+        removed = self.labels.removed
+        if any(lb.casefold() == removed.casefold() for lb in issue.labels):
+            self.unchanged.append(issue.number)
+            return  # already told
+        self.use_label(removed)
+        self.updates.append(UpdateIssue(issue.number, labels=(*issue.labels, removed), key=marker.key))
+        self.comments.append(
+            Comment(issue.number, render.removed_comment(marker.key, marker.path, closing=False), marker.key, "removed")
+        )
+
+    # ---- helpers
+
+    def assignee_logins(self, d: DesiredIssue) -> list[str]:
+        return [login for login in d.logins() if self.can_assign(login)][:MAX_ASSIGNEES]
+
+    def item_labels(
+        self, current: Iterable[str], meetings: Iterable[str], *, needs_owner: bool, carried: bool
+    ) -> list[str]:
+        """Current labels with the ones actionbot manages made right (others, refs closed included, kept)."""
+        lb = self.labels
+        managed = {lb.action_item, lb.needs_owner, lb.carried_over, lb.removed}
+        managed_fold = {m.casefold() for m in managed}
+        kept = [x for x in current if x.casefold() not in managed_fold and not lb.is_meeting_label(x)]
+        wanted = [lb.action_item, *(lb.for_meeting(m) for m in meetings)]
+        if needs_owner:
+            wanted.append(lb.needs_owner)
+        if carried:
+            wanted.append(lb.carried_over)
+        # Keep the order GitHub has, append what is new: a stable order compares equal.
+        out = [x for x in current if x in kept or x.casefold() in {w.casefold() for w in wanted}]
+        for w in wanted:
+            if w.casefold() not in {x.casefold() for x in out}:
+                out.append(w)
+        for w in wanted:
+            self.use_label(w)
+        return out
+
+    def unalias(self, body: str) -> str:
+        for key in render.placeholder_keys(body):
+            if key in self.aliases:
+                body = body.replace(render.issue_placeholder(key), render.issue_placeholder(self.aliases[key]))
+        return body
+
+    def use_label(self, name: str) -> None:
+        if name.casefold() not in {u.casefold() for u in self.used_labels}:
+            self.used_labels.append(name)
+
+    def ensure_labels(self) -> list[EnsureLabel]:
+        out = []
+        for name in self.used_labels:
+            if name.casefold() in self.known_labels:
+                continue
+            style, description = self.style_for(name)
+            out.append(EnsureLabel(name, style.color, description))
+        return out
+
+    def style_for(self, name: str) -> tuple[render.LabelStyle, str]:
+        lb = self.labels
+        if lb.is_meeting_label(name):
+            style = render.LABEL_STYLES["meeting"]
+            date = re.search(r"\d{4}-\d{2}-\d{2}", name)
+            return style, f"Listed at the meeting of {date.group(0) if date else 'this date'} (actionbot)"
+        for kind in ("action_item", "needs_owner", "refs_closed", "removed", "carried_over", "dashboard"):
+            if getattr(lb, kind).casefold() == name.casefold():
+                style = render.LABEL_STYLES[kind]
+                return style, style.description
+        return render.LabelStyle("ededed", "actionbot"), "actionbot"
+
+    def finish(self, numbers: Mapping[str, int]) -> Plan:
+        if self.aliases:
+            # A placeholder for an item that joined another one's new issue points to that issue.
+            self.creates = [replace(c, body=self.unalias(c.body)) for c in self.creates]
+            self.updates = [replace(u, body=self.unalias(u.body)) if u.body else u for u in self.updates]
+        creates = _children_first(self.creates)
+        ops: list[Operation] = [
+            *self.ensure_labels(), *self.dup_closes, *creates, *self.updates, *self.comments, *self.closes
+        ]  # fmt: skip
+        cap = self.config.max_writes_per_run
+        kept: list[Operation] = []
+        deferred: list[Operation] = []
+        used = 0
+        for op in ops:
+            if not deferred and used + op.writes <= cap:
+                kept.append(op)
+                used += op.writes
+            else:
+                deferred.append(op)
+        return Plan(
+            tuple(kept),
+            tuple(deferred),
+            tuple(sorted(set(self.unchanged))),
+            {k: n for k, n in numbers.items() if n},
+        )
+
+
+def _marker_norm(marker: Marker) -> str:
+    return normalise_text(marker.text or marker.title)
+
+
+def _same_set(a: Iterable[str], b: Iterable[str]) -> bool:
+    return {x.casefold() for x in a} == {x.casefold() for x in b}
+
+
+def _children_first(creates: list[CreateIssue]) -> list[CreateIssue]:
+    """Order creates so that an issue whose body links sub-item issues comes after them."""
+    by_key = {c.key: c for c in creates}
+    done: set[str] = set()
+    out: list[CreateIssue] = []
+
+    def visit(c: CreateIssue, stack: set[str]) -> None:
+        if c.key in done or c.key in stack:
+            return
+        stack.add(c.key)
+        for k in c.needs:
+            if k in by_key:
+                visit(by_key[k], stack)
+        done.add(c.key)
+        out.append(c)
+
+    for c in creates:
+        visit(c, set())
+    return out

@@ -1,0 +1,1 @@
+"""The reconcile: reads notes and issues through the GitHub client, applies plans."""

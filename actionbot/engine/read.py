@@ -1,0 +1,222 @@
+"""The notes at a commit: which files and meetings a run reads, and the issues they want.
+
+A reconcile reads only what it must: a full sync reads every notes file, a
+push only the meetings whose text changed since `before` (each meeting section
+of a changed file compared with that file's `before` version), the meetings a
+renamed file's issues point at, and, when the configuration changed, the
+meetings that already have issues. What was read in full is the `scope`: only
+its items can be "removed from the notes". Files too big, binary or not UTF-8
+become problems with the file and the fix, never a failed run.
+
+The only I/O here is reading contents at a commit (`gh.get_tree_entries`,
+`gh.get_content`); splitting a file into meetings and keeping permalinks are
+pure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from actionbot.core.config import CONFIG_PATH, Config
+from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
+from actionbot.core.plan import ExistingIssue
+from actionbot.notes.model import Notes, Problem
+from actionbot.notes.parse import parse_notes
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A notes-relevant path changed by a push: its previous path when it was renamed."""
+
+    path: str
+    status: str = "modified"  # added | modified | removed | renamed
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one run read: the issues the notes want, what was read in full, and what went wrong."""
+
+    desired: list[DesiredIssue]
+    scope: set[tuple[str, str | None]]  # (path, meeting date) pairs read in full
+    files: list[str]  # notes files read
+    problems: list[Problem]  # files too big or not text, and the parser's problems
+
+
+async def read_notes(
+    gh: Any,
+    repo: str,
+    html_url: str,
+    sha: str,
+    before: str | None,
+    changed: Collection[Changed] | None,
+    config: Config,
+    existing: tuple[ExistingIssue, ...],
+    *,
+    config_changed: bool = False,
+    only_meetings: set[str | None] | None = None,
+) -> Reading:
+    """Desired issues and the (path, meeting) pairs read in full, for a full sync or a push.
+
+    Full sync (`before` None): every meeting of every notes file. Push: the
+    meetings whose text differs from `before`; plus, for a renamed file, the
+    meetings whose issues point at its old path; plus, when the configuration
+    changed, every meeting that already has an issue (a roster fix reaches
+    them; no meeting of the past opens new issues because of it).
+    """
+    entries = {e["path"]: e for e in await gh.get_tree_entries(repo, sha)}
+    todo = [Changed(p) for p in sorted(entries) if config.matches(p)] if changed is None else list(changed)
+    # Meetings that already have issues, by the path their marker names.
+    has_issues: dict[str, set[str | None]] = {}
+    for e in existing:
+        if e.marker is not None:
+            has_issues.setdefault(e.marker.path, set()).update({e.marker.meeting, *e.marker.meetings})
+    extra: dict[str, set[str | None]] = {}
+    if before is not None and config_changed:
+        listed = {c.path for c in todo}
+        for path, dates in has_issues.items():
+            if path in entries and config.matches(path):
+                extra[path] = dates
+                if path not in listed:
+                    todo.append(Changed(path, status="config"))
+
+    desired: list[DesiredIssue] = []
+    scope: set[tuple[str, str | None]] = set()
+    files: list[str] = []
+    problems: list[Problem] = []
+    for c in todo:
+        present = c.status != "removed" and c.path in entries
+        after = await _read(gh, repo, c.path, sha, entries.get(c.path), config, problems) if present else None
+        if after is not None:
+            files.append(c.path)
+        notes_after = _parse(after, c.path, repo, config, problems) if after is not None else None
+        old_path = c.previous or c.path
+        notes_before = None
+        meetings: set[str | None] | None = None  # None: all
+        if before is not None:
+            old = None
+            if c.status not in ("added", "config"):
+                old = await _read(gh, repo, old_path, before, None, config, problems, quiet=True)
+            notes_before = _parse(old, old_path, repo, config, None) if old is not None else None
+            meetings = _changed_meetings(after, notes_after, old, notes_before) if c.status != "config" else set()
+            if c.previous and c.previous != c.path:
+                meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
+            meetings |= extra.get(c.path, set())
+        if only_meetings is not None:
+            meetings = set(only_meetings) if meetings is None else meetings & only_meetings
+        if notes_after is not None:
+            context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
+            desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]
+            scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
+        if meetings is not None and notes_before is not None:
+            # Meetings gone from the file (or the file deleted): their items left the notes.
+            gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
+            scope |= {
+                (old_path, date) for date in gone
+                if date in meetings and not (config.since and date and date < config.since)
+            }  # fmt: skip
+    return Reading(desired, scope, files, problems)
+
+
+def keep_permalinks(desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...]) -> list[DesiredIssue]:
+    """Items whose text did not change keep the permalink their issue already has.
+
+    A permalink names a commit and a line, and stays true for ever: the old
+    one still shows exactly this item. Rewriting every issue below an edited
+    line (their line numbers moved) would be writes, and notifications, that
+    tell nobody anything. A changed text, a renamed file or a different
+    meeting gets a fresh permalink.
+    """
+    by_key = {e.marker.key: e for e in existing if e.marker is not None}
+    by_text = {(e.marker.path, e.marker.text): e for e in existing if e.marker is not None and e.is_open}
+    out = []
+    for d in desired:
+        e = by_key.get(d.key) or by_text.get((d.path, d.norm_text))  # edited items keep their first key
+        if e is None or e.marker is None or e.marker.path != d.path or e.marker.text != d.norm_text:
+            out.append(d)
+            continue
+        links = re.findall(r"/blob/([0-9a-f]{40})/" + re.escape(quote(d.path)) + r"#L(\d+)\)", render_block_of(e.body))
+        if not links or len({sha for sha, _ in links}) != 1 or len(links) != (2 if d.meeting_line else 1):
+            out.append(d)
+            continue
+        sha = links[0][0]
+        d = dataclasses.replace(
+            d,
+            context=dataclasses.replace(d.context, sha=sha),
+            line=int(links[0][1]),
+            meeting_line=int(links[1][1]) if d.meeting_line else d.meeting_line,
+        )
+        out.append(d)
+    return out
+
+
+def render_block_of(body: str) -> str:
+    """The bot's own block of an issue body (links a human wrote outside it do not count)."""
+    from actionbot.core.render import BEGIN, END
+
+    start = body.find(BEGIN)
+    end = body.find(END, start)
+    return body[start:end] if start >= 0 and end >= 0 else ""
+
+
+async def _read(
+    gh: Any, repo: str, path: str, ref: str, entry: Mapping[str, Any] | None, config: Config,
+    problems: list[Problem], *, quiet: bool = False,
+) -> str | None:
+    """The text of a notes file at `ref`, or None (absent, too big, not text: a problem is reported)."""
+    size = (entry or {}).get("size")
+    if isinstance(size, int) and size > config.max_file_bytes:
+        if not quiet:
+            problems.append(Problem(path, None, f"is {size} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
+        return None
+    data = await gh.get_content(repo, path, ref=ref)
+    if data is None:
+        return None
+    if len(data) > config.max_file_bytes:
+        if not quiet:
+            problems.append(Problem(path, None, f"is {len(data)} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
+        return None
+    if b"\x00" in data[:8192]:
+        if not quiet:
+            problems.append(Problem(path, None, "is a binary file, not markdown notes; exclude it from `notes:`"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if not quiet:
+            line = data.count(b"\n", 0, exc.start) + 1
+            problems.append(Problem(path, line, "is not valid UTF-8 text; re-save it as UTF-8"))
+        return None
+
+
+def _parse(text: str, path: str, repo: str, config: Config, problems: list[Problem] | None) -> Notes:
+    notes = parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people)
+    if problems is not None:
+        problems.extend(notes.problems)
+    return notes
+
+
+def meeting_texts(text: str, notes: Notes) -> dict[str | None, str]:
+    """Each meeting's section of the file (date -> its lines), the text before the first included."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    meetings = sorted(notes.meetings, key=lambda m: m.line)
+    out: dict[str | None, str] = {}
+    if not meetings:
+        return {None: "\n".join(lines)}
+    for i, m in enumerate(meetings):
+        start = 1 if i == 0 else m.line
+        end = meetings[i + 1].line - 1 if i + 1 < len(meetings) else len(lines)
+        chunk = "\n".join(line.rstrip() for line in lines[start - 1 : end]).strip()
+        out[m.date] = out[m.date] + "\n" + chunk if m.date in out else chunk
+    return out
+
+
+def _changed_meetings(after: str | None, notes_after: Notes | None, old: str | None, notes_before: Notes | None) -> set[str | None]:
+    a = meeting_texts(after, notes_after) if after is not None and notes_after is not None else {}
+    b = meeting_texts(old, notes_before) if old is not None and notes_before is not None else {}
+    return {d for d in set(a) | set(b) if a.get(d) != b.get(d)}

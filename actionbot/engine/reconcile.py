@@ -1,0 +1,408 @@
+"""The one reconcile: notes at a commit -> issues in the tracking repository.
+
+Every path into the engine calls `reconcile`: a push to the default branch
+(scoped to the meetings the push changed), a pull request's preview (a dry
+run whose only write is its check run), `actionbot sync` from the command line
+or a GitHub Actions workflow (a full sync, bounded by `since`), and follow-up
+runs for work over the per-run write cap. Because the plan is computed from
+GitHub's own state each time, running it twice, or after a crash, or
+concurrently, converges to the same issues.
+
+Scope of a push: only the meetings whose text changed between `before` and
+`after` are acted on (see actionbot.reading), so that enabling actionbot on a
+repository with years of notes, or editing one meeting of a yearly file,
+touches only what the push touched. This module is the I/O shell around the
+pure steps: it reads (reading.py), plans (plan.py), applies (apply.py), takes
+the lock when creating, and writes the check run whose text checkrun.py makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import weakref
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from gidgethub import BadRequest, GitHubException
+
+from actionbot.core import checkrun
+from actionbot.core.config import CONFIG_PATH, Config, ConfigError, load_config
+from actionbot.core.desired import DesiredIssue
+from actionbot.core.operations import CloseIssue, CreateIssue, Operation, Plan, op_to_dict
+from actionbot.core.plan import ExistingIssue, existing_issues
+from actionbot.core.plan import plan as make_plan
+from actionbot.core.render import duplicate_comment, parse_marker
+from actionbot.engine.apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
+from actionbot.engine.lock import LockBusy, new_holder, repo_lock
+from actionbot.engine.read import Changed, keep_permalinks, read_notes
+from actionbot.notes.model import Problem
+
+log = logging.getLogger(__name__)
+ZERO_SHA = "0" * 40
+MAX_FOLLOW_UPS = 25  # a chain of deferred runs never loops for ever
+LOCK_WAIT = 60.0  # seconds a run waits for another replica's creates before deferring
+
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def lock_for(tracking_repo: str) -> asyncio.Lock:
+    """One reconcile at a time per tracking repository in this process (no two runs race to create)."""
+    key = tracking_repo.casefold()
+    lock = _locks.get(key)
+    if lock is None:
+        lock = _locks[key] = asyncio.Lock()
+    return lock
+
+
+@dataclass
+class SyncReport:
+    """What one reconcile found and did: the CLI prints it, the check run summarises it."""
+
+    repo: str
+    tracking_repo: str = ""
+    sha: str | None = None
+    dry_run: bool = False
+    preview: bool = False
+    plan: Plan | None = None
+    applied: list[Applied] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    deferred: tuple[Operation, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+    config_error: Problem | None = None
+    files: list[str] = field(default_factory=list)  # notes files read
+    entries: list[checkrun.Entry] = field(default_factory=list)
+    check: str = "not written"  # created | already there | not written | failed: ...
+    follow_up: bool = False  # a run was scheduled for the deferred operations
+    skipped: str = ""  # why nothing was read (e.g. "no notes changed")
+    lock_busy: str = ""  # another replica held the lock label: nothing applied, all deferred
+
+    @property
+    def ok(self) -> bool:
+        """The whole plan was applied (or, for a dry run, could be computed)."""
+        return self.config_error is None and not self.failed and not self.deferred
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repo": self.repo,
+            "tracking_repo": self.tracking_repo,
+            "sha": self.sha,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "skipped": self.skipped or None,
+            "files": self.files,
+            "plan": [op_to_dict(op) for op in (self.plan.ops if self.plan else ())],
+            "applied": [{**op_to_dict(a.op), "number": a.number, "url": a.url, "note": a.note or None} for a in self.applied],
+            "failed": [{**op_to_dict(f.op), "error": f.error} for f in self.failed],
+            "deferred": [op_to_dict(op) for op in self.deferred],
+            "unchanged": list(self.plan.unchanged) if self.plan else [],
+            "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in self.problems],
+            "config_error": (
+                {"path": self.config_error.path, "line": self.config_error.line, "message": self.config_error.message}
+                if self.config_error else None
+            ),
+            "check": self.check,
+            "lock_busy": self.lock_busy or None,
+        }
+
+
+async def reconcile(
+    gh: Any,
+    repo: str,
+    *,
+    ref: str | None = None,
+    before: str | None = None,
+    changed: Collection[Changed] | None = None,
+    since: str | None = None,
+    dry_run: bool = False,
+    preview: bool = False,
+    check: bool = True,
+    dashboard: bool = True,
+    meetings: Collection[str | None] | None = None,
+    ctx: Any = None,
+    lock_wait: float = LOCK_WAIT,
+    _depth: int = 0,
+) -> SyncReport:
+    """Make the tracking repository's issues match the notes of `repo` at `ref`.
+
+    `ref`: a branch, tag or sha (default: the default branch). `before`: the
+    commit a push started from; with it, only meetings whose text changed are
+    acted on, in the files of `changed` (None: every notes file, compared with
+    `before`). `since`: ignore meetings dated earlier (overrides the
+    configuration's). `dry_run`: plan only; `preview` (a pull request) also
+    writes the check run saying what merging would do. `check`: write the
+    `actionbot` check run on the commit. `meetings`: act only on these meeting
+    dates of the files read (`@actionbot sync` re-reads one item's meetings:
+    the rest of a yearly file is not swept in). `ctx`: the service's Context, used to
+    schedule a follow-up run when the write cap deferred work, or when another
+    replica held the lock label past `lock_wait` seconds (see actionbot.lock):
+    a plan that creates issues is applied only under that lock, re-planned
+    from a fresh listing once it is held; a plan without creates takes no lock.
+    """
+    report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
+    check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
+    repo_data: dict[str, Any] | None = None
+    if _is_sha(ref):
+        sha = str(ref)
+    else:
+        repo_data = await gh.get_repo(repo)
+        sha = (await gh.get_commit(repo, ref or repo_data.get("default_branch") or "main"))["sha"]
+    report.sha = sha
+    if before == ZERO_SHA:
+        before = None
+
+    raw = await gh.get_content(repo, CONFIG_PATH, ref=sha)
+    try:
+        config = load_config(None if raw is None else raw.decode("utf-8-sig", "replace"), CONFIG_PATH)
+    except ConfigError as exc:
+        report.config_error = Problem(exc.path, exc.line, exc.message)
+        report.tracking_repo = repo
+        if check:
+            await _write_check(gh, repo, sha, checkrun.summarise([], preview=preview, config_error=report.config_error), report, applied_anything=False)
+        return _recorded(ctx, report)
+    if since:
+        config = dataclasses.replace(config, since=since)
+    tracking = config.tracking_repo or repo
+    report.tracking_repo = tracking
+
+    config_changed = False
+    if changed is not None:
+        config_changed = any(c.path == CONFIG_PATH for c in changed)
+        changed = [c for c in changed if config.matches(c.path) or (c.previous and config.matches(c.previous))]
+        if not changed and not config_changed:
+            report.skipped = "no notes file changed"
+            return _recorded(ctx, report)
+
+    if repo_data is None:
+        repo_data = await gh.get_repo(repo)
+    html_url = repo_data.get("html_url") or f"https://github.com/{repo}"
+
+    async with lock_for(tracking):
+        existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+        existing = existing_issues(existing_raw)
+        reading = await read_notes(
+            gh, repo, html_url, sha, before, changed, config, existing, config_changed=config_changed,
+            only_meetings=None if meetings is None else set(meetings),
+        )
+        report.files += reading.files
+        report.problems += reading.problems
+        known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
+        run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
+        result = await run.plan(existing_raw)
+        applied_anything = False
+        if report.dry_run:
+            report.entries = checkrun.entries_for(result, run.existing, None, run.urls, preview=True)
+        elif not any(isinstance(op, CreateIssue) for op in result.ops):
+            applied_anything = await run.apply(result)  # nothing to create, nothing to duplicate: no lock
+        else:
+            # Another replica may be creating the same items right now: creates happen
+            # under the lock label, planned from a listing read once it is held.
+            try:
+                async with repo_lock(gh, tracking, holder=new_holder(), wait_seconds=lock_wait, sleep=_sleep_of(gh)):
+                    fresh = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+                    applied_anything = await run.apply(await run.plan(fresh))
+            except LockBusy as exc:
+                report.deferred = (*result.ops, *result.deferred)
+                report.lock_busy = str(exc)
+                log.warning("creates deferred repo=%s: %s", tracking, exc)
+
+    if check and not report.lock_busy:  # the run that gets the lock writes the check
+        output = checkrun.summarise(report.entries, report.problems, preview=preview)
+        await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
+    if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
+        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx,
+                    lock_wait=lock_wait)
+
+        async def follow_up() -> None:
+            await reconcile(gh, repo, **args, _depth=_depth + 1)
+
+        report.follow_up = bool(ctx.enqueue(repo, follow_up))
+    return _recorded(ctx, report)
+
+
+def _recorded(ctx: Any, report: SyncReport) -> SyncReport:
+    """Leave the report in the context too: a caller that ran handlers learns what every reconcile did."""
+    syncs = getattr(ctx, "syncs", None)
+    if isinstance(syncs, list):
+        syncs.append(report)
+    return report
+
+
+class _Run:
+    """Plan and apply for one reconcile: planned once, and again from a fresh listing under the lock."""
+
+    def __init__(
+        self, gh: Any, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
+        known_labels: list[str], report: SyncReport, *, dashboard: bool, ctx: Any,
+    ):
+        self.gh, self.tracking, self.config, self.read, self.scope = gh, tracking, config, read, scope
+        self.known_labels, self.report, self.dashboard, self.ctx = known_labels, report, dashboard, ctx
+        self.existing: tuple[ExistingIssue, ...] = ()
+        self.desired: list[DesiredIssue] = []
+        self.urls: dict[int, str] = {}
+        self.raw: dict[int, dict[str, Any]] = {}  # the listing planned from: issue number -> issue
+
+    async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
+        gh, tracking = self.gh, self.tracking
+        self.existing = existing_issues(existing_raw)
+        self.raw = {int(i["number"]): i for i in existing_raw}
+        self.urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
+        self.desired = desired = keep_permalinks(self.read, self.existing)
+        logins = {login for d in desired for login in d.logins()}
+        assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
+        states = await _ref_states(gh, desired, existing_raw)
+        result = make_plan(
+            desired,
+            self.existing,
+            self.config,
+            tracking_repo=tracking,
+            assignable=assignable,
+            scope=self.scope,
+            ref_states=states,
+            known_labels=self.known_labels,
+        )
+        self.report.plan = result
+        self.report.deferred = result.deferred
+        return result
+
+    async def apply(self, result: Plan) -> bool:
+        """Apply the plan (and close racing twins, refresh the dashboard); True when anything was written."""
+        gh, tracking, config, report = self.gh, self.tracking, self.config, self.report
+        outcome = await apply_plan(gh, tracking, result, action_label=config.labels.action_item, issue_urls=self.urls)
+        await _close_racing_twins(gh, tracking, config, outcome)
+        await self.link_sub_issues(outcome)
+        report.applied, report.failed = outcome.applied, outcome.failed
+        report.entries = checkrun.entries_for(result, self.existing, outcome, self.urls, preview=False)
+        if self.dashboard and config.dashboard and outcome.applied:
+            await _refresh_dashboard(gh, tracking, config, self.known_labels, self.ctx)
+        return bool(outcome.applied)
+
+    async def link_sub_issues(self, outcome: ApplyResult) -> None:
+        """Owned sub-items' issues become the parent's sub-issues (best effort, never a failure;
+        decided from the listing already read, so an unchanged run makes no request here)."""
+        from actionbot.engine.subissues import link_sub_issues
+
+        families = [(d.key, [s.key for s in d.sub_items]) for d in self.desired if d.sub_items]
+        if not families:
+            return
+        twins = {
+            a.number
+            for a in outcome.applied
+            if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate" and a.number is not None
+        }
+        linked = await link_sub_issues(
+            self.gh, self.tracking, families, outcome.numbers, {**self.raw, **outcome.created}, skip=twins
+        )
+        if linked.added:
+            log.info("sub-issues added repo=%s: %s", self.tracking, ", ".join(f"#{ln.child} under #{ln.parent}" for ln in linked.added))
+
+
+def _sleep_of(gh: Any) -> Any:
+    """The client's own (injectable) sleep paces the wait for the lock."""
+    return getattr(getattr(gh, "api", None), "sleep", None) or asyncio.sleep
+
+
+async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Reference states: the ones already listed in issue bodies (kept current by the
+    references handler), else one ETag-cached read each, so sync and handler write the same text."""
+    from actionbot.core.refstate import refs_in_body
+    from actionbot.service.handlers.references import ref_states
+
+    known: dict[str, str] = {}
+    for issue in existing_raw:
+        for ref, state in refs_in_body(issue.get("body")).items():
+            if state:
+                known[ref] = state
+    wanted = sorted({r for d in desired for r in d.refs})
+    # References an `@actionbot link` added are rendered too: their state must be known.
+    from actionbot.core.render import parse_marker
+
+    linked = {r for issue in existing_raw if (m := parse_marker(issue.get("body"))) for r in m.links_added}
+    wanted = sorted({*wanted, *linked})
+    if not wanted:
+        return {}
+    try:
+        return await ref_states(gh, wanted, known)
+    except (GitHubException, *LOST) as exc:
+        log.warning("reference states unavailable: %s", describe_error(exc))
+        return {r: known.get(r) for r in wanted}
+
+
+async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: ApplyResult) -> None:
+    """Another replica may have created the same items at the same moment: the creator
+    of the younger issue notices at once (one listing, only after creating) and closes
+    it as a duplicate of the older, so a race never outlives the run that lost it."""
+    created = {a.op.key: a.number for a in outcome.applied if isinstance(a.op, CreateIssue) and a.number}
+    if not created:
+        return
+    listing = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+    oldest: dict[str, int] = {}
+    for issue in listing:
+        marker = parse_marker(issue.get("body"))
+        if marker is not None and marker.key in created:
+            oldest[marker.key] = min(oldest.get(marker.key, int(issue["number"])), int(issue["number"]))
+    ops = tuple(
+        CloseIssue(number, "duplicate", duplicate_comment(key, oldest[key]), key)
+        for key, number in created.items()
+        if oldest.get(key, number) < number
+    )
+    if ops:
+        log.info("closing %d issue(s) a concurrent run also created repo=%s", len(ops), tracking)
+        twins = await apply_plan(gh, tracking, Plan(ops), action_label=config.labels.action_item, issue_urls=outcome.urls)
+        outcome.applied += twins.applied
+        outcome.failed += twins.failed
+
+
+# ---------------------------------------------------------------- check run (its text: checkrun.py) and dashboard
+
+
+async def _write_check(gh: Any, repo: str, sha: str, output: checkrun.CheckOutput, report: SyncReport, *, applied_anything: bool) -> None:
+    """Write the check run unless one on this commit already says the same (zero writes on a re-run)."""
+    try:
+        runs = await gh.list_check_runs(repo, sha, name=checkrun.CHECK_NAME)
+        quiet_rerun = not applied_anything and not report.failed and output.external_id == checkrun.SYNC_ID
+        for run in runs:
+            same_kind = (run.get("external_id") or checkrun.SYNC_ID) == output.external_id
+            if output.same_as(run) or (quiet_rerun and same_kind and run.get("conclusion") == output.conclusion):
+                # Nothing changed since a check that already tells the story of this commit.
+                report.check = "already there"
+                return
+        await gh.create_check_run(
+            repo,
+            name=checkrun.CHECK_NAME,
+            head_sha=sha,
+            status="completed",
+            conclusion=output.conclusion,
+            output=output.output(),
+            external_id=output.external_id,
+        )
+        report.check = "created"
+    except (BadRequest, *LOST) as exc:
+        # A personal token can not write check runs (only apps and GITHUB_TOKEN can): say so, go on.
+        report.check = f"failed: {describe_error(exc)}"
+        log.warning("check run not written repo=%s sha=%s: %s", repo, sha, describe_error(exc))
+
+
+async def _refresh_dashboard(gh: Any, tracking: str, config: Config, known_labels: list[str], ctx: Any) -> None:
+    """Keep the dashboard issue current after a run that changed issues (errors never fail the sync)."""
+    from actionbot.core.render import LABEL_STYLES
+    from actionbot.service.handlers.commands import refresh_dashboard
+
+    try:
+        name = config.labels.dashboard
+        if name.casefold() not in {n.casefold() for n in known_labels}:
+            style = LABEL_STYLES["dashboard"]
+            try:
+                await gh.create_label(tracking, name, style.color, style.description)
+            except BadRequest as exc:
+                if int(exc.status_code) != 422:
+                    raise
+        await refresh_dashboard(gh, tracking, config, handle=getattr(ctx, "handle", "actionbot"))
+    except (GitHubException, *LOST) as exc:
+        log.warning("dashboard not refreshed repo=%s: %s", tracking, describe_error(exc))
+
+
+def _is_sha(ref: str | None) -> bool:
+    return ref is not None and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())

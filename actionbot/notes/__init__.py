@@ -1,0 +1,1 @@
+"""Pure: markdown meeting notes -> meetings, sections, items, owners, references."""

@@ -1,0 +1,1 @@
+"""The webhook service: ingress, queue, handlers, periodic resync, settings, logs, metrics."""

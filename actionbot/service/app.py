@@ -1,0 +1,557 @@
+"""The webhook service: verify, answer in milliseconds, work in the background.
+
+GitHub gives a delivery 10 seconds and never redelivers by itself, so the
+answer only says whether the delivery is authentic and accepted; the work runs
+afterwards in `WorkQueue` (one repository at a time, in arrival order). The
+order of checks on `POST /webhook` is the contract:
+
+1. 503 while shutting down; 413 over 25 MB (GitHub's own cap);
+2. 401 unless `X-Hub-Signature-256` is a valid `sha256=` HMAC of the body
+   (gidgethub checks it; a legacy sha1-only delivery is refused, and without a
+   secret the service does not start at all);
+3. 400 when the body is not JSON or a header is missing;
+4. 200 for `ping`, for a delivery id already accepted (no GitHub request), for
+   deliveries sent by bots (no loops) and for events no handler wants;
+5. 503 when the queue is full (GitHub records a failure we can redeliver);
+6. 202: accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import aiohttp
+import cachetools
+from aiohttp import web
+from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
+
+try:
+    import msgspec  # faster payload decoding (see event_from_http); optional at run time
+
+    _decode_json: Callable[[bytes], Any] | None = msgspec.json.Decoder().decode
+except ImportError:  # pragma: no cover - a dependency, but the service works without it
+    _decode_json = None
+
+from actionbot import __version__
+from actionbot.github.client import track_usage
+from actionbot.service.context import Context
+from actionbot.service.logs import LineEmitter, kv, logfmt_value
+from actionbot.service.metrics import Metrics
+from actionbot.service.queue import WorkQueue
+
+log = logging.getLogger("actionbot.service.app")
+MAX_BODY = 25 * 1024 * 1024
+
+SERVICE_KEY: web.AppKey[Service] = web.AppKey("actionbot_service")
+
+
+@dataclass(slots=True)  # one per delivery, 20 kept for the status page
+class DeliveryRecord:
+    delivery_id: str
+    event: str
+    action: str | None
+    repository: str | None
+    installation: int | None
+    outcome: str = "queued"
+    ms: float | None = None
+    requests: int = 0
+    rate_limit_remaining: int | None = None
+    received_at: float = field(default_factory=time.time)
+    notes: list[str] = field(default_factory=list)
+
+
+class Service:
+    """The state behind the routes: queue, seen deliveries, counters."""
+
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        clients: Any,
+        router: routing.Router,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_concurrency: int = 8,
+        max_queue: int = 1000,
+        handler_attempts: int = 3,
+        handler_backoff: float = 2.0,
+        seen_ttl: float = 3 * 24 * 3600,
+        seen_max: int = 100_000,
+        metrics: Metrics | None = None,
+    ):
+        if not getattr(settings, "webhook_secret", None):
+            raise ValueError("GITHUB_WEBHOOK_SECRET is required: actionbot never accepts unsigned deliveries")
+        self.settings = settings
+        self.secret: str = settings.webhook_secret
+        self.handle: str = getattr(settings, "handle", "actionbot")
+        self.clients = clients
+        # AppClients.cached_client: the installation's client without an await when its token is fresh
+        self._cached_client: Callable[[Any], Any] | None = getattr(clients, "cached_client", None)
+        self.router = router
+        self.clock = clock
+        self.sleep = sleep
+        self.queue = WorkQueue(max_concurrency=max_concurrency, max_pending=max_queue)
+        self.handler_attempts = handler_attempts
+        self.handler_backoff = handler_backoff
+        # GitHub keeps a delivery id on redelivery; 3 days is its redelivery window.
+        self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(maxsize=seen_max, ttl=seen_ttl, timer=clock)
+        self.started_at = clock()
+        self.counts: Counter[str] = Counter()
+        self.recent: deque[DeliveryRecord] = deque(maxlen=20)
+        self.failures: deque[DeliveryRecord] = deque(maxlen=20)
+        self.accepting = True
+        self.background: set[asyncio.Task[Any]] = set()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics.track_queue_depth(lambda: self.queue.depth)
+        self.rate_limits: dict[int, int] = {}  # installation -> x-ratelimit-remaining last seen
+        self.resyncer: Any = None  # actionbot.resync.Resyncer when the periodic resync is on
+
+    # -- POST /webhook ----------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        if not self.accepting:
+            return _text(503, "shutting down")
+        if (request.content_length or 0) > MAX_BODY:
+            return _text(413, "payload over 25 MB")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _text(413, "payload over 25 MB")
+        signature = request.headers.get("X-Hub-Signature-256", "")
+        if not signature.startswith("sha256="):
+            self.counts["rejected"] += 1
+            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
+            return _text(401, "missing or non-sha256 X-Hub-Signature-256")
+        try:
+            event = event_from_http(request.headers, body, self.secret)
+        except ValidationFailure:
+            self.counts["rejected"] += 1
+            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
+            return _text(401, "bad signature")
+        except BadRequest as exc:
+            return _text(400, f"bad request: {exc}")
+        except (KeyError, ValueError) as exc:
+            return _text(400, f"bad request: {type(exc).__name__} {exc}")
+        if not isinstance(event.data, dict):
+            return _text(400, "payload is not a JSON object")
+        return self.accept(event)
+
+    def accept(self, event: sansio.Event) -> web.Response:
+        """Decide about an authentic delivery (separate from HTTP for tests and replay)."""
+        answer = self._accept(event)
+        if answer.status != 202:  # accepted ones are counted when processed
+            outcome = "refused" if answer.status == 503 else _outcome_of(answer.text or "")
+            self.metrics.record_delivery(event.event, outcome, None)
+        return answer
+
+    def _accept(self, event: sansio.Event) -> web.Response:
+        data = event.data
+        if event.event == "ping":
+            self.counts["ping"] += 1
+            return web.json_response({"msg": "pong", "zen": data.get("zen")})
+        if event.delivery_id in self.seen:
+            self.counts["duplicate"] += 1
+            return _text(200, "duplicate delivery: already accepted")
+        if (data.get("sender") or {}).get("type") == "Bot":
+            self.counts["ignored"] += 1
+            return _text(200, "ignored: sent by a bot")
+        if not self.router.fetch(event):
+            self.counts["ignored"] += 1
+            return _text(200, f"ignored: no handler for {event.event}.{data.get('action') or '-'}")
+        installation = (data.get("installation") or {}).get("id")
+        if installation is None:
+            self.counts["ignored"] += 1
+            return _text(200, "ignored: delivery without an installation")
+        repository = (data.get("repository") or {}).get("full_name")
+        key = repository or f"installation:{installation}"
+        record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
+        desc = f"delivery={event.delivery_id} event={event.event} key={key}"
+        if not self.queue.submit(key, partial(self.process, event, record), desc):
+            self.counts["refused"] += 1
+            return _text(503, "queue full, retry later" if self.accepting else "shutting down")
+        self.seen[event.delivery_id] = True
+        self.counts["accepted"] += 1
+        return _text(202, "accepted")
+
+    # -- background work ----------------------------------------------------------
+    async def process(self, event: sansio.Event, record: DeliveryRecord) -> None:
+        usage = track_usage()
+        start = time.perf_counter()
+        ctx = Context(
+            handle=self.handle,
+            settings=self.settings,
+            clients=self.clients,
+            clock=self.clock,
+            delivery_id=event.delivery_id,
+            enqueue_fn=self.enqueue,
+            service=self,
+        )
+        gh = None
+        error: BaseException | None = None
+        for attempt in range(1, self.handler_attempts + 1):
+            try:
+                if gh is None and not _uninstalled(event):  # no token can be minted for those
+                    cached = self._cached_client
+                    gh = cached(record.installation) if cached is not None else None
+                    if gh is None:
+                        gh = await self.clients.for_installation(record.installation)
+                await self.router.dispatch(event, gh, ctx)
+                error = None
+                break
+            except asyncio.CancelledError:
+                record.outcome = "cancelled"
+                self._finish(record, start, usage, gh, ctx)
+                raise
+            except Exception as exc:
+                error = exc
+                if attempt < self.handler_attempts and transient(exc):
+                    log.warning(
+                        "handler failed, retrying %s",
+                        kv(delivery=event.delivery_id, attempt=attempt, error=f"{type(exc).__name__}: {exc}"),
+                    )
+                    await self.sleep(self.handler_backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
+                    continue
+                break
+        record.outcome = "ok" if error is None else "failed"
+        if error is not None:
+            log.error(
+                "delivery failed after retries (redeliver it, or the next resync repairs it) %s",
+                kv(delivery=event.delivery_id, event=event.event, repository=record.repository),
+                exc_info=error,
+            )
+        self._finish(record, start, usage, gh, ctx)
+
+    def _finish(self, record: DeliveryRecord, start: float, usage: Any, gh: Any, ctx: Context) -> None:
+        record.ms = round((time.perf_counter() - start) * 1000, 1)
+        record.requests = usage.requests
+        record.rate_limit_remaining = getattr(gh, "rate_limit_remaining", None)
+        record.notes = ctx.log
+        self.counts["processed" if record.outcome == "ok" else "failed"] += 1
+        self.metrics.record_delivery(record.event, "processed" if record.outcome == "ok" else record.outcome, record.ms / 1000)
+        remaining = record.rate_limit_remaining
+        if record.installation is not None and remaining is not None:
+            installation = int(record.installation)
+            if self.rate_limits.get(installation) != remaining:  # the gauge already holds an unchanged value
+                self.rate_limits[installation] = remaining
+                self.metrics.set_rate_limit(installation, remaining)
+        self.recent.append(record)
+        if record.outcome != "ok":
+            self.failures.append(record)
+        level = logging.INFO if record.outcome == "ok" else logging.ERROR
+        if not log.isEnabledFor(level):  # the line's text is built only when someone reads it
+            return
+        _delivery_line(level, "delivery %s", _delivery_fields(record, usage, ctx.log))
+
+    def enqueue(self, key: str, job: Callable[[], Awaitable[None]]) -> bool:
+        async def guarded() -> None:
+            try:
+                await job()
+            except Exception:
+                log.exception("follow-up job failed %s", kv(key=key))
+
+        return self.queue.submit(key, guarded, f"follow-up key={key}")
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> None:
+        """A start-up task: its errors are logged, never fatal to the service."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("start-up task failed, service continues %s", kv(task=name, error=f"{type(exc).__name__}: {exc}"))
+
+        task = asyncio.get_running_loop().create_task(guarded(), name=name)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def shutdown(self, grace: float) -> list[str]:
+        """SIGTERM: refuse new deliveries (503), finish or drain within `grace` seconds."""
+        self.accepting = False
+        for task in list(self.background):
+            task.cancel()
+        unfinished = await self.queue.drain(grace)
+        if unfinished:
+            for desc in unfinished:
+                log.warning("not finished at shutdown (redeliver it, or the resync repairs it) %s", desc)
+        log.info("shutdown %s", kv(unfinished=len(unfinished), processed=self.counts["processed"], failed=self.counts["failed"]))
+        return unfinished
+
+    # -- operators ------------------------------------------------------------------
+    def forget_installation(self, installation_id: int) -> None:
+        """An uninstalled installation leaves the status page and the metrics."""
+        self.rate_limits.pop(int(installation_id), None)
+        self.metrics.forget_installation(installation_id)
+        if self.resyncer is not None:
+            self.resyncer.forget_installation(installation_id)
+
+    def status(self) -> dict[str, Any]:
+        resync = self.resyncer
+        return {
+            "name": "actionbot",
+            "version": __version__,
+            "app_id": getattr(self.settings, "app_id", None),
+            "api_url": getattr(self.settings, "api_url", None),
+            "uptime_seconds": round(self.clock() - self.started_at, 1),
+            "accepting": self.accepting,
+            "deliveries": {
+                k: self.counts[k] for k in ("accepted", "processed", "failed", "ignored", "duplicate", "rejected", "refused", "ping")
+            },
+            "queue_depth": self.queue.depth,
+            "last_deliveries": [_record_json(r) for r in reversed(self.recent)],
+            "failures": [_record_json(r) for r in reversed(self.failures)],
+            "installations": [
+                {"id": i.id, "account": i.account, "repositories": len(i.repositories), "suspended": i.suspended,
+                 "error": i.error or None, "rate_limit_remaining": self.rate_limits.get(i.id)}
+                for i in (resync.installations.values() if resync is not None else ())
+            ],
+            "rate_limit_remaining": {str(k): v for k, v in sorted(self.rate_limits.items())},
+            "resync": resync.status() if resync is not None else {"interval_hours": 0, "last_full_resync": None},
+            "last_full_resync": resync.last_full_resync if resync is not None else None,
+        }
+
+    async def index(self, request: web.Request) -> web.Response:
+        status = self.status()
+        if "application/json" in request.headers.get("Accept", ""):
+            return web.json_response(status)
+        return web.Response(text=_html(status), content_type="text/html")
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "accepting": self.accepting, "queue_depth": self.queue.depth})
+
+
+_delivery_line = LineEmitter(log, pathname=__file__, lineno=Service._finish.__code__.co_firstlineno, func="_finish")
+
+
+def _delivery_fields(record: DeliveryRecord, usage: Any, did: list[str]) -> str:
+    """The delivery line's `key=value` fields, as `kv(...)` would write them, built directly.
+
+    Same fields and order as `kv(delivery=..., event=..., action=..., repository=...,
+    installation=..., outcome=..., ms=..., github_requests=..., github_writes=...,
+    rate_limit_remaining=..., did=...)` (None left out); the numbers need no quoting.
+    """
+    parts = [f"delivery={logfmt_value(record.delivery_id)} event={logfmt_value(record.event)}"]
+    if record.action is not None:
+        parts.append(f"action={logfmt_value(record.action)}")
+    if record.repository is not None:
+        parts.append(f"repository={logfmt_value(record.repository)}")
+    if record.installation is not None:
+        parts.append(f"installation={logfmt_value(record.installation)}")
+    parts.append(f"outcome={record.outcome} ms={record.ms} github_requests={usage.requests} github_writes={usage.writes}")
+    if record.rate_limit_remaining is not None:
+        parts.append(f"rate_limit_remaining={logfmt_value(record.rate_limit_remaining)}")
+    if did:
+        parts.append(f"did={logfmt_value('; '.join(did))}")
+    return " ".join(parts)
+
+
+def event_from_http(headers: Any, body: bytes, secret: str) -> sansio.Event:
+    """`sansio.Event.from_http`, with a JSON body decoded by msgspec once gidgethub has verified it.
+
+    Decoding the payload (8-14 KB for a push or a comment) with `json.loads` was
+    the largest single cost of a delivery after the HTTP parsing; msgspec does it
+    about 2x faster, to the same Python values (integers of any size kept exact,
+    unlike orjson). The signature check stays gidgethub's (`sansio.validate_event`,
+    the function `from_http` calls), and it comes first. Anything but a plain JSON
+    body that msgspec decodes (form-encoded, another charset, not JSON, NaN or a
+    lone surrogate, which `json` accepts and msgspec refuses) goes through
+    `from_http` itself, so every answer and error is gidgethub's.
+    """
+    if _decode_json is not None:
+        ctype = headers.get("Content-Type")
+        if ctype == "application/json" or (ctype and ctype.lower().replace(" ", "") == "application/json;charset=utf-8"):
+            signature = headers.get("X-Hub-Signature-256")
+            if signature is not None and secret:
+                sansio.validate_event(body, signature=signature, secret=secret)
+                try:
+                    data = _decode_json(body)
+                except ValueError:  # msgspec.DecodeError: gidgethub's own path decides
+                    pass
+                else:
+                    return sansio.Event(data, event=headers["X-GitHub-Event"], delivery_id=headers["X-GitHub-Delivery"])
+    return sansio.Event.from_http(headers, body, secret=secret)
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth running the handler again: GitHub broken or unreachable, a limit, an expired token.
+
+    A 404 or 422 will be the same in four seconds, and meanwhile the repository's
+    queue would wait: those fail at once (redelivery or the resync repairs them).
+    """
+    if isinstance(exc, (GitHubBroken, aiohttp.ClientError, asyncio.TimeoutError)):
+        return True
+    if isinstance(exc, BadRequest):
+        return int(exc.status_code) in (401, 403, 429)
+    return False
+
+
+def _record_json(r: DeliveryRecord) -> dict[str, Any]:
+    return {
+        "delivery_id": r.delivery_id,
+        "event": r.event,
+        "action": r.action,
+        "repository": r.repository,
+        "installation": r.installation,
+        "outcome": r.outcome,
+        "ms": r.ms,
+        "github_requests": r.requests,
+        "rate_limit_remaining": r.rate_limit_remaining,
+        "received_at": r.received_at,
+    }
+
+
+def _html(status: dict[str, Any]) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(str(d['delivery_id']))}</td><td>{e(str(d['event']))}.{e(str(d['action'] or ''))}</td>"
+        f"<td>{e(str(d['repository'] or ''))}</td><td>{e(d['outcome'])}</td><td>{d['ms']}</td></tr>"
+        for d in status["last_deliveries"]
+    )
+    counts = " · ".join(f"{k} {v}" for k, v in status["deliveries"].items())
+    return (
+        "<!doctype html><meta charset=utf-8><title>actionbot</title>"
+        f"<h1>actionbot {e(status['version'])}</h1>"
+        f"<p>App {e(str(status['app_id']))} · up {status['uptime_seconds']:.0f} s · queue {status['queue_depth']}</p>"
+        f"<p>{e(counts)}</p>"
+        "<table><tr><th>delivery</th><th>event</th><th>repository</th><th>outcome</th><th>ms</th></tr>"
+        f"{rows}</table>"
+        f"{_html_operations(status)}"
+        "<p>JSON: send <code>Accept: application/json</code>. Prometheus: <a href=metrics>/metrics</a>.</p>"
+    )
+
+
+def _html_operations(status: dict[str, Any]) -> str:
+    """Failures, installations with their rate limit, and the last full resync."""
+    e = html.escape
+    failures = "".join(
+        f"<tr><td>{e(str(d['delivery_id']))}</td><td>{e(str(d['event']))}.{e(str(d['action'] or ''))}</td>"
+        f"<td>{e(str(d['repository'] or ''))}</td><td>{e(str(d['outcome']))}</td></tr>"
+        for d in status.get("failures", [])
+    ) or "<tr><td colspan=4>none</td></tr>"
+    installations = "".join(
+        f"<tr><td>{i['id']}</td><td>{e(str(i['account']))}</td><td>{i['repositories']}</td>"
+        f"<td>{e(str(i['rate_limit_remaining'] if i['rate_limit_remaining'] is not None else '?'))}</td>"
+        f"<td>{'suspended' if i['suspended'] else e(str(i['error'] or 'ok'))}</td></tr>"
+        for i in status.get("installations", [])
+    ) or "<tr><td colspan=5>none seen yet</td></tr>"
+    resync = status.get("resync") or {}
+    when = resync.get("last_full_resync_iso") or "never"
+    every = f"every {resync['interval_hours']:g} h" if resync.get("interval_hours") else "off"
+    return (
+        "<h2>Failures</h2><p>Redeliver them with <code>actionbot redeliver</code> (the next resync repairs them too).</p>"
+        f"<table><tr><th>delivery</th><th>event</th><th>repository</th><th>outcome</th></tr>{failures}</table>"
+        "<h2>Installations</h2><table><tr><th>id</th><th>account</th><th>repositories</th>"
+        f"<th>rate limit remaining</th><th>state</th></tr>{installations}</table>"
+        f"<p>Last full resync: {e(when)} ({e(every)}).</p>"
+    )
+
+
+def _uninstalled(event: sansio.Event) -> bool:
+    return event.event == "installation" and event.data.get("action") in ("deleted", "suspend")
+
+
+def _outcome_of(text: str) -> str:
+    """The metrics outcome of a non-202 answer, from its text (one place decides both)."""
+    if text.startswith("duplicate"):
+        return "duplicate"
+    if text.startswith("ignored"):
+        return "ignored"
+    return "ping"
+
+
+def _text(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text)
+
+
+def make_app(
+    settings: Any,
+    *,
+    clients: Any,
+    router: routing.Router | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    redeliver_on_startup: bool = True,
+    metrics: Metrics | None = None,
+    resync_hours: float | None = None,
+    resync_pause: float | None = None,
+    **service_options: Any,
+) -> web.Application:
+    """The aiohttp application. `router` defaults to every feature of actionbot.handlers.
+
+    `metrics`: the Metrics shared with the GitHub clients (AppClients(metrics=...));
+    one of its own when None. Served at `GET /metrics`.
+    `resync_hours` / `resync_pause`: the periodic full resync (actionbot.resync);
+    None reads `settings.resync_hours` / `settings.resync_pause` (off when the
+    settings have none); 0 hours: off. When on, its start-up pass does the redelivery.
+    """
+    if router is None:
+        from actionbot.service.handlers import router as default_router
+
+        router = default_router
+    service = Service(settings, clients=clients, router=router, clock=clock, sleep=sleep, metrics=metrics, **service_options)
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SERVICE_KEY] = service
+    app.router.add_post("/webhook", service.webhook)
+    app.router.add_get("/healthz", service.healthz)
+    app.router.add_get("/", service.index)
+    app.router.add_get("/metrics", service.metrics.handler)
+    hours = getattr(settings, "resync_hours", 0) if resync_hours is None else resync_hours
+    if hours and hours > 0:
+        from actionbot.service.resync import Resyncer
+
+        pause = getattr(settings, "resync_pause", 1.0) if resync_pause is None else resync_pause
+        service.resyncer = Resyncer(
+            service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep
+        )
+
+    async def on_startup(app: web.Application) -> None:
+        log.info(
+            "starting %s",
+            kv(
+                version=__version__,
+                app_id=getattr(settings, "app_id", None),
+                key_fingerprint=_fingerprint(settings),
+                api_url=getattr(settings, "api_url", None),
+                write_interval=getattr(settings, "write_interval", None),
+                handle=getattr(settings, "handle", None),
+            ),
+        )
+        if service.resyncer is not None:
+            service.spawn(service.resyncer.run(), "resync")
+        elif redeliver_on_startup:
+            from actionbot.github.redeliver import redeliver_failed
+
+            service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
+
+    async def on_cleanup(app: web.Application) -> None:
+        for task in list(service.background):
+            task.cancel()
+        if service.background:
+            await asyncio.gather(*service.background, return_exceptions=True)
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def _fingerprint(settings: Any) -> str | None:
+    try:
+        return settings.key_fingerprint
+    except Exception:
+        return None
+
+
+def service_of(app: web.Application) -> Service:
+    return app[SERVICE_KEY]
+
+
+__all__ = ["MAX_BODY", "Service", "make_app", "service_of"]

@@ -1,0 +1,182 @@
+"""Prometheus metrics for operators: what was delivered, how it went, what GitHub allows.
+
+Every metric is named `actionbot_...` and lives in a `CollectorRegistry` of
+its own, never prometheus-client's global one: two apps in one process (tests
+do this all the time) would otherwise collide on registration, and a library
+should not publish into a process-wide namespace it does not own.
+
+The service makes one `Metrics()` per app and serves `render()` at
+`GET /metrics`; the GitHub client calls `record_request` / `set_rate_limit`
+on the same object. The module-level functions act on `default`, for code
+that has no app at hand (the CLI's one-shot sync).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+
+from actionbot import __version__
+
+#: From a duplicate answered in milliseconds to a large first sync paced by
+#: GitHub's secondary rate limits.
+PROCESSING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+
+#: Outcomes the service is expected to use (any string is accepted).
+OUTCOMES = ("processed", "failed", "ignored", "duplicate", "rejected")
+
+
+class Metrics:
+    """One app's metrics, in a registry of its own."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.deliveries = Counter(
+            "actionbot_deliveries",
+            "Webhook deliveries (or Action events) by event and outcome.",
+            ["event", "outcome"],
+            registry=r,
+        )
+        self.processing_seconds = Histogram(
+            "actionbot_delivery_processing_seconds",
+            "Time spent processing one delivery, from dequeue to done.",
+            ["event"],
+            buckets=PROCESSING_BUCKETS,
+            registry=r,
+        )
+        self.github_requests = Counter(
+            "actionbot_github_requests",
+            "Requests sent to GitHub's API by HTTP status ('error' when no answer came).",
+            ["status"],
+            registry=r,
+        )
+        self.github_writes = Counter(
+            "actionbot_github_writes",
+            "Requests that changed something on GitHub (POST, PATCH, PUT, DELETE).",
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "actionbot_queue_depth",
+            "Deliveries accepted and not yet processed.",
+            registry=r,
+        )
+        self.rate_limit_remaining = Gauge(
+            "actionbot_rate_limit_remaining",
+            "GitHub's x-ratelimit-remaining as last seen, per installation ('token' for a plain token).",
+            ["installation"],
+            registry=r,
+        )
+        self.last_full_resync = Gauge(
+            "actionbot_last_full_resync_timestamp_seconds",
+            "Unix time at which the last full resync of all installations finished (0: never).",
+            registry=r,
+        )
+        self.build_info = Gauge("actionbot_build_info", "The running actionbot version.", ["version"], registry=r)
+        self.build_info.labels(version=__version__).set(1)
+        # Labelled children, looked up once: `labels()` validates, locks and builds a
+        # key on every call, and the service records several per delivery. The label
+        # values are few (events x outcomes, statuses, installations); an installation's
+        # child is dropped with it (forget_installation), the others are never removed.
+        self._delivery_children: dict[tuple[str, str], Any] = {}
+        self._processing_children: dict[str, Any] = {}
+        self._request_children: dict[str, Any] = {}
+        self._rate_limit_children: dict[str, Any] = {}
+
+    def record_delivery(self, event: str, outcome: str, seconds: float | None) -> None:
+        """Count one delivery and its processing time.
+
+        `seconds=None` for deliveries answered without processing (ignored,
+        duplicate, rejected): they count, but would skew the histogram.
+        """
+        event = event or "unknown"
+        child = self._delivery_children.get((event, outcome))
+        if child is None:
+            child = self._delivery_children[(event, outcome)] = self.deliveries.labels(event=event, outcome=outcome)
+        child.inc()
+        if seconds is not None:
+            timer = self._processing_children.get(event)
+            if timer is None:
+                timer = self._processing_children[event] = self.processing_seconds.labels(event=event)
+            timer.observe(seconds)
+
+    def record_request(self, status: int | str | None, is_write: bool) -> None:
+        """Count one GitHub request; `status` None means the connection failed."""
+        label = "error" if status is None else str(status)
+        child = self._request_children.get(label)
+        if child is None:
+            child = self._request_children[label] = self.github_requests.labels(status=label)
+        child.inc()
+        if is_write:
+            self.github_writes.inc()
+
+    def set_queue_depth(self, n: int) -> None:
+        self.queue_depth.set(n)
+
+    def track_queue_depth(self, depth: Callable[[], float]) -> None:
+        """Read the depth from the queue at each scrape instead of being told."""
+        self.queue_depth.set_function(depth)
+
+    def set_rate_limit(self, installation: int | str | None, remaining: int | None) -> None:
+        """Record the remaining requests GitHub announced; None (no header) changes nothing."""
+        if remaining is not None:
+            label = "token" if installation is None else str(installation)
+            child = self._rate_limit_children.get(label)
+            if child is None:
+                child = self._rate_limit_children[label] = self.rate_limit_remaining.labels(installation=label)
+            child.set(remaining)
+
+    def forget_installation(self, installation: int | str) -> None:
+        """An uninstalled app's series would otherwise stay frozen forever."""
+        self._rate_limit_children.pop(str(installation), None)
+        with contextlib.suppress(KeyError):
+            self.rate_limit_remaining.remove(str(installation))
+
+    def mark_full_resync(self, when: float | None = None) -> None:
+        self.last_full_resync.set(time.time() if when is None else when)
+
+    def render(self, accept: str | None = None) -> tuple[bytes, str]:
+        """The exposition and its Content-Type (OpenMetrics when the scraper asks for it)."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self.registry), content_type
+
+    async def handler(self, request: Any) -> Any:
+        """aiohttp handler for `GET /metrics` (no GitHub call, nothing secret)."""
+        from aiohttp import web
+
+        body, content_type = self.render(request.headers.get("Accept"))
+        # aiohttp's content_type= refuses parameters; Prometheus needs `version=`.
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+#: For code with no app at hand; the service uses its own instance.
+default = Metrics()
+
+
+def record_delivery(event: str, outcome: str, seconds: float | None) -> None:
+    default.record_delivery(event, outcome, seconds)
+
+
+def record_request(status: int | str | None, is_write: bool) -> None:
+    default.record_request(status, is_write)
+
+
+def set_queue_depth(n: int) -> None:
+    default.set_queue_depth(n)
+
+
+def set_rate_limit(installation: int | str | None, remaining: int | None) -> None:
+    default.set_rate_limit(installation, remaining)
+
+
+def mark_full_resync(when: float | None = None) -> None:
+    default.mark_full_resync(when)
+
+
+def render(accept: str | None = None) -> tuple[bytes, str]:
+    return default.render(accept)

@@ -1,0 +1,399 @@
+"""Self-healing: the same reconcile, for every repository, at start-up and every few hours.
+
+A webhook is a hint, not the only chance (level-triggered design): a delivery
+GitHub dropped, one refused while the service restarted, or a reference in a
+repository where the app is not installed costs latency, never data, because
+this pass reconciles every installed repository that has notes, polls the
+references of its open items, keeps its dashboard current (the ages it shows
+move on quiet days too; rewritten only when its text changes, so at most once
+a day), and asks GitHub to redeliver the deliveries of the last 72 hours that
+never succeeded.
+
+Cheap by construction: every read goes through the installation's ETag cache,
+so an unchanged repository is answered with 304s (free against the rate
+limit) and its plan is empty (no write). Repositories are visited one at a
+time with a pause between them, and each visit runs in the service's
+per-repository queue, behind (never beside) a delivery for the same
+repository.
+
+How far back a run without a push looks (`since`): the configuration's
+`since` when set; otherwise the older of "30 days ago" and the oldest meeting
+that already has an issue. So a repository seen for the first time (app just
+installed, years of notes) opens issues for the last month only, and later
+passes keep every meeting already tracked in line without reaching further
+back. Set `since:` in `.github/actionbot.yml` (or run `actionbot sync
+--since`) to widen it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gidgethub import BadRequest
+
+from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError, load_config
+from actionbot.service.logs import kv
+
+log = logging.getLogger("actionbot.service.resync")
+
+FIRST_RUN_DAYS = 30
+REDELIVER_HOURS = 72
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+# ---------------------------------------------------------------- one repository
+
+
+def bound_since(today: str, tracked_meetings: Iterable[str | None], days: int = FIRST_RUN_DAYS) -> str:
+    """Pure: the `since` of a run without a push when the configuration has none (ISO dates)."""
+    floor = (datetime.fromisoformat(today) - timedelta(days=days)).date().isoformat()
+    dates = [d for d in tracked_meetings if d]
+    return min([floor, *dates])
+
+
+def today_of(clock: Clock) -> str:
+    return datetime.fromtimestamp(clock(), tz=UTC).date().isoformat()
+
+
+async def repository_config(gh: Any, repo: str) -> tuple[Config | None, str]:
+    """The repository's configuration, or None and why it is skipped (no notes, invalid configuration).
+
+    Read the way the reconcile reads it (the default branch's head commit, its
+    tree, the file at that sha), so that on an unchanged repository every one of
+    these reads is a free 304 the reconcile then repeats for free; and the
+    configuration is read only when the tree has one: a 404 has no ETag, so
+    asking for an absent file would count against the rate limit on every pass.
+    """
+    data = await gh.get_repo(repo)
+    branch = data.get("default_branch")
+    if not branch:
+        return None, "empty repository"
+    try:
+        sha = (await gh.get_commit(repo, branch))["sha"]
+        paths = await gh.get_tree(repo, sha)
+    except BadRequest as exc:
+        if int(exc.status_code) in (404, 409):  # no commit yet
+            return None, "empty repository"
+        raise
+    raw = await gh.get_content(repo, CONFIG_PATH, ref=sha) if CONFIG_PATH in paths else None
+    if raw is not None:
+        try:
+            return load_config(raw.decode("utf-8-sig", "replace"), CONFIG_PATH), ""
+        except ConfigError as exc:
+            # The next push reports it on its check run, at the line at fault.
+            return None, f"invalid {CONFIG_PATH}: {exc}"
+    if not any(DEFAULT_CONFIG.matches(p) for p in paths):
+        return None, f"no {CONFIG_PATH} and no file matches {', '.join(DEFAULT_CONFIG.notes)}"
+    return DEFAULT_CONFIG, ""
+
+
+async def tracked_meetings(gh: Any, repo: str, config: Config) -> list[str | None]:
+    """Meeting dates of the issues that already track items of `repo` (ETag-cached: reconcile lists them too)."""
+    from actionbot.core.plan import existing_issues
+
+    tracking = config.tracking_repo or repo
+    listing = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+    out: list[str | None] = []
+    for issue in existing_issues(listing):
+        m = issue.marker
+        if m is not None and m.repo.casefold() == repo.casefold():
+            out += [m.meeting, *m.meetings]
+    return out
+
+
+@dataclass
+class RepoResync:
+    repo: str
+    skipped: str = ""
+    since: str | None = None
+    applied: int = 0
+    failed: int = 0
+    notices: int = 0
+    error: str = ""
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.repo}: error {self.error}"
+        if self.skipped:
+            return f"{self.repo}: skipped ({self.skipped})"
+        return f"{self.repo}: since {self.since or 'config'}, {self.applied} applied, {self.failed} failed, {self.notices} notices"
+
+
+async def resync_repository(
+    gh: Any,
+    repo: str,
+    *,
+    ctx: Any = None,
+    clock: Clock = time.time,
+    first_run_days: int = FIRST_RUN_DAYS,
+    check: bool = False,
+    references: bool = True,
+) -> RepoResync:
+    """Reconcile one repository's notes (bounded as the module says) and poll its items' references.
+
+    `check=False`: a resync writes issues, not check runs (the head commit of a
+    repository is often not about notes; pushes write the checks).
+    """
+    from actionbot.engine.reconcile import reconcile
+    from actionbot.service.handlers.references import check_references
+
+    result = RepoResync(repo)
+    config, why = await repository_config(gh, repo)
+    if config is None:
+        result.skipped = why
+        return result
+    if not config.since:
+        result.since = bound_since(today_of(clock), await tracked_meetings(gh, repo, config), first_run_days)
+    report = await reconcile(gh, repo, since=result.since, check=check, ctx=ctx)
+    result.applied, result.failed = len(report.applied), len(report.failed)
+    if references:
+        result.notices = await check_references(gh, config.tracking_repo or repo, config, ctx)
+    if config.dashboard and not report.applied and report.config_error is None:
+        # A run that wrote refreshed it already; otherwise its ages (in days) would go
+        # stale on quiet days. Rewritten only when its text changed: at most daily.
+        await _refresh_dashboard(gh, config.tracking_repo or repo, config, ctx, clock)
+    if ctx is not None:
+        ctx.note(result.summary())
+    return result
+
+
+async def _refresh_dashboard(gh: Any, tracking: str, config: Config, ctx: Any, clock: Clock) -> None:
+    """Keep an existing dashboard current (never creates one: the sync does); errors are logged only."""
+    from gidgethub import GitHubException
+
+    from actionbot.engine.apply import LOST, describe_error
+    from actionbot.service.handlers.commands import refresh_dashboard
+
+    try:
+        await refresh_dashboard(
+            gh, tracking, config, now=datetime.fromtimestamp(clock(), UTC),
+            handle=getattr(ctx, "handle", "actionbot"), create=False,
+        )
+    except (GitHubException, *LOST) as exc:
+        log.warning("dashboard not refreshed %s", kv(repository=tracking, error=describe_error(exc)))
+
+
+# ---------------------------------------------------------------- the whole app
+
+
+@dataclass
+class InstallationInfo:
+    id: int
+    account: str
+    repositories: list[str] = field(default_factory=list)
+    suspended: bool = False
+    error: str = ""
+
+
+@dataclass
+class PassReport:
+    started_at: float
+    finished_at: float | None = None
+    installations: int = 0
+    repositories: list[RepoResync] = field(default_factory=list)
+    redelivered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "installations": self.installations,
+            "repositories": len(self.repositories),
+            "reconciled": sum(1 for r in self.repositories if not r.skipped and not r.error),
+            "skipped": sum(1 for r in self.repositories if r.skipped),
+            "applied": sum(r.applied for r in self.repositories),
+            "notices": sum(r.notices for r in self.repositories),
+            "redelivered": self.redelivered,
+            "errors": self.errors[-20:],
+        }
+
+
+class Resyncer:
+    """The service's periodic full pass. One per service; `run()` is its start-up task.
+
+    `service`: the `actionbot.server.Service` whose queue the work goes through
+    (and whose rate-limit table and metrics it updates).
+    """
+
+    def __init__(
+        self,
+        service: Any,
+        *,
+        interval_hours: float = 6,
+        pause_seconds: float = 1.0,
+        redeliver: bool = True,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
+        first_run_days: int = FIRST_RUN_DAYS,
+    ):
+        self.service = service
+        self.clients = service.clients
+        self.interval_hours = interval_hours
+        self.pause_seconds = pause_seconds
+        self.redeliver = redeliver
+        self.clock = clock
+        self.sleep = sleep
+        self.first_run_days = first_run_days
+        self.installations: dict[int, InstallationInfo] = {}
+        self.last_full_resync: float | None = None
+        self.last_pass: PassReport | None = None
+        self.passes = 0
+        self.running = False
+
+    # -- the loop ------------------------------------------------------------------
+    async def run(self) -> None:
+        """A pass now, then one every `interval_hours` (0: only the start-up pass)."""
+        while True:
+            await self.full_pass()
+            if self.interval_hours <= 0:
+                return
+            await self.sleep(self.interval_hours * 3600)
+
+    async def full_pass(self) -> PassReport:
+        """Redeliver failures, then reconcile every installed repository; errors logged, never raised."""
+        report = PassReport(started_at=self.clock())
+        self.running = True
+        try:
+            if self.redeliver:
+                await self._redeliver(report)
+            try:
+                app = await self.clients.app_client()
+                installations = await app.list_installations()
+            except Exception as exc:
+                report.errors.append(f"listing installations: {_describe(exc)}")
+                log.error("resync: cannot list installations %s", kv(error=_describe(exc)))
+                return report
+            seen = set()
+            for inst in installations:
+                info = InstallationInfo(int(inst["id"]), (inst.get("account") or {}).get("login", ""))
+                info.suspended = bool(inst.get("suspended_at"))
+                seen.add(info.id)
+                self.installations[info.id] = info
+                report.installations += 1
+                if info.suspended:
+                    continue
+                await self._installation(info, report)
+            for gone in set(self.installations) - seen:
+                self.installations.pop(gone, None)
+            report.finished_at = self.clock()
+            self.last_full_resync = report.finished_at
+            self.service.metrics.mark_full_resync(report.finished_at)
+            return report
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the last net: a resync never takes the service down
+            report.errors.append(_describe(exc))
+            log.exception("resync pass failed, service continues")
+            return report
+        finally:
+            self.running = False
+            self.passes += 1
+            self.last_pass = report
+            log.info("resync %s", kv(**{k: v for k, v in report.to_dict().items() if k != "errors"}, error_count=len(report.errors)))
+
+    async def _redeliver(self, report: PassReport) -> None:
+        from actionbot.github.redeliver import redeliver_failed
+
+        try:
+            result = await redeliver_failed(self.clients, since_hours=REDELIVER_HOURS, clock=self.clock)
+            report.redelivered = len(result.redelivered)
+            report.errors += result.errors
+        except Exception as exc:
+            report.errors.append(f"redeliver: {_describe(exc)}")
+            log.error("resync: redelivery failed %s", kv(error=_describe(exc)))
+
+    async def _installation(self, info: InstallationInfo, report: PassReport) -> None:
+        try:
+            gh = await self.clients.for_installation(info.id)
+            repos = await gh.list_installation_repos()
+        except Exception as exc:
+            info.error = _describe(exc)
+            report.errors.append(f"installation {info.id}: {info.error}")
+            log.error("resync: cannot list repositories %s", kv(installation=info.id, error=info.error))
+            return
+        info.repositories = sorted(r["full_name"] for r in repos if not r.get("archived"))
+        for i, repo in enumerate(info.repositories):
+            if i:
+                await self.sleep(self.pause_seconds)
+            report.repositories.append(await self.repository(gh, info.id, repo))
+        remaining = getattr(gh, "rate_limit_remaining", None)
+        if remaining is not None:
+            self.service.rate_limits[info.id] = remaining
+            self.service.metrics.set_rate_limit(info.id, remaining)
+
+    async def repository(self, gh: Any, installation_id: int, repo: str) -> RepoResync:
+        """Resync `repo` in the per-repository queue (behind its deliveries) and wait for it."""
+        return await run_in_queue(self.service, repo, lambda ctx: resync_repository(
+            gh, repo, ctx=ctx, clock=self.clock, first_run_days=self.first_run_days
+        ), label=f"resync installation={installation_id}")
+
+    # -- the operator's view ---------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {
+            "interval_hours": self.interval_hours,
+            "last_full_resync": self.last_full_resync,
+            "last_full_resync_iso": _iso(self.last_full_resync),
+            "running": self.running,
+            "passes": self.passes,
+            "last_pass": self.last_pass.to_dict() if self.last_pass else None,
+        }
+
+    def forget_installation(self, installation_id: int) -> None:
+        self.installations.pop(int(installation_id), None)
+
+
+async def run_in_queue(
+    service: Any, repo: str, work: Callable[[Any], Awaitable[RepoResync]], *, label: str = "resync"
+) -> RepoResync:
+    """Run `work(ctx)` as a job of `repo`'s queue and wait for its result; errors become the result."""
+    from actionbot.service.context import Context
+
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[RepoResync] = loop.create_future()
+    ctx = Context(
+        handle=getattr(service.settings, "handle", "actionbot"),
+        settings=service.settings,
+        clients=service.clients,
+        clock=service.clock,
+        delivery_id="resync",
+        enqueue_fn=service.enqueue,
+    )
+
+    async def job() -> None:
+        try:
+            result = await work(ctx)
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        except Exception as exc:
+            result = RepoResync(repo, error=_describe(exc))
+            log.error("resync of a repository failed %s", kv(repository=repo, error=result.error))
+        if not done.done():
+            done.set_result(result)
+
+    if not service.queue.submit(repo, job, f"{label} repository={repo}"):
+        return RepoResync(repo, error="queue full or closed")
+    return await done
+
+
+def _describe(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    text = str(exc)
+    if status is not None:
+        return f"GitHub answered {int(status)}: {text}"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

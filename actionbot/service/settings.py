@@ -1,0 +1,189 @@
+"""The service's configuration: environment variables, read once and validated.
+
+Every problem is found in one pass and reported together, each line naming the
+variable and the fix, so an operator fixes a Heroku config in one round trip
+instead of one restart per mistake. Secrets are kept out of `repr()` so that a
+settings object can be logged or shown in a traceback without leaking them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from actionbot.notes.model import InputError
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+class SettingsError(InputError):
+    """One or more environment variables are missing or malformed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("environment", "\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str
+    private_key: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    port: int = 8080
+    host: str = "0.0.0.0"
+    api_url: str = DEFAULT_API_URL
+    log_level: str = "INFO"
+    write_interval: float = 1.0
+    grace_seconds: float = 25.0
+    handle: str = "actionbot"
+    resync_hours: float = 6.0  # full resync every N hours (and at start-up); 0 turns it off
+    resync_pause: float = 1.0  # seconds between two repositories of a resync
+
+    @property
+    def key_fingerprint(self) -> str:
+        """GitHub's way of naming a key (App settings page): SHA-256 of the public key."""
+        return key_fingerprint(self.private_key)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Command-line flags win over the environment; None means 'not given'."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, need_webhook_secret: bool = True) -> Settings:
+        """Read and validate; raise SettingsError naming every bad variable.
+
+        `need_webhook_secret=False` is for app-level commands (`redeliver`) that
+        receive no deliveries.
+        """
+        env = os.environ if env is None else env
+        problems: list[str] = []
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        app_id = get("GITHUB_APP_ID")
+        if not app_id:
+            problems.append("GITHUB_APP_ID is missing or empty: set it to your GitHub App's numeric App ID")
+        elif not app_id.isdigit():
+            problems.append(f"GITHUB_APP_ID must be the numeric App ID (the App's settings page), not {app_id!r}")
+
+        private_key = ""
+        raw_key = env.get("GITHUB_PRIVATE_KEY", "")
+        if not raw_key.strip():
+            problems.append(
+                "GITHUB_PRIVATE_KEY is missing or empty: set it to the App's private key (PEM text) or a path to the .pem file"
+            )
+        else:
+            try:
+                private_key = load_private_key(raw_key)
+            except ValueError as exc:
+                problems.append(f"GITHUB_PRIVATE_KEY {exc}")
+
+        secret = env.get("GITHUB_WEBHOOK_SECRET", "")
+        if not secret.strip() and need_webhook_secret:
+            problems.append(
+                "GITHUB_WEBHOOK_SECRET is missing or empty: set it to the webhook secret of your GitHub App"
+                " (actionbot never accepts unsigned deliveries)"
+            )
+
+        port = _number(get("PORT") or "8080", "PORT", int, problems, lo=1, hi=65535)
+        host = get("HOST") or "0.0.0.0"
+
+        api_url = (get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", api_url):
+            problems.append(
+                f"GITHUB_API_URL must be an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, not {api_url!r}"
+            )
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in logging.getLevelNamesMapping():
+            problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {log_level!r}")
+
+        write_interval = _number(get("ACTIONBOT_WRITE_INTERVAL") or "1", "ACTIONBOT_WRITE_INTERVAL", float, problems, lo=0)
+        grace = _number(get("ACTIONBOT_GRACE_SECONDS") or "25", "ACTIONBOT_GRACE_SECONDS", float, problems, lo=0)
+
+        resync_hours = _number(get("ACTIONBOT_RESYNC_HOURS") or "6", "ACTIONBOT_RESYNC_HOURS", float, problems, lo=0)
+        resync_pause = _number(get("ACTIONBOT_RESYNC_PAUSE") or "1", "ACTIONBOT_RESYNC_PAUSE", float, problems, lo=0)
+
+        handle = (get("ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
+        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
+            problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
+
+        if problems:
+            raise SettingsError(problems)
+        return cls(
+            app_id=app_id,
+            private_key=private_key,
+            webhook_secret=secret,
+            port=int(port),
+            host=host,
+            api_url=api_url,
+            log_level=log_level,
+            write_interval=float(write_interval),
+            grace_seconds=float(grace),
+            handle=handle,
+            resync_hours=float(resync_hours),
+            resync_pause=float(resync_pause),
+        )
+
+
+def _number(raw: str, name: str, kind: type, problems: list[str], lo: float | None = None, hi: float | None = None) -> float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        problems.append(f"{name} must be a {'whole ' if kind is int else ''}number, not {raw!r}")
+        return 0
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+        problems.append(f"{name} must be {bounds}, not {raw!r}")
+        return 0
+    return value
+
+
+def load_private_key(raw: str) -> str:
+    """The PEM text, from the variable itself or from the file it names.
+
+    Heroku users often paste the key with literal '\\n' sequences; those are
+    turned back into newlines. The key is parsed so that a truncated or wrong
+    file fails at start-up, not at the first delivery an hour later.
+    """
+    text = raw.strip()
+    if "-----BEGIN" not in text:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ValueError("is neither PEM text (-----BEGIN ...) nor the path of an existing file")
+        try:
+            text = path.read_text().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"names {str(path)!r}, which cannot be read ({type(exc).__name__})") from None
+    text = text.replace("\\n", "\n").strip()
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ValueError("is not a valid unencrypted PEM private key: download a new one from the App's settings") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("must be an RSA key (GitHub Apps sign their JWT with RS256)")
+    return text + "\n"
+
+
+def key_fingerprint(pem: str) -> str:
+    """`SHA256:<base64>` of the DER public key, as GitHub shows it next to the key."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_private_key,
+    )
+
+    key = load_pem_private_key(pem.encode(), password=None)
+    der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()

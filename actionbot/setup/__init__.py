@@ -1,0 +1,1 @@
+"""Creating the GitHub App: its manifest and the registration flow."""
