@@ -82,7 +82,7 @@ async def serve(settings: object) -> int:
     from aiohttp import web
 
     from actionbot.github.app import AppClients
-    from actionbot.service.app import make_app, service_of
+    from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
     from actionbot.service.logs import kv
     from actionbot.service.metrics import Metrics
 
@@ -92,7 +92,7 @@ async def serve(settings: object) -> int:
         metrics = Metrics()  # one registry: the clients record requests, the service serves /metrics
         clients = AppClients.from_settings(session, settings, metrics=metrics)
         app = make_app(settings, clients=clients, metrics=metrics)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **SERVER_OPTIONS)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)  # type: ignore[attr-defined]
         await site.start()

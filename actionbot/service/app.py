@@ -3,17 +3,29 @@
 GitHub gives a delivery 10 seconds and never redelivers by itself, so the
 answer only says whether the delivery is authentic and accepted; the work runs
 afterwards in `WorkQueue` (one repository at a time, in arrival order). The
-order of checks on `POST /webhook` is the contract:
+order of checks on `POST /webhook` is the contract, and it is built so that a
+caller without the secret costs almost nothing:
 
-1. 503 while shutting down; 413 over 25 MB (GitHub's own cap);
-2. 401 unless `X-Hub-Signature-256` is a valid `sha256=` HMAC of the body
-   (gidgethub checks it; a legacy sha1-only delivery is refused, and without a
-   secret the service does not start at all);
-3. 400 when the body is not JSON or a header is missing;
-4. 200 for `ping`, for a delivery id already accepted (no GitHub request), for
-   deliveries sent by bots (no loops) and for events no handler wants;
-5. 503 when the queue is full (GitHub records a failure we can redeliver);
-6. 202: accepted.
+1. 503 while shutting down; 413 when `Content-Length` is over 25 MB (GitHub's
+   own cap);
+2. 401, before a byte of the body is read, unless `X-Hub-Signature-256` is
+   well formed (`sha256=` and 64 hex digits; a legacy sha1-only delivery is
+   refused, and without a secret the service does not start at all);
+3. the body is read with the 25 MB cap (413), at most `max_bodies` bodies at
+   once and within `BODY_TIMEOUT` seconds (408); headers must arrive within
+   `HEADER_TIMEOUT` seconds of the connection (`SERVER_OPTIONS`);
+4. 401 unless the signature is the HMAC of that body (gidgethub's
+   `sansio.Event.from_http` checks it);
+5. 400 when the body is not a JSON object, is nested too deeply to decode, a
+   header is missing, or a field the service reads has the wrong type;
+6. 200 for `ping`, for a delivery id already processed or in the queue (no
+   GitHub request), for deliveries sent by bots (no loops) and for events no
+   handler wants;
+7. 503 when the queue is full (GitHub records a failure we can redeliver);
+8. 202: accepted.
+
+A delivery id is remembered as done only once its work succeeded: GitHub's
+redelivery of a failed delivery (same id) is processed again.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import asyncio
 import html
 import logging
 import random
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -34,13 +47,6 @@ import cachetools
 from aiohttp import web
 from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
 
-try:
-    import msgspec  # faster payload decoding (see event_from_http); optional at run time
-
-    _decode_json: Callable[[bytes], Any] | None = msgspec.json.Decoder().decode
-except ImportError:  # pragma: no cover - a dependency, but the service works without it
-    _decode_json = None
-
 from actionbot import __version__
 from actionbot.github.client import track_usage
 from actionbot.service.context import Context
@@ -50,6 +56,15 @@ from actionbot.service.queue import WorkQueue
 
 log = logging.getLogger("actionbot.service.app")
 MAX_BODY = 25 * 1024 * 1024
+MAX_BODIES = 4  # request bodies read into memory at once (a semaphore): 4 x 25 MB at worst
+BODY_TIMEOUT = 10.0  # seconds to wait for a body slot and read the body (GitHub sends in one go)
+HEADER_TIMEOUT = 15.0  # seconds from connecting (or from the last answer) to a request's last header
+# aiohttp's keep-alive timer closes a connection whose request headers have not all
+# arrived within this time of connecting or of the last answer: the header timeout.
+SERVER_OPTIONS: dict[str, Any] = {"keepalive_timeout": HEADER_TIMEOUT}
+_SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}")
+# Fields of a payload the service itself reads: each must be an object when present.
+_OBJECT_FIELDS = ("sender", "installation", "repository", "issue", "comment", "pull_request", "organization")
 
 SERVICE_KEY: web.AppKey[Service] = web.AppKey("actionbot_service")
 
@@ -82,6 +97,8 @@ class Service:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_concurrency: int = 8,
         max_queue: int = 1000,
+        max_bodies: int = MAX_BODIES,
+        body_timeout: float = BODY_TIMEOUT,
         handler_attempts: int = 3,
         handler_backoff: float = 2.0,
         seen_ttl: float = 3 * 24 * 3600,
@@ -102,8 +119,13 @@ class Service:
         self.queue = WorkQueue(max_concurrency=max_concurrency, max_pending=max_queue)
         self.handler_attempts = handler_attempts
         self.handler_backoff = handler_backoff
-        # GitHub keeps a delivery id on redelivery; 3 days is its redelivery window.
+        # GitHub keeps a delivery id on redelivery; 3 days is its redelivery window. Only
+        # deliveries whose work succeeded go here; accepted, unfinished ones are in_flight.
         self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(maxsize=seen_max, ttl=seen_ttl, timer=clock)
+        self.in_flight: set[str] = set()
+        self.bodies = asyncio.Semaphore(max_bodies)
+        self.body_timeout = body_timeout
+        self.bodies_waiting = 0  # requests waiting for a body slot (shown on the status page)
         self.started_at = clock()
         self.counts: Counter[str] = Counter()
         self.recent: deque[DeliveryRecord] = deque(maxlen=20)
@@ -121,28 +143,49 @@ class Service:
             return _text(503, "shutting down")
         if (request.content_length or 0) > MAX_BODY:
             return _text(413, "payload over 25 MB")
+        if not _SIGNATURE.fullmatch(request.headers.get("X-Hub-Signature-256", "")):
+            # Answered before the body is read: a caller without the secret never gets memory.
+            return self._rejected(request, "missing or malformed X-Hub-Signature-256 (sha256=<64 hex digits>)")
         try:
-            body = await request.read()
+            async with asyncio.timeout(self.body_timeout):
+                event = await self._read_event(request)
+        except TimeoutError:
+            return _text(408, f"body not received within {self.body_timeout:g} s")
         except web.HTTPRequestEntityTooLarge:
             return _text(413, "payload over 25 MB")
-        signature = request.headers.get("X-Hub-Signature-256", "")
-        if not signature.startswith("sha256="):
-            self.counts["rejected"] += 1
-            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
-            return _text(401, "missing or non-sha256 X-Hub-Signature-256")
-        try:
-            event = event_from_http(request.headers, body, self.secret)
         except ValidationFailure:
-            self.counts["rejected"] += 1
-            self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
-            return _text(401, "bad signature")
+            return self._rejected(request, "bad signature")
         except BadRequest as exc:
             return _text(400, f"bad request: {exc}")
-        except (KeyError, ValueError) as exc:
-            return _text(400, f"bad request: {type(exc).__name__} {exc}")
-        if not isinstance(event.data, dict):
-            return _text(400, "payload is not a JSON object")
+        except KeyError as exc:
+            return _text(400, f"bad request: missing header {exc}")
+        except (ValueError, RecursionError) as exc:
+            return _text(400, f"bad request: {type(exc).__name__}")
+        problem = payload_problem(event.data)
+        if problem:
+            return _text(400, f"bad request: {problem}")
         return self.accept(event)
+
+    async def _read_event(self, request: web.Request) -> sansio.Event:
+        """Read the body in one of `max_bodies` slots, check its signature and decode it."""
+        self.bodies_waiting += 1
+        try:
+            await self.bodies.acquire()
+        finally:
+            self.bodies_waiting -= 1
+        try:
+            body = await request.read()  # client_max_size caps it at MAX_BODY
+            # gidgethub checks the signature first, then decodes. It raises ValidationFailure
+            # (401), BadRequest (400: not JSON or form data), KeyError (a missing header) and
+            # RecursionError (JSON nested too deeply to decode): `webhook` answers each.
+            return sansio.Event.from_http(request.headers, body, secret=self.secret)
+        finally:
+            self.bodies.release()
+
+    def _rejected(self, request: web.Request, why: str) -> web.Response:
+        self.counts["rejected"] += 1
+        self.metrics.record_delivery(request.headers.get("X-GitHub-Event", ""), "rejected", None)
+        return _text(401, why)
 
     def accept(self, event: sansio.Event) -> web.Response:
         """Decide about an authentic delivery (separate from HTTP for tests and replay)."""
@@ -157,9 +200,9 @@ class Service:
         if event.event == "ping":
             self.counts["ping"] += 1
             return web.json_response({"msg": "pong", "zen": data.get("zen")})
-        if event.delivery_id in self.seen:
+        if event.delivery_id in self.seen or event.delivery_id in self.in_flight:
             self.counts["duplicate"] += 1
-            return _text(200, "duplicate delivery: already accepted")
+            return _text(200, "duplicate delivery: already processed or queued")
         if (data.get("sender") or {}).get("type") == "Bot":
             self.counts["ignored"] += 1
             return _text(200, "ignored: sent by a bot")
@@ -177,7 +220,7 @@ class Service:
         if not self.queue.submit(key, partial(self.process, event, record), desc):
             self.counts["refused"] += 1
             return _text(503, "queue full, retry later" if self.accepting else "shutting down")
-        self.seen[event.delivery_id] = True
+        self.in_flight.add(event.delivery_id)
         self.counts["accepted"] += 1
         return _text(202, "accepted")
 
@@ -208,6 +251,7 @@ class Service:
                 break
             except asyncio.CancelledError:
                 record.outcome = "cancelled"
+                self.in_flight.discard(event.delivery_id)
                 self._finish(record, start, usage, gh, ctx)
                 raise
             except Exception as exc:
@@ -221,6 +265,9 @@ class Service:
                     continue
                 break
         record.outcome = "ok" if error is None else "failed"
+        self.in_flight.discard(event.delivery_id)
+        if error is None:  # a failed delivery stays redeliverable under the same id
+            self.seen[event.delivery_id] = True
         if error is not None:
             log.error(
                 "delivery failed after retries (redeliver it, or the next resync repairs it) %s",
@@ -307,6 +354,7 @@ class Service:
                 k: self.counts[k] for k in ("accepted", "processed", "failed", "ignored", "duplicate", "rejected", "refused", "ping")
             },
             "queue_depth": self.queue.depth,
+            "bodies_waiting": self.bodies_waiting,
             "last_deliveries": [_record_json(r) for r in reversed(self.recent)],
             "failures": [_record_json(r) for r in reversed(self.failures)],
             "installations": [
@@ -354,31 +402,27 @@ def _delivery_fields(record: DeliveryRecord, usage: Any, did: list[str]) -> str:
     return " ".join(parts)
 
 
-def event_from_http(headers: Any, body: bytes, secret: str) -> sansio.Event:
-    """`sansio.Event.from_http`, with a JSON body decoded by msgspec once gidgethub has verified it.
+def payload_problem(data: Any) -> str:
+    """What makes an authentic payload unusable ("" when nothing): the fields the service reads.
 
-    Decoding the payload (8-14 KB for a push or a comment) with `json.loads` was
-    the largest single cost of a delivery after the HTTP parsing; msgspec does it
-    about 2x faster, to the same Python values (integers of any size kept exact,
-    unlike orjson). The signature check stays gidgethub's (`sansio.validate_event`,
-    the function `from_http` calls), and it comes first. Anything but a plain JSON
-    body that msgspec decodes (form-encoded, another charset, not JSON, NaN or a
-    lone surrogate, which `json` accepts and msgspec refuses) goes through
-    `from_http` itself, so every answer and error is gidgethub's.
+    Handlers index into these objects; a string where GitHub sends an object
+    would otherwise fail inside the service (500) or later in the queue.
     """
-    if _decode_json is not None:
-        ctype = headers.get("Content-Type")
-        if ctype == "application/json" or (ctype and ctype.lower().replace(" ", "") == "application/json;charset=utf-8"):
-            signature = headers.get("X-Hub-Signature-256")
-            if signature is not None and secret:
-                sansio.validate_event(body, signature=signature, secret=secret)
-                try:
-                    data = _decode_json(body)
-                except ValueError:  # msgspec.DecodeError: gidgethub's own path decides
-                    pass
-                else:
-                    return sansio.Event(data, event=headers["X-GitHub-Event"], delivery_id=headers["X-GitHub-Delivery"])
-    return sansio.Event.from_http(headers, body, secret=secret)
+    if not isinstance(data, dict):
+        return "payload is not a JSON object"
+    for name in _OBJECT_FIELDS:
+        if name in data and data[name] is not None and not isinstance(data[name], dict):
+            return f"`{name}` is not an object"
+    installation = (data.get("installation") or {}).get("id")
+    if installation is not None and (isinstance(installation, bool) or not isinstance(installation, int)):
+        return "`installation.id` is not a number"
+    full_name = (data.get("repository") or {}).get("full_name")
+    if full_name is not None and not isinstance(full_name, str):
+        return "`repository.full_name` is not a string"
+    for name, value in (("action", data.get("action")), ("sender.type", (data.get("sender") or {}).get("type"))):
+        if value is not None and not isinstance(value, str):
+            return f"`{name}` is not a string"
+    return ""
 
 
 def transient(exc: BaseException) -> bool:

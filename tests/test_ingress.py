@@ -1,0 +1,170 @@
+"""`POST /webhook` against hostile callers: the signature before the body, bounded bodies, 400 not 500.
+
+A caller without the secret must cost the service nothing: it is answered
+before its body is read. Bodies with a well-formed signature are read in a
+bounded number of slots, within a time limit. Authentic but malformed payloads
+are 400. A delivery id is remembered only once its work succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, make_app, service_of
+from tests.test_server import SECRET, Recorder, StubClients, delivery_headers, no_sleep, payload, post
+
+HELD_LENGTH = 26_214_300  # just under 25 MB, as the probe sent
+
+
+async def held_upload(port: int, signature: str | None, sent: int = 64 * 1024) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection that announces a 25 MB body, sends `sent` bytes of it and holds the rest."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [
+        "POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+        "X-GitHub-Event: push", "X-GitHub-Delivery: held", f"Content-Length: {HELD_LENGTH}",
+    ]
+    if signature is not None:
+        lines.append(f"X-Hub-Signature-256: {signature}")
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + b" " * sent)
+    await writer.drain()
+    return reader, writer
+
+
+async def status_line(reader: asyncio.StreamReader) -> str:
+    """The answer's status line, waited for with a bound (a server still reading never answers)."""
+    return (await asyncio.wait_for(reader.readline(), 10)).decode().strip()
+
+
+@pytest.fixture
+async def served(aiohttp_server: Any, aiohttp_client: Any, settings: Any) -> AsyncIterator[SimpleNamespace]:
+    rec = Recorder()
+    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep, redeliver_on_startup=False,
+                   max_bodies=1, body_timeout=5.0)
+    server = await aiohttp_server(app)
+    client = await aiohttp_client(server)
+    writers: list[asyncio.StreamWriter] = []
+    yield SimpleNamespace(port=server.port, client=client, rec=rec, service=service_of(app), writers=writers)
+    for w in writers:
+        w.close()
+
+
+@pytest.fixture
+def settings() -> Any:
+    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot",
+                           key_fingerprint="SHA256:x", write_interval=0)
+
+
+@pytest.mark.parametrize("signature", [None, "", "sha1=" + "0" * 40, "sha256=abc", "sha256=" + "A" * 64])
+async def test_unsigned_upload_is_refused_before_its_body_is_read(served: Any, signature: str | None) -> None:
+    reader, writer = await held_upload(served.port, signature)
+    served.writers.append(writer)
+    assert (await status_line(reader)).startswith("HTTP/1.1 401")
+    assert served.service.counts["rejected"] == 1
+
+
+async def test_held_unsigned_uploads_never_take_a_body_slot(served: Any) -> None:
+    """Several held 25 MB uploads without a signature: each refused at once, the one slot stays free."""
+    for _ in range(5):
+        reader, writer = await held_upload(served.port, None)
+        served.writers.append(writer)
+        assert (await status_line(reader)).startswith("HTTP/1.1 401")
+    assert not served.service.bodies.locked()
+    assert (await post(served, "push", payload(), delivery="after-held")).status == 202
+
+
+async def test_bodies_are_read_in_a_bounded_number_of_slots(served: Any) -> None:
+    """max_bodies=1: a second body waits while a held one is read, then goes through."""
+    reader, writer = await held_upload(served.port, "sha256=" + "0" * 64)
+    served.writers.append(writer)
+    for _ in range(500):  # the held body takes the only slot
+        if served.service.bodies.locked():
+            break
+        await asyncio.sleep(0.01)
+    assert served.service.bodies.locked()
+    second = asyncio.ensure_future(post(served, "push", payload(), delivery="waits"))
+    for _ in range(500):
+        if served.service.bodies_waiting == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert served.service.bodies_waiting == 1 and not second.done()
+    writer.write(b" " * (HELD_LENGTH - 64 * 1024))  # the rest: its signature is wrong
+    await writer.drain()
+    assert (await status_line(reader)).startswith("HTTP/1.1 401")
+    assert (await asyncio.wait_for(second, 10)).status == 202
+
+
+async def test_a_body_that_never_arrives_is_cut_off(aiohttp_server: Any, settings: Any) -> None:
+    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
+                   body_timeout=0.2)
+    server = await aiohttp_server(app)
+    reader, writer = await held_upload(server.port, "sha256=" + "0" * 64)
+    try:
+        assert (await status_line(reader)).startswith("HTTP/1.1 408")
+        assert not service_of(app).bodies.locked()
+    finally:
+        writer.close()
+
+
+async def test_headers_that_never_end_are_cut_off(aiohttp_server: Any, settings: Any) -> None:
+    """The header timeout is aiohttp's keep-alive timer, which `actionbot serve` sets from SERVER_OPTIONS."""
+    assert SERVER_OPTIONS == {"keepalive_timeout": HEADER_TIMEOUT} and 0 < HEADER_TIMEOUT <= 30
+    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False)
+    server = await aiohttp_server(app, **{**SERVER_OPTIONS, "keepalive_timeout": 0.2})
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: push\r\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
+    finally:
+        writer.close()
+
+
+# -- authentic but malformed -------------------------------------------------------------
+MALFORMED = {
+    "sender is a string": json.dumps(payload(sender="alice")).encode(),
+    "installation is a list": json.dumps(payload(installation=[1])).encode(),
+    "repository is a string": json.dumps(payload(repository="octo/notes")).encode(),
+    "installation id is a string": json.dumps(payload(installation={"id": "abc"})).encode(),
+    "full_name is a number": json.dumps(payload(repository={"full_name": 7})).encode(),
+    "issue is a list": json.dumps(payload(action="closed", issue=[])).encode(),
+    "deep list": b"[" * 100_000 + b"]" * 100_000,
+    "deep object": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+async def test_signed_malformed_payloads_are_400(served: Any, body: bytes) -> None:
+    event = "issues" if b'"issue"' in body else "push"
+    resp = await served.client.post("/webhook", data=body, headers=delivery_headers(event, body))
+    assert resp.status == 400, await resp.text()
+    await served.service.queue.join()
+    assert served.rec.calls == [] and served.service.counts["failed"] == 0
+
+
+# -- a delivery id is done only when its work succeeded --------------------------------------
+async def test_a_failed_delivery_is_processed_again_when_redelivered(served: Any) -> None:
+    served.rec.failures_left = 99
+    assert (await post(served, "push", payload(), delivery="retry-me")).status == 202
+    await served.service.queue.join()
+    assert served.service.counts["failed"] == 1 and served.rec.calls == []
+    served.rec.failures_left = 0
+    assert (await post(served, "push", payload(), delivery="retry-me")).status == 202  # GitHub's redelivery
+    await served.service.queue.join()
+    assert [c[1] for c in served.rec.calls] == ["retry-me"]
+    assert (await post(served, "push", payload(), delivery="retry-me")).status == 200  # done now: a duplicate
+
+
+async def test_a_redelivery_while_the_first_is_queued_is_a_duplicate(served: Any) -> None:
+    served.rec.gate = asyncio.Event()
+    assert (await post(served, "push", payload(), delivery="twice")).status == 202
+    assert (await post(served, "push", payload(), delivery="twice")).status == 200
+    served.rec.gate.set()
+    await served.service.queue.join()
+    assert [c[1] for c in served.rec.calls] == ["twice"]
+
