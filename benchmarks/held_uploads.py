@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actionbot.service.app import MAX_BODIES  # noqa: E402
+from actionbot.service.app import MAX_BODIES
 
 LENGTH = 26_214_300
 CHUNK = 1024 * 1024
@@ -113,8 +113,10 @@ async def main(n: int) -> None:
         env.update({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": key_file(folder), "GITHUB_WEBHOOK_SECRET": "bench",
                     "GITHUB_API_URL": f"http://127.0.0.1:{free_port()}", "ACTIONBOT_RESYNC_HOURS": "0",
                     "LOG_LEVEL": "WARNING"})
-        proc = subprocess.Popen([sys.executable, "-m", "actionbot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "actionbot", "serve", "--host", "127.0.0.1", "--port", str(port),
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -133,7 +135,7 @@ async def main(n: int) -> None:
                       f"(+{peak - idle:.0f} MB), after {after:.0f} MB")
         finally:
             proc.terminate()
-            proc.wait(10)
+            await proc.wait()
 
 
 if __name__ == "__main__":
