@@ -39,9 +39,9 @@ def test_groups_by_owner_with_needs_owner_last():
 
 def test_rows_have_meeting_age_and_reference_state():
     body = render(items(), NOW)
-    assert "| [#3](u/3) Write the blog post | 2026-02-05 Team meeting | 24 d | o/r#1 merged; o/r#2 open |" in body
+    assert "| [#3](u/3) Write the blog post | 2026-02-05 Team meeting | 3 weeks | o/r#1 merged; o/r#2 open |" in body
     # age from the creation when the meeting has no date; pipes escaped
-    assert "| [#7](u/7) Release | — | 9 d | — |" in body
+    assert "| [#7](u/7) Release | — | 9 days | — |" in body
     assert "Fix GA \\| tracking" in body
 
 
@@ -77,7 +77,7 @@ def test_age_days():
 def test_needs_rewrite_ignores_line_endings_only():
     body = render(items(), NOW)
     assert not needs_rewrite(body.replace("\n", "\r\n"), body)
-    assert needs_rewrite(body.replace("24 d", "25 d"), body)
+    assert needs_rewrite(body.replace("3 weeks", "4 weeks"), body)
     assert needs_rewrite(None, body)
 
 

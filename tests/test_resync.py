@@ -220,7 +220,7 @@ async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
         bot = await start(fake, app_key, session, aiohttp_client, at=early_today())
         await bot.sleeper.pass_done()  # 00:30: the items and their dashboard are made
         before = dashboard()["body"]
-        assert "| 3 d |" in before  # the meeting was 3 days ago
+        assert "| 3 days |" in before  # the meeting was 3 days ago
         fake.reset_log()
         for _ in range(3):  # 06:30, 12:30, 18:30: the same day, nothing to write
             bot.sleeper.next_pass()
@@ -233,7 +233,7 @@ async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
         assert [(w.method, w.path) for w in fake.writes() if w.identity != "app"] == [
             ("PATCH", f"/repos/{REPO}/issues/{dashboard()['number']}")
         ]
-        assert "| 4 d |" in dashboard()["body"] and "| 3 d |" not in dashboard()["body"]
+        assert "| 4 days |" in dashboard()["body"] and "| 3 days |" not in dashboard()["body"]
 
 
 async def test_the_periodic_pass_never_creates_a_dashboard(fake_github: Any) -> None:

@@ -4,15 +4,20 @@ One issue per tracking repository lets maintainers see every open action at a
 glance. Its body is rendered deterministically from the action-item issues
 (sorted, no timestamps of its own), so the handler rewrites it only when
 something a reader would see changed: no edit, no notification churn. Logins
-are written without "@" so that rewriting it never notifies anybody.
+are written without "@" so that rewriting it never notifies anybody. At the
+top, a chart (`chart.py`) shows per meeting how many items are done and how
+many still open; it changes only when those counts change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from actionbot.core import chart
+from actionbot.core.ages import human_age, parse_when
 
 TITLE = "Action items"
 MARKER = "<!-- actionbot:dashboard -->"
@@ -38,21 +43,9 @@ class DashItem:
     refs: tuple[tuple[str, str], ...] = ()  # ("owner/repo#N", "open"|"closed"|"merged")
 
 
-def _when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def age_days(item: DashItem, now: datetime) -> int | None:
     """Days since the meeting (or since the issue was opened when the meeting has no date)."""
-    start = _when(item.meeting_date) or _when(item.created_at)
+    start = parse_when(item.meeting_date) or parse_when(item.created_at)
     if start is None:
         return None
     return max(0, (now - start).days)
@@ -69,7 +62,7 @@ def _cell(text: str) -> str:
 
 def _row(item: DashItem, now: datetime) -> str:
     age = age_days(item, now)
-    age_text = "?" if age is None else f"{age} d"
+    age_text = "?" if age is None else human_age(age)
     return (
         f"| [#{item.number}]({item.html_url}) {_cell(item.title)} | {_cell(item.meeting or '—')} "
         f"| {age_text} | {_cell(_refs_text(item.refs))} |"
@@ -91,7 +84,7 @@ def render(items: Iterable[DashItem], now: datetime, *, handle: str = "actionbot
     open_items = [i for i in items if i.state == "open"]
     since = now - timedelta(days=RECENT_DAYS)
     recent = [
-        i for i in items if i.state == "closed" and (c := _when(i.closed_at)) is not None and c >= since
+        i for i in items if i.state == "closed" and (c := parse_when(i.closed_at)) is not None and c >= since
     ]
 
     groups: dict[str, list[DashItem]] = {}
@@ -106,8 +99,11 @@ def render(items: Iterable[DashItem], now: datetime, *, handle: str = "actionbot
     if NEEDS_OWNER in groups:
         order.append(NEEDS_OWNER)
 
+    counts = chart.follow_through((i.meeting_date, i.state, i.state_reason) for i in items)
+    picture = [chart.xychart(counts), chart.caption(counts), ""] if counts else []
     lines = [
         MARKER,
+        *picture,
         f"Every open action item, by owner, with its meeting, its age and the state of what it references. "
         f"Kept current by @{handle}; edits here are overwritten.",
         "",
