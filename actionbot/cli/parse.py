@@ -64,4 +64,8 @@ def render_text(data: dict[str, Any]) -> str:
         tail = f"  [{'; '.join(extra)}]" if extra else ""
         out.append(f"  {it['line']:>5} {'  ' * d}{mark} {it['text']}{tail}")
     out.append("  (* opens an issue, - detail or status, x done)")
+    unsure = data.get("unsure", [])
+    if unsure:
+        out.append(f"  not opened (unsure): {len(unsure)}")
+        out += [f"  {u['line']:>5} ? {u['text']}  [{u['reason']}]" for u in unsure]
     return "\n".join(out) + "\n"

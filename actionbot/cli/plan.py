@@ -59,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
             "issues": [_issue_json(op, by_key.get(op.key)) for op in creates],
             "plan": json.loads(result.to_json()),
             "problems": [{"line": p.line, "message": p.message} for p in notes.problems],
+            "unsure": [{"line": u.line, "text": u.text, "reason": u.reason} for u in notes.unsure],
         }
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(args.file, creates, by_key, desired, notes.problems, result))
+        sys.stdout.write(render_text(args.file, creates, by_key, desired, notes.problems, result, notes.unsure))
     return 0
 
 
@@ -102,7 +103,9 @@ def readable_body(body: str) -> str:
     return body.strip()
 
 
-def render_text(file: str, creates: list[Any], by_key: dict[str, Any], desired: Any, problems: Any, result: Any) -> str:
+def render_text(
+    file: str, creates: list[Any], by_key: dict[str, Any], desired: Any, problems: Any, result: Any, unsure: Any = ()
+) -> str:
     done = sum(1 for d in desired if d.done)
     head = f"{file}: {len(creates)} issue{'s' if len(creates) != 1 else ''} would be opened"
     if done:
@@ -129,6 +132,11 @@ def render_text(file: str, creates: list[Any], by_key: dict[str, Any], desired: 
             out += [f"     {'  ' * t.depth}[{'x' if t.done else ' '}] {t.text}" for t in d.tasks]
         out.append("   body:")
         out += [f"     | {line}".rstrip() for line in readable_body(op.body).split("\n")]
+        out.append("")
+    if unsure:
+        out.append(f"not opened (unsure): {len(unsure)} line{'s' if len(unsure) != 1 else ''} that might be tasks")
+        out += [f"  {file}:{u.line}: {u.text} ({u.reason})" for u in unsure]
+        out.append("  (add `TODO:` before such a line, or list it under an actions label, to open an issue)")
         out.append("")
     for p in problems:
         out.append(f"warning: {file}:{p.line or ''}: {p.message}")

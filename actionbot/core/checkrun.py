@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
-from actionbot.notes.model import Problem
+from actionbot.notes.model import Problem, Unsure
 
 if TYPE_CHECKING:  # entries reads these values; the planner and the apply layer build them
     from actionbot.core.plan import ExistingIssue
@@ -89,6 +89,7 @@ def summarise(
     *,
     preview: bool = False,
     config_error: Problem | None = None,
+    unsure: Iterable[Unsure] = (),
 ) -> CheckOutput:
     """The check run for one sync (or preview): conclusion, title, summary with links, annotations."""
     problems = list(problems)
@@ -139,6 +140,7 @@ def summarise(
         lines.append(f"### Problems in the notes ({len(problems)})")
         lines += [f"- {_where(p)}: {p.message}" for p in problems]
         lines.append("")
+    lines += unsure_lines(unsure)
     if not entries and not problems:
         lines.append("No action items were found in the notes that this commit changed.")
     summary = _cut("\n".join(lines).strip())
@@ -219,6 +221,20 @@ def _link(e: Entry) -> str:
     title = " ".join(e.title.split()).replace("@", "@\u200b")  # never a mention from a check
     text = f"{ref} {title}".strip()
     return f"{text} ({e.detail})" if e.detail else text
+
+
+def unsure_lines(unsure: Iterable[Unsure]) -> list[str]:
+    """The "not opened (unsure)" list: lines that might be tasks, with why none was opened."""
+    found = list(unsure)
+    if not found:
+        return []
+    out = [f"### Not opened (unsure) ({len(found)})",
+           "Add `TODO:` before a line, or make it a list item under an actions label, to open an issue for it."]
+    # the line in a code span: no markup, link or mention from the notes is rendered
+    for u in found:
+        text = _cut(" ".join(u.text.split()).replace("`", "'"), 120)
+        out.append(f"- `{u.path}:{u.line}` `{text}` ({u.reason})")
+    return [*out, ""]
 
 
 def _where(p: Problem) -> str:

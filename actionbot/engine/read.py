@@ -18,14 +18,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.plan import ExistingIssue
-from actionbot.notes.model import Notes, Problem
+from actionbot.notes.model import Notes, Problem, Unsure
 from actionbot.notes.parse import parse_notes
 
 
@@ -46,6 +46,7 @@ class Reading:
     scope: set[tuple[str, str | None]]  # (path, meeting date) pairs read in full
     files: list[str]  # notes files read
     problems: list[Problem]  # files too big or not text, and the parser's problems
+    unsure: list[Unsure] = field(default_factory=list)  # lines the parser would not call tasks
 
 
 async def read_notes(
@@ -89,6 +90,7 @@ async def read_notes(
     scope: set[tuple[str, str | None]] = set()
     files: list[str] = []
     problems: list[Problem] = []
+    unsure: list[Unsure] = []
     for c in todo:
         present = c.status != "removed" and c.path in entries
         after = await _read(gh, repo, c.path, sha, entries.get(c.path), config, problems) if present else None
@@ -113,6 +115,7 @@ async def read_notes(
             context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
             desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]
             scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
+            unsure += _unsure_in(notes_after, meetings)
         if meetings is not None and notes_before is not None:
             # Meetings gone from the file (or the file deleted): their items left the notes.
             gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
@@ -120,7 +123,20 @@ async def read_notes(
                 (old_path, date) for date in gone
                 if date in meetings and not (config.since and date and date < config.since)
             }  # fmt: skip
-    return Reading(desired, scope, files, problems)
+    return Reading(desired, scope, files, problems, unsure)
+
+
+def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:
+    """The unsure lines of the meetings this run reads (all of them on a full sync)."""
+    if meetings is None:
+        return list(notes.unsure)
+    starts = sorted((m.line, m.date) for m in notes.meetings)
+    out = []
+    for u in notes.unsure:
+        date = next((d for line, d in reversed(starts) if line <= u.line), starts[0][1] if starts else None)
+        if date in meetings:
+            out.append(u)
+    return out
 
 
 def keep_permalinks(desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...]) -> list[DesiredIssue]:

@@ -38,7 +38,7 @@ from actionbot.core.render import duplicate_comment, parse_marker
 from actionbot.engine.apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
 from actionbot.engine.lock import LockBusy, new_holder, repo_lock
 from actionbot.engine.read import Changed, keep_permalinks, read_notes
-from actionbot.notes.model import Problem
+from actionbot.notes.model import Problem, Unsure
 
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
@@ -71,6 +71,7 @@ class SyncReport:
     failed: list[Failed] = field(default_factory=list)
     deferred: tuple[Operation, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    unsure: list[Unsure] = field(default_factory=list)  # lines read as maybe-tasks, not opened
     config_error: Problem | None = None
     files: list[str] = field(default_factory=list)  # notes files read
     entries: list[checkrun.Entry] = field(default_factory=list)
@@ -99,6 +100,7 @@ class SyncReport:
             "deferred": [op_to_dict(op) for op in self.deferred],
             "unchanged": list(self.plan.unchanged) if self.plan else [],
             "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in self.problems],
+            "unsure": [{"path": u.path, "line": u.line, "text": u.text, "reason": u.reason} for u in self.unsure],
             "config_error": (
                 {"path": self.config_error.path, "line": self.config_error.line, "message": self.config_error.message}
                 if self.config_error else None
@@ -188,6 +190,7 @@ async def reconcile(
         )
         report.files += reading.files
         report.problems += reading.problems
+        report.unsure += reading.unsure
         known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
         run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
         result = await run.plan(existing_raw)
@@ -209,7 +212,7 @@ async def reconcile(
                 log.warning("creates deferred repo=%s: %s", tracking, exc)
 
     if check and not report.lock_busy:  # the run that gets the lock writes the check
-        output = checkrun.summarise(report.entries, report.problems, preview=preview)
+        output = checkrun.summarise(report.entries, report.problems, preview=preview, unsure=report.unsure)
         await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
     if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
         args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx,

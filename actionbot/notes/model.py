@@ -55,6 +55,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Unsure:
+    """A line that might be a task but was not read as one: shown, never opened.
+
+    A wrong issue costs a team more than a missed one that the preview lists, so
+    where the reading rules cannot tell, the line is reported with the reason and
+    the fix is left to a person (a `TODO:` marker or a list bullet makes it a task).
+    """
+
+    path: str
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Notes:
     """Everything found in one notes file."""
 
@@ -65,6 +80,7 @@ class Notes:
     # Roster found in the notes themselves (check-in lines "Name / @handle / org").
     people: dict[str, str] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    unsure: tuple[Unsure, ...] = ()
 
 
 class InputError(Exception):
