@@ -13,8 +13,11 @@ URL a closed loopback port: nothing is processed), reads its RSS from
    largest RSS seen while they are held (the service answers before reading
    a body, so the target is less than 50 MB above idle);
 2. the same with a well-formed but forged signature: those bodies are read,
-   at most MAX_BODIES at once (the rest wait for a slot or time out), so the
-   growth is bounded by MAX_BODIES x 25 MB whatever N is.
+   at most MAX_BODIES at once (the rest wait for a slot and time out: 408),
+   so the growth is bounded by about MAX_BODIES x 25 MB whatever N is.
+
+Measured on the 2-core VM, 30 connections: idle 58 MB; unsigned peak +23 MB
+(all 401); forged peak +74 MB (2 read, 28 answered 408).
 
 Figures are printed, never asserted (this 2-core VM drifts).
 """

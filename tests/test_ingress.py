@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, make_app, service_of
+from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY, make_app, service_of
 from tests.test_server import SECRET, Recorder, StubClients, delivery_headers, no_sleep, payload, post
 
 HELD_LENGTH = 26_214_300  # just under 25 MB, as the probe sent
@@ -79,7 +79,8 @@ async def test_held_unsigned_uploads_never_take_a_body_slot(served: Any) -> None
 
 
 async def test_bodies_are_read_in_a_bounded_number_of_slots(served: Any) -> None:
-    """max_bodies=1: a second body waits while a held one is read, then goes through."""
+    """max_bodies=1: a second large body waits while a held one is read, then goes through;
+    small deliveries have slots of their own meanwhile."""
     reader, writer = await held_upload(served.port, "sha256=" + "0" * 64)
     served.writers.append(writer)
     for _ in range(500):  # the held body takes the only slot
@@ -87,7 +88,8 @@ async def test_bodies_are_read_in_a_bounded_number_of_slots(served: Any) -> None
             break
         await asyncio.sleep(0.01)
     assert served.service.bodies.locked()
-    second = asyncio.ensure_future(post(served, "push", payload(), delivery="waits"))
+    assert (await post(served, "push", payload(), delivery="small")).status == 202
+    second = asyncio.ensure_future(post(served, "push", payload(padding=" " * SMALL_BODY), delivery="waits"))
     for _ in range(500):
         if served.service.bodies_waiting == 1:
             break

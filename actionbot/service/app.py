@@ -11,9 +11,10 @@ caller without the secret costs almost nothing:
 2. 401, before a byte of the body is read, unless `X-Hub-Signature-256` is
    well formed (`sha256=` and 64 hex digits; a legacy sha1-only delivery is
    refused, and without a secret the service does not start at all);
-3. the body is read with the 25 MB cap (413), at most `max_bodies` bodies at
-   once and within `BODY_TIMEOUT` seconds (408); headers must arrive within
-   `HEADER_TIMEOUT` seconds of the connection (`SERVER_OPTIONS`);
+3. the body is read with the 25 MB cap (413), in one of a bounded number of
+   slots (`MAX_BODIES` large, `MAX_SMALL_BODIES` up to 1 MB) and within
+   `BODY_TIMEOUT` seconds (408); headers must arrive within `HEADER_TIMEOUT`
+   seconds of the connection (`SERVER_OPTIONS`);
 4. 401 unless the signature is the HMAC of that body (gidgethub's
    `sansio.Event.from_http` checks it);
 5. 400 when the body is not a JSON object, is nested too deeply to decode, a
@@ -56,7 +57,13 @@ from actionbot.service.queue import WorkQueue
 
 log = logging.getLogger("actionbot.service.app")
 MAX_BODY = 25 * 1024 * 1024
-MAX_BODIES = 4  # request bodies read into memory at once (a semaphore): 4 x 25 MB at worst
+# Bodies read into memory at once, in two pools so that held large uploads never block
+# ordinary deliveries (GitHub's are a few KB to a few hundred): at most
+# MAX_BODIES bodies over SMALL_BODY (or of unknown length) and MAX_SMALL_BODIES
+# others. Reading one costs about twice its size while aiohttp assembles it.
+SMALL_BODY = 1024 * 1024
+MAX_BODIES = 2
+MAX_SMALL_BODIES = 16
 BODY_TIMEOUT = 10.0  # seconds to wait for a body slot and read the body (GitHub sends in one go)
 HEADER_TIMEOUT = 15.0  # seconds from connecting (or from the last answer) to a request's last header
 # aiohttp's keep-alive timer closes a connection whose request headers have not all
@@ -124,6 +131,7 @@ class Service:
         self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(maxsize=seen_max, ttl=seen_ttl, timer=clock)
         self.in_flight: set[str] = set()
         self.bodies = asyncio.Semaphore(max_bodies)
+        self.small_bodies = asyncio.Semaphore(MAX_SMALL_BODIES)
         self.body_timeout = body_timeout
         self.bodies_waiting = 0  # requests waiting for a body slot (shown on the status page)
         self.started_at = clock()
@@ -167,20 +175,22 @@ class Service:
         return self.accept(event)
 
     async def _read_event(self, request: web.Request) -> sansio.Event:
-        """Read the body in one of `max_bodies` slots, check its signature and decode it."""
+        """Read the body in a slot of its pool, check its signature and decode it."""
+        length = request.content_length
+        pool = self.small_bodies if length is not None and length <= SMALL_BODY else self.bodies
         self.bodies_waiting += 1
         try:
-            await self.bodies.acquire()
+            await pool.acquire()
         finally:
             self.bodies_waiting -= 1
         try:
-            body = await request.read()  # client_max_size caps it at MAX_BODY
+            body = await _read_body(request)
             # gidgethub checks the signature first, then decodes. It raises ValidationFailure
             # (401), BadRequest (400: not JSON or form data), KeyError (a missing header) and
             # RecursionError (JSON nested too deeply to decode): `webhook` answers each.
             return sansio.Event.from_http(request.headers, body, secret=self.secret)
         finally:
-            self.bodies.release()
+            pool.release()
 
     def _rejected(self, request: web.Request, why: str) -> web.Response:
         self.counts["rejected"] += 1
@@ -400,6 +410,26 @@ def _delivery_fields(record: DeliveryRecord, usage: Any, did: list[str]) -> str:
     if did:
         parts.append(f"did={logfmt_value('; '.join(did))}")
     return " ".join(parts)
+
+
+async def _read_body(request: web.Request) -> bytes | bytearray:
+    """The body, in one buffer of its announced length (aiohttp's `read` holds it twice at the end).
+
+    aiohttp ends the body at `Content-Length`; a chunked body is read by
+    aiohttp itself, which stops it at `client_max_size` (413).
+    """
+    length = request.content_length
+    if length is None:
+        return await request.read()
+    body = bytearray(length)
+    view = memoryview(body)
+    at = 0
+    async for chunk in request.content.iter_any():
+        view[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    if at != length:
+        raise ValueError(f"body ended after {at} of {length} bytes")
+    return body
 
 
 def payload_problem(data: Any) -> str:
