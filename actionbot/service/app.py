@@ -41,7 +41,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import cachetools
@@ -188,7 +188,7 @@ class Service:
             # gidgethub checks the signature first, then decodes. It raises ValidationFailure
             # (401), BadRequest (400: not JSON or form data), KeyError (a missing header) and
             # RecursionError (JSON nested too deeply to decode): `webhook` answers each.
-            return sansio.Event.from_http(request.headers, body, secret=self.secret)
+            return sansio.Event.from_http(request.headers, cast(bytes, body), secret=self.secret)  # a bytearray is read alike
         finally:
             pool.release()
 
