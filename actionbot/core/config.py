@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import fnmatch
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -24,6 +25,8 @@ CONFIG_PATH = ".github/actionbot.yml"
 
 OnRemoved = Literal["comment", "close", "ignore"]
 ON_REMOVED = ("comment", "close", "ignore")
+OnReview = Literal["close", "comment", "ignore"]
+ON_REVIEW = ("close", "comment", "ignore")
 
 # GitHub's secondary limits allow about 80 content-creating requests a minute
 # and 500 an hour (shared/github/FACTS.md, section 7). With writes paced one a
@@ -65,6 +68,28 @@ class Labels:
 
 
 @dataclass(frozen=True)
+class MeetingIssues:
+    """Which issues are meeting issues (the review list is kept on them): a label, or a title glob."""
+
+    labels: tuple[str, ...] = ("meeting",)
+    title: str | None = "*meeting*"  # fnmatch-style, case-insensitive; None: labels only
+
+    def matches(self, title: str, labels: tuple[str, ...]) -> bool:
+        folded = {lb.casefold() for lb in labels}
+        if any(lb.casefold() in folded for lb in self.labels):
+            return True
+        return bool(self.title) and fnmatch.fnmatchcase(title.casefold(), (self.title or "").casefold())
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """Nudge the owners of an item whose issue has been quiet for `after_days`."""
+
+    after_days: int = 14
+    per_day: int = 20  # at most this many reminders per repository per day
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; every field has the default documented in the README."""
 
@@ -80,6 +105,10 @@ class Config:
     dashboard: bool = True
     max_writes_per_run: int = DEFAULT_MAX_WRITES
     max_file_bytes: int = 1_000_000
+    review_sections: tuple[str, ...] = ()  # more headings that review earlier actions
+    on_review: OnReview = "close"
+    meeting_issues: MeetingIssues | None = None  # off when absent
+    reminders: Reminders | None = None  # off when absent
     _people_index: dict[str, str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -292,6 +321,46 @@ class _Reader:
                 raise self.fail(where.get(key) or node, f"`labels.{key}` and `labels.{seen[name]}` have the same name; give each its own")
             seen[name] = key
         return labels
+
+    def read_review_sections(self, node: yaml.Node, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        return tuple(s.strip() for s in self._strings(node, value, "review_sections"))
+
+    def read_on_review(self, node: yaml.Node, value: Any) -> str:
+        if value not in ON_REVIEW:
+            raise self.fail(node, f"`on_review` must be one of {', '.join(ON_REVIEW)}, not {value!r}")
+        return value
+
+    def read_meeting_issues(self, node: yaml.Node, value: Any) -> MeetingIssues | None:
+        if value is None or value is False:
+            return None
+        if value is True:
+            return MeetingIssues()
+        fields_: dict[str, Any] = {}
+        for knode, key, vnode, item in self.mapping(node, value, "`meeting_issues`"):
+            if key == "labels":
+                fields_["labels"] = tuple(s.strip() for s in self._strings(vnode, item, "meeting_issues.labels"))
+            elif key == "title":
+                if item is not None and (not isinstance(item, str) or not item.strip()):
+                    raise self.fail(vnode, f"`meeting_issues.title` must be a glob such as \"*meeting*\", not {item!r}")
+                fields_["title"] = item.strip() if isinstance(item, str) else None
+            else:
+                raise self.fail(knode, f"unknown key `meeting_issues.{key}`{_suggest(key, ('labels', 'title'))}; the keys are: labels, title")
+        return MeetingIssues(**fields_)
+
+    def read_reminders(self, node: yaml.Node, value: Any) -> Reminders | None:
+        if value is None or value is False:
+            return None
+        fields_: dict[str, Any] = {}
+        for knode, key, vnode, item in self.mapping(node, value, "`reminders`"):
+            if key == "after_days":
+                fields_["after_days"] = self._int(vnode, item, "reminders.after_days", 1)
+            elif key == "per_day":
+                fields_["per_day"] = self._int(vnode, item, "reminders.per_day", 1)
+            else:
+                raise self.fail(knode, f"unknown key `reminders.{key}`{_suggest(key, ('after_days', 'per_day'))}; the keys are: after_days, per_day")
+        return Reminders(**fields_)
 
     def read_on_removed(self, node: yaml.Node, value: Any) -> str:
         if value not in ON_REMOVED:
