@@ -63,10 +63,10 @@ async def test_push_of_new_notes_opens_the_expected_issues(service: Any) -> None
         "Update the contributing guide",
         "Please add yourself to the team list",
         "Ask Dana about the conference budget",
-        "Plan the blog posts for the spring:",
+        "Plan the blog posts for the spring",
         "Binder browser extension",
         "What's new in JupyterHub",
-        "Follow up on access keys for shared services:",
+        "Follow up on access keys for shared services",
     }
     incident = issues["Write the incident report for the February outage"]
     assert logins(incident) == ["carol"]
@@ -86,12 +86,12 @@ async def test_push_of_new_notes_opens_the_expected_issues(service: Any) -> None
     assert logins(dana) == [] and "needs owner" in labels(dana)
     assert "add `Dana: <login>` under `people:`" in dana["body"]
     # Sub-items: owned ones are linked from the parent, un-owned ones are a task list.
-    parent = issues["Plan the blog posts for the spring:"]
+    parent = issues["Plan the blog posts for the spring"]
     ext = issues["Binder browser extension"]
     new = issues["What's new in JupyterHub"]
     assert f"#{ext['number']} Binder browser extension" in parent["body"]
     assert f"#{new['number']} What's new in JupyterHub" in parent["body"]
-    keys = issues["Follow up on access keys for shared services:"]
+    keys = issues["Follow up on access keys for shared services"]
     assert "- [ ] Read the docs" in keys["body"] and "- [ ] PyPI" in keys["body"]
     # Done from the start: never opened. Copied @handles neutralised.
     assert not any("Rotate the PyPI token" in t for t in issues)

@@ -1,4 +1,4 @@
-"""Titles, bodies with the bot's own block and hidden marker, comments: pure rendering."""
+"""Bodies with the bot's own block and hidden marker, comments: pure rendering."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from actionbot.core.render import (
     BEGIN,
     END,
     Marker,
-    cut_title,
     fill_issue_numbers,
-    issue_title,
     neutralise_mentions,
     parse_marker,
     render_block,
@@ -22,6 +20,7 @@ from actionbot.core.render import (
     same_body,
     with_marker,
 )
+from actionbot.core.titles import issue_title
 
 CTX = NotesContext("org/notes", "https://github.com/org/notes", "0123abc", "docs/meetings/2018-01-04.md")
 
@@ -39,39 +38,6 @@ def marker(**kw: object) -> Marker:
     base: dict[str, object] = dict(key="k1", repo="org/notes", path=CTX.path, meeting="2018-01-04")
     base.update(kw)
     return Marker(**base)  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------- titles
-
-
-@pytest.mark.parametrize(
-    "text, owners, title",
-    [
-        ("WidgetConf Lisbon (Tiago, Lucie?)", ["Tiago", "Lucie"], "WidgetConf Lisbon"),
-        ("WidgetConf talk proposals (Bruno/Ines)", ["Bruno", "Ines"], "WidgetConf talk proposals"),
-        ("What's changed in Widgetlab (Ana M)", ["Ana M"], "What's changed in Widgetlab"),
-        # Parentheses that do not name an owner stay.
-        ("Agree on a release cadence (e.g. don't ship on Fridays)", [], "Agree on a release cadence (e.g. don't ship on Fridays)"),
-        ("Track the flaky test (create an issue) (Hana)", ["Hana"], "Track the flaky test (create an issue)"),
-        ("Oksana: release 1.4", ["Oksana"], "release 1.4"),
-        ("@jdoe-dev: update the docs", ["@jdoe-dev"], "update the docs"),
-        ("Hana will write the report", ["Hana"], "Hana will write the report"),
-        ("**Ship** the `fix` now", [], "Ship the fix now"),
-        ("[x] Tidy   the\n  wiki", [], "Tidy the wiki"),
-        ("Plan the sprint [name=Teodor]", ["Teodor"], "Plan the sprint"),
-    ],
-)
-def test_title_drops_owner_parentheses_and_markdown(text: str, owners: list[str], title: str) -> None:
-    assert issue_title(text, owners) == title
-
-
-def test_title_cut_at_a_word_only_past_100() -> None:
-    exact = "x" * 100
-    assert cut_title(exact) == exact
-    words = " ".join(["word"] * 30)  # 149 characters
-    cut = cut_title(words)
-    assert len(cut) <= 100 and cut.endswith("…")
-    assert cut[:-1].split(" ")[-1] == "word"  # no half word
 
 
 # ---------------------------------------------------------------- marker

@@ -11,7 +11,7 @@ from actionbot.engine.reconcile import reconcile
 from actionbot.engine.subissues import MAX_SUB_ISSUES, Link, wanted_links
 from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, head, setup_repo
 
-PARENT = "Plan the blog posts for the spring:"
+PARENT = "Plan the blog posts for the spring"
 CHILDREN = ("Binder browser extension", "What's new in JupyterHub")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from actionbot.core import render
 from actionbot.core.config import Config
 from actionbot.core.matching import normalise_text
+from actionbot.core.titles import issue_title
 from actionbot.notes.model import Item, Notes
 
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -174,6 +175,7 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
                 changed = True
 
     owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
+    tracking = config.tracking_repo or context.repo  # where a bare #N points
     keys: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i in sorted(worthy):
@@ -194,7 +196,7 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
             for c in children.get(parent, ()):
                 if c in worthy:
                     subs.append(  # noqa: B023
-                        SubItem(keys[c], render.issue_title(_whole(items[c]), items[c].owners), owners_of[c], items[c].done)
+                        SubItem(keys[c], issue_title(_whole(items[c]), items[c].owners, repo=tracking), owners_of[c], items[c].done)
                     )
                 else:
                     tasks.append(Task(_whole(items[c]), items[c].done, depth))  # noqa: B023
@@ -216,7 +218,9 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
                 meeting_title=title,
                 meeting_line=mline,
                 text=_whole(item),
-                title=render.issue_title(_whole(item), item.owners),
+                title=issue_title(
+                    _whole(item), item.owners, repo=tracking, parts=[_whole(items[c]) for c in children.get(i, ())]
+                ),
                 owners=owners_of[i],
                 refs=item.refs,
                 tasks=tuple(tasks),

@@ -33,8 +33,6 @@ if TYPE_CHECKING:  # render reads these values; desired builds them
 BEGIN = "<!-- actionbot:begin -->"
 END = "<!-- actionbot:end -->"
 MARKER_PREFIX = "<!-- actionbot:marker "
-TITLE_MAX = 100
-ELLIPSIS = "…"
 
 # ---------------------------------------------------------------- the marker
 
@@ -325,49 +323,6 @@ def quote_block(text: str) -> str:
 
 def _inline(text: str | None) -> str:
     return " ".join((text or "").split())
-
-
-# Owner parentheses are removed only when they name an owner of the item:
-# "(e.g. don't post ...)" and "(create an issue)" stay in the title.
-_TRAILING_PAREN_RE = re.compile(r"\s*\(([^()]*)\)\s*[.:;,]?\s*$")
-_HACKMD_NAME_RE = re.compile(r"\s*\[name=[^\]]*\]")
-_MD_NOISE_RE = re.compile(r"(\*\*|__|`|~~)")
-_CHECKBOX_RE = re.compile(r"^\s*\\?\[[ xX]\\?\]\s*")
-
-
-def issue_title(text: str, owners: Iterable[str] = ()) -> str:
-    """The issue title: the item's whole text without owner parentheses, at most ~100 chars."""
-    owner_keys = {o.casefold().lstrip("@") for o in owners if o.strip()}
-    title = _CHECKBOX_RE.sub("", " ".join(text.split()))
-    title = _HACKMD_NAME_RE.sub("", title)
-    title = _MD_NOISE_RE.sub("", title)
-    while True:
-        match = _TRAILING_PAREN_RE.search(title)
-        if not match or not _names_owner(match.group(1), owner_keys):
-            break
-        title = title[: match.start()].rstrip()
-    # "Oksana: do X" / "@jdoe-dev: do X": the prefix is the owner, shown as assignee.
-    prefix = re.match(r"^\s*([^:]{1,40}):\s+(?=\S)", title)
-    if prefix and _names_owner(prefix.group(1), owner_keys) and len(title) > prefix.end():
-        title = title[prefix.end() :]
-    title = title.strip() or " ".join(text.split()) or "(untitled action item)"
-    return cut_title(title)
-
-
-def _names_owner(inner: str, owner_keys: set[str]) -> bool:
-    parts = [p.strip().rstrip("?").strip().lstrip("@") for p in re.split(r"[,/+&]|\band\b", inner)]
-    return bool(owner_keys) and any(p.casefold() in owner_keys for p in parts if p)
-
-
-def cut_title(title: str, limit: int = TITLE_MAX) -> str:
-    """Cut at a word, only past `limit` characters, with an ellipsis."""
-    if len(title) <= limit:
-        return title
-    cut = title[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ELLIPSIS
 
 
 # ---------------------------------------------------------------- comments
