@@ -6,11 +6,10 @@ loopback) for the example notes, in four scenarios: the first sync, an
 unchanged re-run at the same commit, a push editing one item, and a push
 adding one item. The minimum: one write per new or changed item, the labels
 on the first run, the check run when something changed, zero writes for an
-unchanged re-run; the dashboard issue (on by default) adds its own. A run
-that creates issues (the first sync, an addition) also takes and releases the
-`actionbot-lock` label, the lock kept in GitHub that keeps two replicas from
-creating the same item twice: 2 more writes (and a fresh listing under the
-lock); runs that create nothing (an edit, an unchanged re-run) take no lock.
+unchanged re-run; the dashboard issue (on by default) adds its own. No run
+writes anything to coordinate with other runs: one reconcile of a repository
+at a time is the queue's job (in process, or in Redis across processes), not
+GitHub's.
 
 Then references (issue 5): a referenced PR merges and its `pull_request`
 delivery reaches the references handler (requests per affected item; the
@@ -70,7 +69,7 @@ async def measure(dashboard: bool) -> list[tuple[str, int, int, Counter[str], st
 
             n_items = 9
             extra = " + dashboard label and issue 2" if dashboard else ""
-            await step("first sync", f"{n_items} issues + 3 labels + 1 check run{extra} + lock 2 + sub-issues 2 = {n_items + 8 + (2 if dashboard else 0)}")
+            await step("first sync", f"{n_items} issues + 3 labels + 1 check run{extra} + sub-issues 2 = {n_items + 6 + (2 if dashboard else 0)}")
             await step("unchanged re-run", "0")
             before = fake.repo(REPO).head().sha
             after = fake.commit(REPO, {NOTES: EDITED})
@@ -79,7 +78,7 @@ async def measure(dashboard: bool) -> list[tuple[str, int, int, Counter[str], st
                        ref=after, before=before, changed=[Changed(NOTES)])
             before, after = after, fake.commit(REPO, {NOTES: ADDED})
             extra = " + dashboard 1" if dashboard else ""
-            await step("one-item addition", f"1 POST + 1 check run{extra} + lock 2 = {4 + (1 if dashboard else 0)}",
+            await step("one-item addition", f"1 POST + 1 check run{extra} = {2 + (1 if dashboard else 0)}",
                        ref=after, before=before, changed=[Changed(NOTES)])
     finally:
         await fake.stop()
@@ -149,7 +148,6 @@ def main() -> None:
     rows = asyncio.run(measure(dashboard=not args.no_dashboard))
     print(f"example notes: {NOTES} (9 issues), dashboard {'off' if args.no_dashboard else 'on'}")
     print(f"{'scenario':<20}{'requests':>9}{'writes':>8}   minimum writes      writes by kind")
-    print("(lock 2: the actionbot-lock label, created and deleted around the creates; see actionbot/engine/lock.py)")
     for name, requests, writes, kinds, minimum in rows:
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
         print(f"{name:<20}{requests:>9}{writes:>8}   {minimum:<19} {detail}")

@@ -147,6 +147,9 @@ def test_readme_workflow_matches_the_action(action):
     _, handled = events_in_condition(step(action, "actionbot handle-event")["if"])
     assert handled <= set(on)
     assert on["issue_comment"]["types"] == ["created"]
+    # one run per repository at a time, queued rather than cancelled (the only lock in this mode)
+    assert wf["concurrency"] == {"group": "actionbot-${{ github.repository }}", "cancel-in-progress": False}
+    assert "group: actionbot-${{ github.repository }}" in (ROOT / "action.yml").read_text()
     (job,) = wf["jobs"].values()
     (uses,) = [s for s in job["steps"] if "uses" in s]
     assert re.fullmatch(r"[\w.-]+/actionbot@[\w./-]+", uses["uses"])

@@ -158,8 +158,8 @@ def test_sync_failures_follow_the_sync_rule() -> None:
     followed = SyncReport(repo=REPO, deferred=("op",), follow_up=True)  # type: ignore[arg-type]
     preview = SyncReport(repo=REPO, dry_run=True, deferred=("op",))  # type: ignore[arg-type]
     assert sync_failures([ok, followed, preview]) == []
-    stuck = SyncReport(repo=REPO, deferred=("op", "op"), lock_busy="the actionbot-lock label is held")  # type: ignore[arg-type]
-    assert sync_failures([stuck]) == [f"{REPO}: 2 operation(s) not applied (the actionbot-lock label is held)"]
+    stuck = SyncReport(repo=REPO, deferred=("op", "op"))  # type: ignore[arg-type]
+    assert sync_failures([stuck]) == [f"{REPO}: 2 operation(s) not applied (over the write cap)"]
     bad = SyncReport(repo=REPO, config_error=SimpleNamespace(path=".github/actionbot.yml", line=3, message="unknown key"))  # type: ignore[arg-type]
     assert sync_failures([bad]) == [f"{REPO}: invalid configuration .github/actionbot.yml:3: unknown key"]
 

@@ -104,19 +104,3 @@ async def test_invalid_configuration_exits_1_with_the_line(fake: Any) -> None:
     code, _, err = await cli(fake, REPO, "--no-check")
     assert code == 1 and ".github/actionbot.yml:1" in err and "comment, close, ignore" in err
     assert action_issues(fake) == []
-
-
-async def test_a_lock_held_by_another_run_exits_1_saying_so(fake: Any) -> None:
-    import time
-
-    from actionbot.engine.lock import LOCK_LABEL, describe
-
-    fake.add_label(REPO, LOCK_LABEL, "cccccc", describe("runner-5f5f5f5f", int(time.time()) + 600))
-    code, _, err = await cli(fake, REPO, "--lock-wait", "0")
-    assert code == 1 and "another actionbot run is creating issues" in err and "runner-5f5f5f5f" in err, err
-    assert "deleting the label is safe" in err and "Traceback" not in err
-    assert action_issues(fake) == []
-    fake.repo(REPO).labels.pop(LOCK_LABEL)
-    code, _, err = await cli(fake, REPO)
-    assert code == 0, err
-    assert len(action_issues(fake)) == 9

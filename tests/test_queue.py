@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from actionbot.service.queue import WorkQueue
+from actionbot.service.queue import Submitted, WorkQueue
 
 
 async def test_one_key_runs_serially_in_arrival_order() -> None:
@@ -139,3 +139,28 @@ async def test_a_busy_key_hands_its_slot_to_a_waiting_key_between_jobs() -> None
     assert q.submit("busy", job("again")) and q.submit("other", job("again too"))  # slots all given back
     await asyncio.wait_for(q.join(), 5)
     assert order[-2:] == ["again", "again too"] and q.depth == 0
+
+
+async def test_coalesce_joins_the_waiting_job_never_the_running_one() -> None:
+    q = WorkQueue(max_pending=2)
+    gate = asyncio.Event()
+    runs: list[list[int]] = []
+
+    async def run(values: list[int]) -> None:
+        runs.append(values)
+        await gate.wait()
+
+    def merge(a: list[int], b: list[int]) -> list[int]:
+        return a + b
+
+    assert q.coalesce("repo", [1], run, merge) is Submitted.QUEUED
+    await asyncio.sleep(0)  # the first job starts: no longer joinable
+    assert q.coalesce("repo", [2], run, merge) is Submitted.QUEUED
+    assert q.coalesce("repo", [3], run, merge) is Submitted.JOINED
+    assert q.depth == 2 and not q.submit("other", gate.wait)  # full: the bound counts jobs
+    assert q.coalesce("repo", [4], run, merge) is Submitted.JOINED  # joining costs no job, so it still fits
+    gate.set()
+    await q.join()
+    assert runs == [[1], [2, 3, 4]]
+    q.close()
+    assert q.coalesce("repo", [5], run, merge) is Submitted.REFUSED

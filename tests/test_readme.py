@@ -68,12 +68,12 @@ def test_flag_mentions_are_found_the_way_the_readme_writes_them():
     """The extractor itself: it must see the forms the README uses, or the next test proves nothing."""
     text = (
         "Run `actionbot sync OWNER/NAME --since 2024-01-01 --dry-run` or `serve --port/--host`.\n"
-        "```sh\nactionbot sync OWNER/NAME [--token T]\n               [--lock-wait SECONDS]\n"
+        "```sh\nactionbot sync OWNER/NAME [--token T]\n               [--write-interval SECONDS]\n"
         ".venv/bin/pip install -q --upgrade . && .venv/bin/actionbot plan x.md --config c.yml   # --org ORG\n```\n"
     )
     assert sorted(flag_mentions(text, {"sync", "serve", "plan"})) == sorted([
         ("sync", "--since"), ("sync", "--dry-run"), ("serve", "--port"), ("serve", "--host"),
-        ("sync", "--token"), ("sync", "--lock-wait"), ("plan", "--config"),
+        ("sync", "--token"), ("sync", "--write-interval"), ("plan", "--config"),
     ])
 
 
@@ -81,17 +81,17 @@ def test_every_flag_the_readme_gives_a_sub_command_exists():
     parsers = subparsers()
     mentions = flag_mentions(README.read_text(), set(parsers))
     # the README documents these; if the extractor stops seeing them, it is broken
-    assert {("sync", "--lock-wait"), ("plan", "--config"), ("register", "--webhook-url"), ("redeliver", "--since")} <= set(mentions)
+    assert {("sync", "--write-interval"), ("plan", "--config"), ("register", "--webhook-url"), ("redeliver", "--since")} <= set(mentions)
     unknown = sorted({(cmd, flag) for cmd, flag in mentions if flag not in parsers[cmd]._option_string_actions})
     assert not unknown, f"README.md mentions flags that `actionbot <cmd> --help` does not have: {unknown}"
 
 
 def test_every_flag_written_alone_belongs_to_some_sub_command():
-    """Flags in prose (`--env-file`, `--lock-wait`) name no sub-command: each must exist in one."""
+    """Flags in prose (`--env-file`, `--write-interval`) name no sub-command: each must exist in one."""
     parsers = subparsers()
     known = {flag for p in parsers.values() for flag in p._option_string_actions}
     alone = {m.group(1) for text in code_texts(README.read_text()) if (m := re.match(r"(--[a-z][a-z0-9-]*)", text))}
-    assert {"--env-file", "--lock-wait"} <= alone
+    assert {"--env-file", "--write-interval"} <= alone
     assert not alone - known, f"README.md mentions flags no sub-command has: {sorted(alone - known)}"
 
 
@@ -182,12 +182,11 @@ def test_project_layout_lists_every_module():
 
 def test_labels_table_has_every_default_label_name():
     from actionbot.core.config import Labels
-    from actionbot.engine.lock import LOCK_LABEL
 
     section = README.read_text().split("\n### Labels\n", 1)[1].split("\n## ", 1)[0]
     names = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
     defaults = {getattr(Labels(), f).replace("{date}", "YYYY-MM-DD") for f in Labels.__dataclass_fields__}
-    assert names == defaults | {LOCK_LABEL}
+    assert names == defaults
 
 
 def github_slug(heading: str) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import http
+import itertools
 import json
 import uuid
 from pathlib import Path
@@ -237,11 +238,30 @@ async def test_queue_full_is_503(aiohttp_client: Any, settings: Any) -> None:
                    redeliver_on_startup=False, max_queue=2)
     client = await aiohttp_client(app)
     bot = SimpleNamespace(client=client)
-    statuses = [(await post(bot, "push", payload())).status for _ in range(3)]
-    assert statuses == [202, 202, 503]
+    comment = payload(action="created")
+    statuses = [(await post(bot, "issue_comment", comment)).status for _ in range(3)]
+    assert statuses == [202, 202, 503]  # the bound counts jobs: each command is one
     rec.gate.set()
     await service_of(app).queue.join()
     assert len(rec.calls) == 2
+
+
+async def test_a_burst_of_pushes_to_one_repository_is_one_job_and_never_refused(aiohttp_client: Any, settings: Any) -> None:
+    rec = Recorder()
+    rec.gate = asyncio.Event()
+    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep,
+                   redeliver_on_startup=False, max_queue=2)
+    client = await aiohttp_client(app)
+    bot = SimpleNamespace(client=client)
+    push = payload(ref="refs/heads/main", repository={"full_name": "octo/notes", "default_branch": "main"})
+    shas = [f"{i:040x}" for i in range(12)]
+    answers = [await post(bot, "push", push | {"before": a, "after": b, "commits": []}) for a, b in itertools.pairwise(shas)]
+    assert [a.status for a in answers] == [202] * 11  # the first runs (held at the gate), the rest join one waiting job
+    rec.gate.set()
+    await service_of(app).queue.join()
+    assert len(rec.calls) == 2
+    service = service_of(app)
+    assert (service.counts["accepted"], service.counts["coalesced"], service.counts["processed"]) == (11, 9, 2)
 
 
 async def test_handler_failure_is_retried_then_counted_failed(bot: Any, caplog: Any) -> None:

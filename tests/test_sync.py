@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 from gidgethub import GitHubException
 
-from actionbot.core import dashboard
 from actionbot.core.render import parse_marker
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
@@ -309,47 +308,10 @@ async def test_duplicates_made_by_another_replica_are_closed_on_the_next_run(fak
     assert fake.issue_json(REPO, original["number"])["state"] == "open"
 
 
-async def tiny_wait(seconds: float) -> None:
-    await asyncio.sleep(seconds / 100)  # real, but a hundredth: the waiter really waits for the holder
-
-
-def replica(session: Any, fake: Any) -> Any:
-    """A client of its own, as another process would have."""
-    from actionbot.github.client import GitHubClient
-    from tests.syncenv import FAST
-
-    return GitHubClient.from_token(session, "tok", fake.url, write_interval=0, sleep=tiny_wait, policy=FAST)
-
-
-async def test_two_replicas_racing_create_each_item_once(fake: Any, monkeypatch: Any) -> None:
-    """Without the in-process lock (two processes), the lock label serialises the creates: no twin, ever."""
-    from actionbot.engine.lock import LOCK_LABEL
-
+async def test_two_processes_racing_twins_are_closed_at_once(fake: Any, monkeypatch: Any) -> None:
+    """The last net (two runs that share no lock, e.g. a workflow without a concurrency group):
+    the younger twin's creator closes it."""
     monkeypatch.setattr("actionbot.engine.reconcile.lock_for", lambda repo: asyncio.Lock())
-    async with aiohttp.ClientSession() as session:
-        ra, rb = await asyncio.gather(*(reconcile(replica(session, fake), REPO, lock_wait=600) for _ in range(2)))
-    assert ra.ok and rb.ok, (ra.to_dict(), rb.to_dict())
-    assert len(action_issues(fake)) == 9  # open or closed: not one twin was made
-    one_per_key(fake)
-    assert sorted(len([a for a in r.applied if a.op.__class__.__name__ == "CreateIssue"]) for r in (ra, rb)) == [0, 9]
-    assert len([i for i in fake.issues(REPO) if i["title"] == dashboard.TITLE]) == 1  # made under the lock too
-    assert LOCK_LABEL not in {lb["name"] for lb in fake.labels(REPO)}  # released
-    fake.reset_log()
-    assert (await sync(fake)).plan.ops == () and fake.writes() == []
-
-
-async def test_without_the_lock_label_racing_twins_are_still_closed_at_once(fake: Any, monkeypatch: Any) -> None:
-    """The net under the lock (a lock deleted by hand, a takeover race): the younger twin's creator closes it."""
-    import contextlib
-
-    from actionbot.engine.lock import HeldLock
-
-    @contextlib.asynccontextmanager
-    async def no_lock(gh: Any, repo: str, **kw: Any) -> Any:
-        yield HeldLock(repo, kw["holder"], 0)
-
-    monkeypatch.setattr("actionbot.engine.reconcile.lock_for", lambda repo: asyncio.Lock())
-    monkeypatch.setattr("actionbot.engine.reconcile.repo_lock", no_lock)
     async with aiohttp.ClientSession() as session:
         ra, rb = await asyncio.gather(reconcile(client(session, fake), REPO), reconcile(client(session, fake), REPO))
     assert ra.ok and rb.ok
@@ -363,32 +325,15 @@ async def test_without_the_lock_label_racing_twins_are_still_closed_at_once(fake
     assert (await sync(fake)).plan.ops == ()
 
 
-async def test_a_lock_held_by_another_replica_defers_the_creates(fake: Any) -> None:
-    import time
-
-    from actionbot.engine.lock import LOCK_LABEL, describe
-
-    fake.add_label(REPO, LOCK_LABEL, "cccccc", describe("web2-0a1b2c3d", int(time.time()) + 600))
-    ctx = Context()
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        fake.reset_log()
-        report = await reconcile(gh, REPO, ctx=ctx, lock_wait=1)
-        assert not report.ok and "web2-0a1b2c3d" in report.lock_busy and report.follow_up
-        assert report.applied == [] and len(report.deferred) >= 9
-        assert [w.method for w in fake.writes()] == ["POST"]  # one try at the label; no issue, no check run
-        assert action_issues(fake) == []
-        fake.repo(REPO).labels.pop(LOCK_LABEL)  # the other replica is done
-        await ctx.run_later()  # the follow-up run
-    assert len(action_issues(fake)) == 9 and len(fake.check_runs(REPO)) == 1
-
-
-async def test_runs_without_creates_take_no_lock(fake: Any) -> None:
+async def test_no_run_makes_a_lock_label(fake: Any) -> None:
+    """Creates and edits cost their own writes only: no label is made or deleted around them."""
     await sync(fake)
+    assert not [w for w in fake.writes("/labels") if (w.body or {}).get("name") == "actionbot-lock"]
+    assert [w.method for w in fake.writes("/labels")] == ["POST"] * 4  # the item, meeting and dashboard labels
     fake.reset_log()
     report = await push(fake, {NOTES: EXAMPLE.replace("February outage", "February 2025 outage")})
     assert report.ok and report.applied
-    assert fake.writes("/labels") == []  # an edit: no lock label made or deleted
+    assert fake.writes("/labels") == []
 
 
 async def test_copied_handles_are_neutralised_and_only_owners_mentioned(fake: Any) -> None:

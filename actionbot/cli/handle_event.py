@@ -132,8 +132,7 @@ def sync_failures(reports: list[Any]) -> list[str]:
             more = f" and {len(r.failed) - 1} more" if len(r.failed) > 1 else ""
             out.append(f"{where}: {len(r.failed)} write(s) failed ({first.op.describe()}: {first.error}{more})")
         if r.deferred and not r.dry_run and not r.follow_up:
-            why = r.lock_busy or "over the write cap"
-            out.append(f"{where}: {len(r.deferred)} operation(s) not applied ({why})")
+            out.append(f"{where}: {len(r.deferred)} operation(s) not applied (over the write cap)")
     return out
 
 

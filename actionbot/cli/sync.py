@@ -5,9 +5,7 @@ workflow (`GITHUB_TOKEN`, `GITHUB_API_URL` are set there). It reads the
 configuration and every notes file at REF and reconciles; work over the
 per-run write cap is done by further runs within this command. Exit 0 only
 when the whole plan was applied (the client's retries and `retry-after` waits
-included, and `--lock-wait` seconds of waiting for another run that holds the
-`actionbot-lock` label); 1 when a write still failed, that lock stayed held,
-or the configuration is invalid; 2 for
+included); 1 when a write still failed or the configuration is invalid; 2 for
 a usage problem (no token, bad arguments); 3 when GitHub refused or failed a
 read (bad token, unknown repository, outage).
 """
@@ -41,8 +39,6 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="ignore meetings dated before this (overrides `since:`)")
     p.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS",
                    help="seconds between writes (default 1; 0 turns pacing off)")
-    p.add_argument("--lock-wait", type=float, default=60.0, metavar="SECONDS",
-                   help="how long to wait for another run creating issues in the repository (default 60)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     p.add_argument("--no-check", action="store_true", help="do not write the `actionbot` check run")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -68,8 +64,6 @@ def run(args: argparse.Namespace) -> int:
             _dt.date.fromisoformat(args.since)
         except ValueError:
             return usage_error(f"--since must be a date written YYYY-MM-DD, not {args.since!r}")
-    if args.lock_wait < 0:
-        return usage_error("--lock-wait must be 0 or more seconds")
     if args.write_interval < 0:
         return usage_error("--write-interval must be 0 or more seconds")
     if not api_url.startswith(("http://", "https://")):
@@ -94,10 +88,7 @@ async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
         gh = GitHubClient.from_token(session, token, api_url, write_interval=args.write_interval)
         try:
             for _ in range(MAX_RUNS):
-                report = await reconcile(
-                    gh, args.repo, ref=args.ref, since=args.since, dry_run=args.dry_run, check=not args.no_check,
-                    lock_wait=args.lock_wait,
-                )
+                report = await reconcile(gh, args.repo, ref=args.ref, since=args.since, dry_run=args.dry_run, check=not args.no_check)
                 reports.append(report)
                 if args.dry_run or not report.deferred or report.failed or not report.applied:
                     break
@@ -131,9 +122,6 @@ async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
     failed = [f for r in reports for f in r.failed]
     if failed:
         sys.stderr.write(f"actionbot sync: {len(failed)} write(s) failed; run again to finish (nothing is duplicated)\n")
-        return 1
-    if last.lock_busy:
-        sys.stderr.write(f"actionbot sync: nothing applied: {last.lock_busy}\n")
         return 1
     if last.deferred and not args.dry_run:
         sys.stderr.write(f"actionbot sync: {len(last.deferred)} operation(s) still deferred by the write cap; run again\n")

@@ -12,8 +12,13 @@ Scope of a push: only the meetings whose text changed between `before` and
 `after` are acted on (see actionbot.reading), so that enabling actionbot on a
 repository with years of notes, or editing one meeting of a yearly file,
 touches only what the push touched. This module is the I/O shell around the
-pure steps: it reads (reading.py), plans (plan.py), applies (apply.py), takes
-the lock when creating, and writes the check run whose text checkrun.py makes.
+pure steps: it reads (reading.py), plans (plan.py), applies (apply.py), and
+writes the check run whose text checkrun.py makes.
+
+Two runs for one tracking repository never overlap in this process
+(`lock_for`); the service runs one process, and a GitHub Actions workflow
+uses a `concurrency` group per repository. Should two runs still race (a workflow without one), each closes the
+younger of any twin it created as a duplicate of the older.
 """
 
 from __future__ import annotations
@@ -36,14 +41,12 @@ from actionbot.core.plan import ExistingIssue, existing_issues
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.render import duplicate_comment, parse_marker
 from actionbot.engine.apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
-from actionbot.engine.lock import LockBusy, new_holder, repo_lock
 from actionbot.engine.read import Changed, keep_permalinks, read_notes
 from actionbot.notes.model import Problem, Unsure
 
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
 MAX_FOLLOW_UPS = 25  # a chain of deferred runs never loops for ever
-LOCK_WAIT = 60.0  # seconds a run waits for another replica's creates before deferring
 
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -78,7 +81,6 @@ class SyncReport:
     check: str = "not written"  # created | already there | not written | failed: ...
     follow_up: bool = False  # a run was scheduled for the deferred operations
     skipped: str = ""  # why nothing was read (e.g. "no notes changed")
-    lock_busy: str = ""  # another replica held the lock label: nothing applied, all deferred
 
     @property
     def ok(self) -> bool:
@@ -106,7 +108,6 @@ class SyncReport:
                 if self.config_error else None
             ),
             "check": self.check,
-            "lock_busy": self.lock_busy or None,
         }
 
 
@@ -124,7 +125,6 @@ async def reconcile(
     dashboard: bool = True,
     meetings: Collection[str | None] | None = None,
     ctx: Any = None,
-    lock_wait: float = LOCK_WAIT,
     _depth: int = 0,
 ) -> SyncReport:
     """Make the tracking repository's issues match the notes of `repo` at `ref`.
@@ -138,10 +138,7 @@ async def reconcile(
     `actionbot` check run on the commit. `meetings`: act only on these meeting
     dates of the files read (`@actionbot sync` re-reads one item's meetings:
     the rest of a yearly file is not swept in). `ctx`: the service's Context, used to
-    schedule a follow-up run when the write cap deferred work, or when another
-    replica held the lock label past `lock_wait` seconds (see actionbot.lock):
-    a plan that creates issues is applied only under that lock, re-planned
-    from a fresh listing once it is held; a plan without creates takes no lock.
+    schedule a follow-up run when the write cap deferred work.
     """
     report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
     check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
@@ -197,26 +194,14 @@ async def reconcile(
         applied_anything = False
         if report.dry_run:
             report.entries = checkrun.entries_for(result, run.existing, None, run.urls, preview=True)
-        elif not any(isinstance(op, CreateIssue) for op in result.ops):
-            applied_anything = await run.apply(result)  # nothing to create, nothing to duplicate: no lock
         else:
-            # Another replica may be creating the same items right now: creates happen
-            # under the lock label, planned from a listing read once it is held.
-            try:
-                async with repo_lock(gh, tracking, holder=new_holder(), wait_seconds=lock_wait, sleep=_sleep_of(gh)):
-                    fresh = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
-                    applied_anything = await run.apply(await run.plan(fresh))
-            except LockBusy as exc:
-                report.deferred = (*result.ops, *result.deferred)
-                report.lock_busy = str(exc)
-                log.warning("creates deferred repo=%s: %s", tracking, exc)
+            applied_anything = await run.apply(result)
 
-    if check and not report.lock_busy:  # the run that gets the lock writes the check
+    if check:
         output = checkrun.summarise(report.entries, report.problems, preview=preview, unsure=report.unsure)
         await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
     if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
-        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx,
-                    lock_wait=lock_wait)
+        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx)
 
         async def follow_up() -> None:
             await reconcile(gh, repo, **args, _depth=_depth + 1)
@@ -234,7 +219,7 @@ def _recorded(ctx: Any, report: SyncReport) -> SyncReport:
 
 
 class _Run:
-    """Plan and apply for one reconcile: planned once, and again from a fresh listing under the lock."""
+    """Plan and apply for one reconcile."""
 
     def __init__(
         self, gh: Any, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
@@ -300,11 +285,6 @@ class _Run:
         )
         if linked.added:
             log.info("sub-issues added repo=%s: %s", self.tracking, ", ".join(f"#{ln.child} under #{ln.parent}" for ln in linked.added))
-
-
-def _sleep_of(gh: Any) -> Any:
-    """The client's own (injectable) sleep paces the wait for the lock."""
-    return getattr(getattr(gh, "api", None), "sleep", None) or asyncio.sleep
 
 
 async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:

@@ -51,9 +51,10 @@ from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sans
 from actionbot import __version__
 from actionbot.github.client import track_usage
 from actionbot.service.context import Context
+from actionbot.service.handlers.push import join_pushes
 from actionbot.service.logs import LineEmitter, kv, logfmt_value
 from actionbot.service.metrics import Metrics
-from actionbot.service.queue import WorkQueue
+from actionbot.service.queue import Submitted, WorkQueue
 
 log = logging.getLogger("actionbot.service.app")
 MAX_BODY = 25 * 1024 * 1024
@@ -225,14 +226,29 @@ class Service:
             return _text(200, "ignored: delivery without an installation")
         repository = (data.get("repository") or {}).get("full_name")
         key = repository or f"installation:{installation}"
-        record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
         desc = f"delivery={event.delivery_id} event={event.event} key={key}"
-        if not self.queue.submit(key, partial(self.process, event, record), desc):
+        if event.event == "push":  # a hint to reconcile: joins the repository's waiting reconcile
+            submitted = self.queue.coalesce(key, event, self._process_push, _join_push_events, desc)
+        else:
+            record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
+            submitted = Submitted.QUEUED if self.queue.submit(key, partial(self.process, event, record), desc) else Submitted.REFUSED
+        if not submitted:
             self.counts["refused"] += 1
             return _text(503, "queue full, retry later" if self.accepting else "shutting down")
         self.in_flight.add(event.delivery_id)
         self.counts["accepted"] += 1
+        if submitted is Submitted.JOINED:
+            self.counts["coalesced"] += 1
+            self.metrics.record_delivery(event.event, "coalesced", None)
+            return _text(202, "accepted: joined the waiting reconcile")
         return _text(202, "accepted")
+
+    async def _process_push(self, event: sansio.Event) -> None:
+        """A push job, maybe standing for several deliveries (its payload says how many)."""
+        data = event.data
+        installation = (data.get("installation") or {}).get("id")
+        repository = (data.get("repository") or {}).get("full_name")
+        await self.process(event, DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation))
 
     # -- background work ----------------------------------------------------------
     async def process(self, event: sansio.Event, record: DeliveryRecord) -> None:
@@ -361,7 +377,8 @@ class Service:
             "uptime_seconds": round(self.clock() - self.started_at, 1),
             "accepting": self.accepting,
             "deliveries": {
-                k: self.counts[k] for k in ("accepted", "processed", "failed", "ignored", "duplicate", "rejected", "refused", "ping")
+                k: self.counts[k]
+                for k in ("accepted", "coalesced", "processed", "failed", "ignored", "duplicate", "rejected", "refused", "ping")
             },
             "queue_depth": self.queue.depth,
             "bodies_waiting": self.bodies_waiting,
@@ -527,6 +544,11 @@ def _html_operations(status: dict[str, Any]) -> str:
         f"<th>rate limit remaining</th><th>state</th></tr>{installations}</table>"
         f"<p>Last full resync: {e(when)} ({e(every)}).</p>"
     )
+
+
+def _join_push_events(first: sansio.Event, later: sansio.Event) -> sansio.Event:
+    """Two push deliveries as one job: the later delivery's id, the joined payload."""
+    return sansio.Event(join_pushes(first.data, later.data), event="push", delivery_id=later.delivery_id)
 
 
 def _uninstalled(event: sansio.Event) -> bool:

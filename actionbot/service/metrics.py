@@ -28,7 +28,7 @@ from actionbot import __version__
 PROCESSING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 #: Outcomes the service is expected to use (any string is accepted).
-OUTCOMES = ("processed", "failed", "ignored", "duplicate", "rejected")
+OUTCOMES = ("processed", "coalesced", "failed", "ignored", "duplicate", "rejected")
 
 
 class Metrics:

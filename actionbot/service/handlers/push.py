@@ -6,6 +6,12 @@ incomplete: GitHub puts at most 20 commits in a push payload) go to
 `sync.reconcile`, which acts only on the meetings whose text changed. Other
 branches, tags and deleted branches are ignored before any GitHub request.
 
+Pushes coalesce in the service's queue: a push that arrives while a reconcile
+of its repository still waits joins it (`join_pushes`): the range becomes
+`before` of the first push .. `after` of the latest when they chain, and a
+force-push or a gap in the chain turns it into a full reconcile of the
+default branch's head bounded by `since`, which converges to the same issues.
+
 `pull_request` opened / synchronize / reopened against the default branch: the
 same reconcile as a dry run on the head commit, whose only write is the
 `actionbot` check run previewing what merging will do.
@@ -14,17 +20,54 @@ same reconcile as a dry run on the head commit, whose only write is the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import ZERO_SHA, reconcile
+from actionbot.service.resync import resync_repository
 
 router = Router()
 
 PAYLOAD_COMMIT_CAP = 20  # GitHub lists at most this many commits in a push payload
+COALESCED = "actionbot_coalesced"  # our key in a joined payload (GitHub's own keys never start so)
+
+
+class Coalesced(TypedDict):
+    deliveries: int  # how many push deliveries the payload stands for
+    full: bool  # the pushes did not chain: reconcile the whole default branch
+
+
+def join_pushes(first: Mapping[str, Any], later: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Pure: one push payload standing for `first` then `later` (the queue's merge for pushes).
+
+    Chained pushes (`later.before == first.after`, no force) keep `first`'s
+    `before` and both commit lists, so the reconcile reads the files changed
+    over the whole range (the compare API once the list reaches GitHub's cap of
+    20). Anything else is marked `full`. An ignored push (another branch, a
+    deletion) adds nothing.
+    """
+    if ignored_push(later):
+        return first
+    if ignored_push(first):
+        return later
+    was: Coalesced = first.get(COALESCED) or Coalesced(deliveries=1, full=False)
+    chained = not was["full"] and not later.get("forced") and later.get("before") == first.get("after")
+    joined: Coalesced = {"deliveries": was["deliveries"] + 1, "full": not chained}
+    if not chained:
+        return {**later, "before": ZERO_SHA, "commits": [], COALESCED: joined}
+    commits = [*(first.get("commits") or ()), *(later.get("commits") or ())]
+    sizes = [first.get("distinct_size"), later.get("distinct_size")]
+    merged = {**later, "before": first.get("before") or ZERO_SHA, "commits": commits[:PAYLOAD_COMMIT_CAP], COALESCED: joined}
+    if len(commits) >= PAYLOAD_COMMIT_CAP:
+        merged["distinct_size"] = len(commits)  # past the cap: payload_is_complete says no, compare reads the range
+    elif all(isinstance(n, int) for n in sizes):
+        merged["distinct_size"] = sum(n for n in sizes if isinstance(n, int))
+    else:
+        merged.pop("distinct_size", None)
+    return merged
 
 
 def changed_from_commits(commits: Sequence[Mapping[str, Any]]) -> list[Changed]:
@@ -83,6 +126,13 @@ async def on_push(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: 
     if why:
         if ctx is not None:
             ctx.note(f"push ignored: {why}")
+        return
+    joined: Coalesced | None = data.get(COALESCED)
+    if joined is not None and ctx is not None:
+        ctx.note(f"{joined['deliveries']} pushes coalesced")
+    if joined is not None and joined["full"]:
+        # Pushes that do not chain (a force-push, a lost delivery): the head, bounded by `since`.
+        await resync_repository(gh, repo, ctx=ctx, check=True, references=False)
         return
     before, after = data.get("before") or ZERO_SHA, data["after"]
     if before == ZERO_SHA:
