@@ -99,6 +99,7 @@ async def test_a_burst_of_pushes_is_two_reconciles_the_last_on_the_newest_commit
     assert len(checks_on(fake, newest)) == 1  # the joined range's check, on its newest commit
     counts = service.service.counts
     assert (counts["accepted"], counts["coalesced"], counts["processed"]) == (9, 7, 2)
+    assert not service.service.in_flight and len(service.service.seen) == 9  # every joined delivery is done
 
 
 async def test_a_push_during_a_running_reconcile_makes_one_more_run(service: Any) -> None:

@@ -228,7 +228,7 @@ class Service:
         key = repository or f"installation:{installation}"
         desc = f"delivery={event.delivery_id} event={event.event} key={key}"
         if event.event == "push":  # a hint to reconcile: joins the repository's waiting reconcile
-            submitted = self.queue.coalesce(key, event, self._process_push, _join_push_events, desc)
+            submitted = self.queue.coalesce(key, _Pushes(event, (event.delivery_id,)), self._process_push, _Pushes.join, desc)
         else:
             record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
             submitted = Submitted.QUEUED if self.queue.submit(key, partial(self.process, event, record), desc) else Submitted.REFUSED
@@ -243,15 +243,18 @@ class Service:
             return _text(202, "accepted: joined the waiting reconcile")
         return _text(202, "accepted")
 
-    async def _process_push(self, event: sansio.Event) -> None:
-        """A push job, maybe standing for several deliveries (its payload says how many)."""
-        data = event.data
+    async def _process_push(self, pushes: _Pushes) -> None:
+        """A push job, maybe standing for several deliveries: all of them are done, or none."""
+        data = pushes.event.data
         installation = (data.get("installation") or {}).get("id")
         repository = (data.get("repository") or {}).get("full_name")
-        await self.process(event, DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation))
+        record = DeliveryRecord(pushes.event.delivery_id, "push", data.get("action"), repository, installation)
+        await self.process(pushes.event, record, joined=pushes.delivery_ids)
 
     # -- background work ----------------------------------------------------------
-    async def process(self, event: sansio.Event, record: DeliveryRecord) -> None:
+    async def process(self, event: sansio.Event, record: DeliveryRecord, *, joined: tuple[str, ...] = ()) -> None:
+        """Run the handlers for `event`; `joined`: the ids of the deliveries it stands for (default: its own)."""
+        ids = joined or (event.delivery_id,)
         usage = track_usage()
         start = time.perf_counter()
         ctx = Context(
@@ -277,7 +280,7 @@ class Service:
                 break
             except asyncio.CancelledError:
                 record.outcome = "cancelled"
-                self.in_flight.discard(event.delivery_id)
+                self.in_flight.difference_update(ids)
                 self._finish(record, start, usage, gh, ctx)
                 raise
             except Exception as exc:
@@ -291,9 +294,10 @@ class Service:
                     continue
                 break
         record.outcome = "ok" if error is None else "failed"
-        self.in_flight.discard(event.delivery_id)
+        self.in_flight.difference_update(ids)
         if error is None:  # a failed delivery stays redeliverable under the same id
-            self.seen[event.delivery_id] = True
+            for delivery_id in ids:
+                self.seen[delivery_id] = True
         if error is not None:
             log.error(
                 "delivery failed after retries (redeliver it, or the next resync repairs it) %s",
@@ -546,9 +550,16 @@ def _html_operations(status: dict[str, Any]) -> str:
     )
 
 
-def _join_push_events(first: sansio.Event, later: sansio.Event) -> sansio.Event:
-    """Two push deliveries as one job: the later delivery's id, the joined payload."""
-    return sansio.Event(join_pushes(first.data, later.data), event="push", delivery_id=later.delivery_id)
+@dataclass(frozen=True, slots=True)
+class _Pushes:
+    """Push deliveries joined into one job: the joined payload under the latest delivery's id, and every id."""
+
+    event: sansio.Event
+    delivery_ids: tuple[str, ...]
+
+    def join(self, later: _Pushes) -> _Pushes:
+        data = join_pushes(self.event.data, later.event.data)
+        return _Pushes(sansio.Event(data, event="push", delivery_id=later.event.delivery_id), self.delivery_ids + later.delivery_ids)
 
 
 def _uninstalled(event: sansio.Event) -> bool:
