@@ -343,3 +343,17 @@ async def test_no_secret_in_debug_logs(github: Any, session: Any, app_key: Any, 
     assert out and "client AppClients" in out
     for secret in [token, *jwts, "PRIVATE KEY", app_key[0].splitlines()[1]]:
         assert secret not in out
+
+
+async def test_the_rate_limit_is_githubs_count_through_a_long_run_of_304s(github: Any, gh: Any) -> None:
+    """gidgethub counts one request down before each call and a cached 304 never corrects it:
+    300 free revalidations with 50 left must neither wait for the reset nor fail."""
+    n = github.add_issue(REPO, "polled").number
+    github.set_rate_limit("installation:42", remaining=50)
+    await gh.get_issue(REPO, n)
+    for _ in range(300):
+        await gh.get_issue(REPO, n)
+    recs = [r for r in github.requests if r.path == f"/repos/{REPO}/issues/{n}"]
+    assert [r.status for r in recs].count(304) == 300
+    assert gh.sleeper.calls == []
+    assert gh.rate_limit_remaining == github.rate_bucket("installation:42").remaining == 49

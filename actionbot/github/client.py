@@ -40,7 +40,7 @@ import aiohttp
 import cachetools
 import gidgethub
 import gidgethub.aiohttp
-from gidgethub import BadRequest, GitHubBroken, HTTPException, RateLimitExceeded
+from gidgethub import BadRequest, GitHubBroken, HTTPException, RateLimitExceeded, sansio
 
 from actionbot import __version__
 
@@ -192,6 +192,13 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             else:
                 if self.metrics is not None:
                     self.metrics.record_request(answer[0], is_write)
+                # GitHub's own count, from every answer (304s and errors included):
+                # gidgethub lowers `remaining` before each request and does not
+                # refresh it from a cached 304, so a run of free 304s would count
+                # down to a wait for the reset GitHub never asked for.
+                limit = sansio.RateLimit.from_http(answer[1])
+                if limit is not None:
+                    self.rate_limit = limit
                 return answer
 
     # -- gidgethub 6 hooks ------------------------------------------------------
@@ -219,7 +226,10 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         if status in (403, 429):
             wait = self._limit_wait(status, headers, exception, attempt)
             # A limited request was refused, not applied: retrying a write is safe.
-            return wait is not None and await self._wait(wait, attempt)
+            if wait is None or not await self._wait(wait, attempt):
+                return False
+            self.rate_limit = None  # waited for the reset: the refusal's count is stale
+            return True
         if status >= 500 and self._may_retry(method):
             return await self._wait(self._backoff(attempt), attempt)
         return False
