@@ -20,7 +20,9 @@ SAME_MEETING_THRESHOLD = 0.7
 CARRY_OVER_THRESHOLD = 0.85
 
 _URL_RE = re.compile(r"https?://\S+")
-_REF_RE = re.compile(r"\b[\w.-]+/[\w.-]+#\d+\b|(?<![\w&])#\d+\b")
+# `owner/repo#N` starts only where a run of name characters starts: starting at every
+# word boundary inside a run (`\b[\w.-]+/`) rescans the run, quadratic on `www.www...`.
+_REF_RE = re.compile(r"(?<![\w.-])[\w.-]+/[\w.-]+#\d+\b|(?<![\w&])#\d+\b")
 _PAREN_RE = re.compile(r"\([^()]*\)")
 _NON_WORD_RE = re.compile(r"[^\w]+")
 
@@ -104,10 +106,10 @@ def best_pairs(
         else:
             rest_w.append(w)
     by_group: dict[tuple[str, str | None, str | None], list[Candidate]] = {}
-    for h in have:
-        if h.ident not in pairs.values():
-            by_group.setdefault(h.group, []).append(h)
     taken_h = set(pairs.values())
+    for h in have:
+        if h.ident not in taken_h:
+            by_group.setdefault(h.group, []).append(h)
     scored: list[tuple[float, int, int, int]] = []
     for wi, w in enumerate(rest_w):
         for h in by_group.get(w.group, ()):

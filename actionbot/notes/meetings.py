@@ -29,8 +29,12 @@ _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4
 # A heading that is only a month ("## 2022-05", "## May 2022") starts a meeting too.
 _MONTH_ONLY = re.compile(rf"^\s*(?:(\d{{4}})-(\d{{1,2}})|({_MONTH_RE})\.?\s+(\d{{4}}))\s*$", re.IGNORECASE)
 FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_FM_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
-DATE_LINE = re.compile(r"^[\s*_>#-]*date[\s*_]*:[\s*_]*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+# The value runs to the end of its line, trailing spaces included (callers strip or
+# search it): a lazy `(.+?)\s*$` retries the trailing `\s*` at every character,
+# quadratic on a line with a long run of spaces, and a leading `\s` would let every
+# blank line start a scan of all the blank lines after it.
+_FM_TITLE = re.compile(r"^title\s*:\s*(\S[^\n]*)", re.MULTILINE | re.IGNORECASE)
+DATE_LINE = re.compile(r"^[ \t*_>#-]*date[\s*_]*:[\s*_]*(\S[^\n]*)", re.IGNORECASE | re.MULTILINE)
 
 
 def _iso(y: int, m: int, d: int) -> str | None:

@@ -119,7 +119,7 @@ _NEED = re.compile(r"\b(?:need|needs|want|wants|would[ \t]+like)[ \t]+", re.IGNO
 _ASIDE_TO = re.compile(r"(?:[ \t]*\([^()]{0,80}\))?[ \t]+to[ \t]+[a-z]")
 _TRAILING_PAREN = re.compile(r"\(([^()]*)\)[\s.,;:!]*$")
 _HACKMD = re.compile(r"\[name=([^\]\n]{1,60})\]")
-_PAREN_SPLIT = re.compile(r"\s*(?:,|/|\+|&|\band\b)\s*")
+_PAREN_SPLIT = re.compile(r",|/|\+|&|\band\b")  # parts are stripped: no `\s*` to rescan
 _ELEMENT = re.compile(rf"^(?:and\s+)?({_HANDLE}|[\w][\w'’-]*(?:\s+[\w'’-]+){{0,3}}?(?:\s+\([{_UPPER}]{{2,}}\))?)(\?*)(?:\s+will)?$")
 _THE = re.compile(r"(?:[Tt]he[ \t]+)?")
 
@@ -190,15 +190,24 @@ def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
     return True
 
 
+# At most this many names in one list of subjects ("Ana, Ben and Cleo will ..."). The
+# list is read again from every clause start inside it, so an unbounded list would
+# make "Ana, Ana, Ana, ... will" quadratic; ten is also the most owners mentioned.
+MAX_NAMES = 10
+
+
 @lru_cache(maxsize=64)
 def _names_re(known: frozenset[str]) -> re.Pattern[str]:
     name = _NAME_ANY if known else _NAME_CAP
+    more = f"{{0,{MAX_NAMES - 1}}}"
     return re.compile(
-        rf"{_THE.pattern}(?P<names>{name}\??(?:{_SEP}{name}\??|[ \t]+\((?:and[ \t]+)?{name}\??\))*)"
+        rf"{_THE.pattern}(?P<names>{name}\??(?:{_SEP}{name}\??|[ \t]+\((?:and[ \t]+)?{name}\??\)){more})"
     )
 
 
-_SPLIT = re.compile(rf"({_HANDLE})|\s*(?:,|/|&|\+|\band\b)\s*")
+# Separators without the spaces around them (the parts are stripped): a leading `\s*`
+# would rescan a run of spaces from each of its positions.
+_SPLIT = re.compile(rf"({_HANDLE})|,|/|&|\+|\band\b")
 
 
 # "Release Coordination Group (RCG)": the acronym in parentheses is part of the name.

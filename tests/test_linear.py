@@ -1,0 +1,89 @@
+"""Hostile notes read and plan in linear time.
+
+Each input below is a shape a pull request could commit that made a regex
+backtrack or a loop compare all pairs: quadratic, so at 200 KB it took minutes.
+Linear code reads it in well under a second. The work runs in a forked child
+with a generous deadline (a regex holds the interpreter until it returns, so a
+thread could not be waited for): a failure means "still running after 20 s",
+never a close timing call on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+
+import pytest
+
+from actionbot.core.config import DEFAULT_CONFIG
+from actionbot.core.desired import NotesContext, desired_issues
+from actionbot.core.matching import normalise_text
+from actionbot.core.plan import plan
+from actionbot.notes import meetings
+from actionbot.notes.owners import find_owners
+from actionbot.notes.parse import parse_notes
+
+DEADLINE_S = 20.0
+SIZE = 200_000
+HEAD = "# Team meeting, 2025-05-12\n\n## Next actions\n\n"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="runs the work in a forked child")
+
+
+def _finishes(work: Callable[[], object]) -> bool:
+    """Whether `work()` returns within DEADLINE_S in a forked child (it is killed otherwise)."""
+    child = multiprocessing.get_context("fork").Process(target=work, daemon=True)
+    child.start()
+    child.join(DEADLINE_S)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return False
+    assert child.exitcode == 0, f"the work raised (exit code {child.exitcode})"
+    return True
+
+
+def _parse_and_plan(text: str) -> None:
+    notes = parse_notes(text, path="n.md", repo="o/r")
+    context = NotesContext(repo="o/r", html_url="https://github.com/o/r", sha="HEAD", path="n.md")
+    plan(desired_issues(notes, DEFAULT_CONFIG, context), [], DEFAULT_CONFIG, tracking_repo="o/r")
+
+
+def _repeat(unit: str, size: int = SIZE) -> str:
+    return unit * (size // len(unit))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(HEAD + "- " + _repeat("Ana, ") + "will fix it\n", id="owner-list"),
+        pytest.param(HEAD + "- Fix it" + _repeat(" ") + "x\n", id="run-of-spaces"),
+        pytest.param(HEAD + "- " + _repeat("~~a") + "\n", id="strike-through"),
+    ],
+)
+def test_hostile_notes_parse_and_plan_in_linear_time(text: str) -> None:
+    assert _finishes(lambda: _parse_and_plan(text))
+
+
+def test_owner_list_is_read_from_each_clause_start_in_bounded_time() -> None:
+    assert _finishes(lambda: find_owners(_repeat("Ana, ") + "will fix the build"))
+
+
+def test_date_line_and_front_matter_title_scan_blank_lines_and_spaces_once() -> None:
+    assert _finishes(lambda: meetings.DATE_LINE.search(_repeat("\n")))
+    assert _finishes(lambda: meetings.DATE_LINE.search("Date: 2025-05-12" + _repeat(" ") + "x"))
+    assert _finishes(lambda: meetings.front_matter("---\ntitle: a" + _repeat(" ") + "b\n---\n"))
+
+
+def test_reference_removal_reads_a_dotted_run_once() -> None:
+    assert _finishes(lambda: normalise_text(_repeat("www.")))
+
+
+def test_the_bounded_rules_read_what_they_read_before() -> None:
+    owners = find_owners("Ana, Ben, Cleo, Dan and Eve will fix the build").owners
+    assert owners == ("Ana", "Ben", "Cleo", "Dan", "Eve")
+    notes = parse_notes(HEAD + "- ~~Fix the build~~\n- Fix it  \n  now\n", repo="o/r")
+    assert [(i.text, i.done) for i in notes.items] == [("~~Fix the build~~", True), ("Fix it", False)]
+    assert meetings.front_matter("---\ntitle:  Team sync  \n---\n") == ("Team sync", 3)
+    assert normalise_text("Fix www.example.org and o/r#12 (#3)") == "fix www example org and"
