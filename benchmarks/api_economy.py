@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 import aiohttp
 from gidgethub.sansio import Event
 
+from actionbot.engine.items import check_references
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
-from actionbot.service.handlers.references import check_references
 from actionbot.service.handlers.references import router as references_router
 from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub

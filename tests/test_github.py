@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gidgethub import BadRequest, GitHubBroken
 
+from actionbot import logs
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient, RetryPolicy
-from actionbot.service import logs
 
 REPO = "octo-org/notes"
 APP_ID = 4242

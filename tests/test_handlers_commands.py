@@ -179,7 +179,7 @@ async def test_dashboard_command_creates_and_brings_back_the_dashboard(fake_gith
 
 async def test_dashboard_rewritten_only_on_change(fake_github, gh):
     from actionbot.core.config import DEFAULT_CONFIG
-    from actionbot.service.handlers.commands import refresh_dashboard
+    from actionbot.engine.items import refresh_dashboard
 
     new_item(fake_github)
     assert (await refresh_dashboard(gh, TRACK, DEFAULT_CONFIG)).action == "create"

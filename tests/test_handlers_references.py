@@ -140,12 +140,12 @@ async def test_two_concurrent_handlers_post_once(fake_github, gh):
 
 async def test_racing_replicas_keep_only_the_oldest_copy(fake_github, gh, monkeypatch):
     """Two processes (no shared lock) both post: the second look deletes the younger copy."""
-    from actionbot.service.handlers import references as handler
+    from actionbot.engine import items
 
     pr = fake_github.add_pull(OTHER, "Fix")
     item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]))
     fake_github.set_state(pr, "closed", None, actor="minrk")
-    monkeypatch.setattr(handler, "lock_for", lambda key: asyncio.Lock())  # no lock shared between "replicas"
+    monkeypatch.setattr(items, "lock_for", lambda key: asyncio.Lock())  # no lock shared between "replicas"
     await asyncio.gather(*(deliver(gh, fake_github, OTHER, pr.number, "closed") for _ in range(2)))
     assert len(notices(fake_github, item.number)) == 1
 
@@ -198,7 +198,7 @@ async def test_mentions_that_are_not_listed_references_are_left_alone(fake_githu
 
 
 async def test_polling_references_in_a_repo_without_the_app(fake_github, gh):
-    from actionbot.service.handlers.references import check_references
+    from actionbot.engine.items import check_references
 
     fake_github.add_repo("elsewhere/lib")  # no installation: no webhook will ever come
     fake_github.commit(TRACK, {".github/actionbot.yml": "dashboard: true\n"})
@@ -221,7 +221,7 @@ async def test_polling_references_in_a_repo_without_the_app(fake_github, gh):
 
 
 async def test_webhook_and_polling_report_a_close_once(fake_github, gh):
-    from actionbot.service.handlers.references import check_references
+    from actionbot.engine.items import check_references
 
     pr = fake_github.add_pull(OTHER, "Fix")
     item = fake_github.add_issue(TRACK, "Ship", item_body([f"{OTHER}#{pr.number}"]), labels=["action item"])

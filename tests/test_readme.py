@@ -171,13 +171,15 @@ def test_configuration_reference_has_every_key_with_its_default():
 # ---------------------------------------------------------------- structure
 
 
-def test_project_layout_lists_every_module():
+def test_project_layout_lists_every_package_and_top_level_module():
     section = README.read_text().split("\n### Project layout\n", 1)[1]
     block = re.search(r"```text\n(.*?)```", section, re.S).group(1)
-    listed = set(re.findall(r"[\w]+\.py", block))
-    modules = {p.name for p in (ROOT / "actionbot").rglob("*.py") if p.name != "__init__.py"}
-    assert not modules - listed, f"README.md's project layout omits: {sorted(modules - listed)}"
-    assert not listed - modules - {"__init__.py"}, f"README.md's layout lists modules that do not exist: {sorted(listed - modules)}"
+    listed = set(re.findall(r"^  (\w+(?:\.py|/))", block, re.M))
+    root = ROOT / "actionbot"
+    present = {p.name for p in root.glob("*.py") if p.name != "__init__.py"}
+    present |= {f"{p.name}/" for p in root.iterdir() if (p / "__init__.py").exists()}
+    assert listed == present, f"README.md's project layout differs: missing {sorted(present - listed)}, extra {sorted(listed - present)}"
+    assert "notes <- core <- engine <- {service, cli}" in section
 
 
 def test_labels_table_has_every_default_label_name():

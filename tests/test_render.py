@@ -7,6 +7,7 @@ import json
 import pytest
 
 from actionbot.core import render
+from actionbot.core.commands import COMMANDS, issue_help, parse_commands
 from actionbot.core.desired import DesiredIssue, NotesContext, Owner, SubItem, Task
 from actionbot.core.render import (
     BEGIN,
@@ -106,7 +107,7 @@ def test_same_body_ignores_line_endings_and_trailing_space() -> None:
 
 
 def test_block_has_item_permalink_meeting_and_commands() -> None:
-    block = render_block(desired(), marker(), tracking_repo="org/notes")
+    block = render_block(desired(), marker(), tracking_repo="org/notes", commands_help=issue_help())
     assert block.startswith(BEGIN) and block.endswith(END)
     assert parse_marker(block) == marker()
     assert "> Write the release notes" in block
@@ -118,14 +119,12 @@ def test_block_has_item_permalink_meeting_and_commands() -> None:
 
 
 def test_command_list_in_bodies_is_generated_from_the_one_table() -> None:
-    from actionbot.core.commands import COMMANDS, parse_commands
-
-    block = render_block(desired(), marker(), tracking_repo="org/notes")
+    block = render_block(desired(), marker(), tracking_repo="org/notes", commands_help=issue_help())
     details = block[block.index("<details>") : block.index("</details>")]
     for spec in COMMANDS:  # dashboard and track included: the body can not drift from the handler
         assert f"`@actionbot {spec.name}" in details and spec.summary in details
     assert parse_commands(details) == []  # every command shown is inline code: the body never triggers
-    assert render_block(desired(), marker(), tracking_repo="org/notes") == block  # deterministic
+    assert render_block(desired(), marker(), tracking_repo="org/notes", commands_help=issue_help()) == block  # deterministic
 
 
 def test_owners_mapped_unmapped_tentative_and_unassignable() -> None:

@@ -14,9 +14,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from actionbot.core.render import parse_marker
+from actionbot.engine.resync import bound_since
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
-from actionbot.service.resync import bound_since
 from tests.deliveries import deliver, load_example
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
@@ -239,7 +239,7 @@ async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
 async def test_the_periodic_pass_never_creates_a_dashboard(fake_github: Any) -> None:
     """It keeps an existing dashboard current; making one is the sync's job (at its first write)."""
     from actionbot.engine.reconcile import reconcile
-    from actionbot.service.resync import resync_repository
+    from actionbot.engine.resync import resync_repository
     from tests import syncenv
 
     fake = fake_github

@@ -531,20 +531,3 @@ async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_
     assert tokens
     for secret in [*tokens, SECRET, "PRIVATE KEY", app_key[0].splitlines()[1]]:
         assert secret not in text
-
-
-def test_delivery_line_fields_are_what_kv_would_write() -> None:
-    from actionbot.github.client import Usage
-    from actionbot.service.app import DeliveryRecord, _delivery_fields
-    from actionbot.service.logs import kv
-
-    for record, usage, did in [
-        (DeliveryRecord("id 1", "issues", 're"named', None, 42, outcome="ok", ms=1.5, rate_limit_remaining=4999), Usage(3, 1), []),
-        (DeliveryRecord("d-2", "push", None, "octo/notes", None, outcome="failed", ms=0.0), Usage(), ["synced 2", "x=y"]),
-    ]:
-        expected = kv(
-            delivery=record.delivery_id, event=record.event, action=record.action, repository=record.repository,
-            installation=record.installation, outcome=record.outcome, ms=record.ms, github_requests=usage.requests,
-            github_writes=usage.writes, rate_limit_remaining=record.rate_limit_remaining, did="; ".join(did) or None,
-        )
-        assert _delivery_fields(record, usage, did) == expected

@@ -149,7 +149,7 @@ async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any 
         return Outcome("ignored", "sent by a bot")
     ctx = Context(handle=handle, delivery_id=event.delivery_id)
     if event.event in RESYNC_EVENTS and not router.fetch(event):
-        from actionbot.service.resync import resync_repository
+        from actionbot.engine.resync import resync_repository
 
         await resync_repository(gh, data["repository"]["full_name"], ctx=ctx)
     elif not router.fetch(event):
@@ -177,7 +177,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from actionbot.service import logs
+    from actionbot import logs
 
     env = os.environ
     logs.register_secret(env.get("GITHUB_TOKEN"))
@@ -198,7 +198,7 @@ async def _run(action: ActionEnv, event: Any) -> int:
 
     from actionbot.engine.apply import describe_error
     from actionbot.github.client import GitHubClient
-    from actionbot.service.logs import redact
+    from actionbot.logs import redact
 
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10)) as session:

@@ -19,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from actionbot.service import logs
+    from actionbot import logs
     from actionbot.service.settings import Settings
 
     settings = Settings.from_env(need_webhook_secret=False)

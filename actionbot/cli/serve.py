@@ -28,7 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from actionbot.service import errors, logs
+    from actionbot import logs
+    from actionbot.service import errors
     from actionbot.service.settings import Settings
 
     settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
@@ -82,8 +83,8 @@ async def serve(settings: object) -> int:
     from aiohttp import web
 
     from actionbot.github.app import AppClients
+    from actionbot.logs import kv
     from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
-    from actionbot.service.logs import kv
     from actionbot.service.metrics import Metrics
 
     log = logging.getLogger("actionbot.serve")

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--write-interval must be 0 or more seconds")
     if not api_url.startswith(("http://", "https://")):
         return usage_error(f"--api-url must be an http(s) URL, not {api_url!r}")
-    from actionbot.service.logs import register_secret
+    from actionbot.logs import register_secret
 
     register_secret(token)
     return asyncio.run(_main(args, token, api_url))

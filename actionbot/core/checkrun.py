@@ -13,14 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
+from actionbot.core.operations import (
+    ApplyResult,
+    CloseIssue,
+    Comment,
+    CreateIssue,
+    EnsureLabel,
+    Operation,
+    Plan,
+    UpdateIssue,
+)
+from actionbot.core.plan import ExistingIssue
 from actionbot.notes.model import Problem, Unsure
-
-if TYPE_CHECKING:  # entries reads these values; the planner and the apply layer build them
-    from actionbot.core.plan import ExistingIssue
-    from actionbot.engine.apply import ApplyResult
 
 CHECK_NAME = "actionbot"
 SYNC_ID = "actionbot-sync"  # external_id of a sync's check run

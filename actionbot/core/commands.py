@@ -421,3 +421,18 @@ def permission_needed(commands: Iterable[Parsed]) -> bool:
     return any(isinstance(c, Command) and c.spec.rule is not Rule.ANYONE for c in commands)
 
 
+def issue_help() -> str:
+    """The collapsed command list, generated from `COMMANDS` (the one table).
+
+    Commands for ordinary issues (`track`) do not apply to an action item, so
+    they are named after the list rather than offered as if they did.
+    """
+    rows = "\n".join(f"- {usages(spec)}: {spec.summary}" for spec in COMMANDS if not spec.any_issue)
+    others = " ".join(f"{usages(spec)}: {spec.summary}" for spec in COMMANDS if spec.any_issue)
+    return (
+        "<details><summary>Commands</summary>\n\n"
+        "Comment one of these at the start of a line:\n\n"
+        f"{rows}\n\n"
+        + (f"On an issue that is not an action item: {others}\n\n" if others else "")
+        + "</details>"
+    )

@@ -18,8 +18,8 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from actionbot.core import render
 from actionbot.core.config import Config
 from actionbot.core.matching import normalise_text
 from actionbot.core.titles import issue_title
@@ -36,6 +36,12 @@ class NotesContext:
     html_url: str  # e.g. https://github.com/OWNER/NAME (GHES: its own host)
     sha: str  # the commit read
     path: str  # the notes file
+
+
+def permalink(html_url: str, sha: str, path: str, line: int | None) -> str:
+    """A link to `path` at commit `sha` (line `line`), stable whatever happens to the branch."""
+    url = f"{html_url.rstrip('/')}/blob/{sha}/{quote(path)}"
+    return f"{url}#L{line}" if line else url
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class DesiredIssue:
     @property
     def permalink(self) -> str:
         c = self.context
-        return render.permalink(c.html_url, c.sha, c.path, self.line)
+        return permalink(c.html_url, c.sha, c.path, self.line)
 
     @property
     def norm_text(self) -> str:

@@ -147,3 +147,35 @@ class Plan:
         if not self.ops:
             lines.insert(0, "nothing to do")
         return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- what applying a plan did
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An operation that GitHub has done (`number`: the issue it made or touched)."""
+
+    op: Operation
+    number: int | None = None
+    url: str | None = None
+    note: str = ""  # e.g. "found after a lost answer"
+
+
+@dataclass(frozen=True)
+class Failed:
+    op: Operation
+    error: str
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Applied] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)  # item key -> issue number
+    urls: dict[int, str] = field(default_factory=dict)  # issue number -> html_url
+    created: dict[int, dict[str, Any]] = field(default_factory=dict)  # issue number -> GitHub's answer (its `id`)
+
+    @property
+    def writes_ok(self) -> bool:
+        return not self.failed

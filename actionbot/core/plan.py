@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from actionbot.core import render
+from actionbot.core.commands import MAX_ASSIGNEES, issue_help
 from actionbot.core.config import Config
 from actionbot.core.desired import DesiredIssue
 from actionbot.core.matching import (
@@ -38,7 +39,7 @@ from actionbot.core.matching import (
 from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
 from actionbot.core.render import Marker
 
-MAX_ASSIGNEES = 10  # GitHub's limit per issue
+ISSUE_HELP = issue_help()  # the same text closes every issue's block
 
 
 # ---------------------------------------------------------------- existing issues
@@ -274,6 +275,7 @@ class _Planner:
             ref_states=self.ref_states,
             sub_issue_numbers=numbers,
             assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+            commands_help=ISSUE_HELP,
         )
         body = render.replace_block(issue.body, block)
 
@@ -353,6 +355,7 @@ class _Planner:
                 ref_states=self.ref_states,
                 sub_issue_numbers={k: n for k, n in numbers.items() if n},
                 assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+                commands_help=ISSUE_HELP,
             )
             self.creates.append(CreateIssue(first.key, latest.title, block, tuple(labels), tuple(want)))
 

@@ -22,13 +22,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
-from actionbot.core.commands import COMMANDS, usages
-
-if TYPE_CHECKING:  # render reads these values; desired builds them
-    from actionbot.core.desired import DesiredIssue
+from actionbot.core.desired import DesiredIssue, permalink
 
 BEGIN = "<!-- actionbot:begin -->"
 END = "<!-- actionbot:end -->"
@@ -160,6 +156,7 @@ def render_block(
     ref_states: Mapping[str, str | None] | None = None,
     sub_issue_numbers: Mapping[str, int] | None = None,
     assignable: Iterable[str] | None = None,
+    commands_help: str = "",
 ) -> str:
     """The bot's block for `issue`: item, notes link, meeting, owners, refs, tasks, commands.
 
@@ -167,7 +164,8 @@ def render_block(
     lets the owners line say who could not be assigned; `ref_states` maps
     `owner/repo#N` to open / closed / merged (missing: unknown);
     `sub_issue_numbers` maps sub-item keys to their issue numbers (missing: a
-    placeholder that `fill_issue_numbers` resolves once the issue exists).
+    placeholder that `fill_issue_numbers` resolves once the issue exists);
+    `commands_help` closes the block (the planner passes `commands.issue_help()`).
     """
     ref_states = ref_states or {}
     numbers = sub_issue_numbers or {}
@@ -215,7 +213,7 @@ def render_block(
         for ref in refs:
             lines.append(f"- {ref} ({_state_text(ref_states.get(ref))})")
 
-    lines += ["", _commands_details(), END]
+    lines += ["", commands_help, END]
     return "\n".join(lines)
 
 
@@ -251,28 +249,6 @@ def effective_refs(notes_refs: Iterable[str], marker: Marker) -> tuple[str, ...]
 
 def _state_text(state: str | None) -> str:
     return {"open": "open", "closed": "closed", "merged": "merged"}.get(state or "", "state unknown")
-
-
-def _commands_details() -> str:
-    """The collapsed command list, generated from `commands.COMMANDS` (the one table).
-
-    Commands for ordinary issues (`track`) do not apply to an action item, so
-    they are named after the list rather than offered as if they did.
-    """
-    rows = "\n".join(f"- {usages(spec)}: {spec.summary}" for spec in COMMANDS if not spec.any_issue)
-    others = " ".join(f"{usages(spec)}: {spec.summary}" for spec in COMMANDS if spec.any_issue)
-    return (
-        "<details><summary>Commands</summary>\n\n"
-        "Comment one of these at the start of a line:\n\n"
-        f"{rows}\n\n"
-        + (f"On an issue that is not an action item: {others}\n\n" if others else "")
-        + "</details>"
-    )
-
-
-def permalink(html_url: str, sha: str, path: str, line: int | None) -> str:
-    url = f"{html_url.rstrip('/')}/blob/{sha}/{quote(path)}"
-    return f"{url}#L{line}" if line else url
 
 
 _PLACEHOLDER_RE = re.compile(r"<!-- actionbot:issue ([0-9a-f]+) -->")

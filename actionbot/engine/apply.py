@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -25,10 +24,13 @@ from gidgethub import BadRequest, GitHubBroken, GitHubException
 
 from actionbot.core import render
 from actionbot.core.operations import (
+    Applied,
+    ApplyResult,
     CloseIssue,
     Comment,
     CreateIssue,
     EnsureLabel,
+    Failed,
     Operation,
     Plan,
     UpdateIssue,
@@ -38,35 +40,6 @@ log = logging.getLogger(__name__)
 
 # The answer was lost: GitHub may or may not have done it.
 LOST = (GitHubBroken, aiohttp.ClientError, asyncio.TimeoutError)
-
-
-@dataclass(frozen=True)
-class Applied:
-    """An operation that GitHub has done (`number`: the issue it made or touched)."""
-
-    op: Operation
-    number: int | None = None
-    url: str | None = None
-    note: str = ""  # e.g. "found after a lost answer"
-
-
-@dataclass(frozen=True)
-class Failed:
-    op: Operation
-    error: str
-
-
-@dataclass
-class ApplyResult:
-    applied: list[Applied] = field(default_factory=list)
-    failed: list[Failed] = field(default_factory=list)
-    numbers: dict[str, int] = field(default_factory=dict)  # item key -> issue number
-    urls: dict[int, str] = field(default_factory=dict)  # issue number -> html_url
-    created: dict[int, dict[str, Any]] = field(default_factory=dict)  # issue number -> GitHub's answer (its `id`)
-
-    @property
-    def writes_ok(self) -> bool:
-        return not self.failed
 
 
 def describe_error(exc: BaseException) -> str:

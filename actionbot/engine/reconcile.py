@@ -34,14 +34,17 @@ from typing import Any
 from gidgethub import BadRequest, GitHubException
 
 from actionbot.core import checkrun
-from actionbot.core.config import CONFIG_PATH, Config, ConfigError, load_config
+from actionbot.core.config import CONFIG_PATH, Config, ConfigError
 from actionbot.core.desired import DesiredIssue
-from actionbot.core.operations import CloseIssue, CreateIssue, Operation, Plan, op_to_dict
+from actionbot.core.operations import Applied, ApplyResult, CloseIssue, CreateIssue, Failed, Operation, Plan, op_to_dict
 from actionbot.core.plan import ExistingIssue, existing_issues
 from actionbot.core.plan import plan as make_plan
+from actionbot.core.refstate import refs_in_body
 from actionbot.core.render import duplicate_comment, parse_marker
-from actionbot.engine.apply import LOST, Applied, ApplyResult, Failed, apply_plan, describe_error
+from actionbot.engine.apply import LOST, apply_plan, describe_error
+from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
 from actionbot.engine.read import Changed, keep_permalinks, read_notes
+from actionbot.engine.subissues import link_sub_issues
 from actionbot.notes.model import Problem, Unsure
 
 log = logging.getLogger(__name__)
@@ -152,9 +155,8 @@ async def reconcile(
     if before == ZERO_SHA:
         before = None
 
-    raw = await gh.get_content(repo, CONFIG_PATH, ref=sha)
     try:
-        config = load_config(None if raw is None else raw.decode("utf-8-sig", "replace"), CONFIG_PATH)
+        config = await read_config(gh, repo, ref=sha)
     except ConfigError as exc:
         report.config_error = Problem(exc.path, exc.line, exc.message)
         report.tracking_repo = repo
@@ -264,14 +266,13 @@ class _Run:
         report.applied, report.failed = outcome.applied, outcome.failed
         report.entries = checkrun.entries_for(result, self.existing, outcome, self.urls, preview=False)
         if self.dashboard and config.dashboard and outcome.applied:
-            await _refresh_dashboard(gh, tracking, config, self.known_labels, self.ctx)
+            handle = getattr(self.ctx, "handle", "actionbot")
+            await keep_dashboard_current(gh, tracking, config, handle=handle, known_labels=self.known_labels)
         return bool(outcome.applied)
 
     async def link_sub_issues(self, outcome: ApplyResult) -> None:
         """Owned sub-items' issues become the parent's sub-issues (best effort, never a failure;
         decided from the listing already read, so an unchanged run makes no request here)."""
-        from actionbot.engine.subissues import link_sub_issues
-
         families = [(d.key, [s.key for s in d.sub_items]) for d in self.desired if d.sub_items]
         if not families:
             return
@@ -290,9 +291,6 @@ class _Run:
 async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
     """Reference states: the ones already listed in issue bodies (kept current by the
     references handler), else one ETag-cached read each, so sync and handler write the same text."""
-    from actionbot.core.refstate import refs_in_body
-    from actionbot.service.handlers.references import ref_states
-
     known: dict[str, str] = {}
     for issue in existing_raw:
         for ref, state in refs_in_body(issue.get("body")).items():
@@ -300,8 +298,6 @@ async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[d
                 known[ref] = state
     wanted = sorted({r for d in desired for r in d.refs})
     # References an `@actionbot link` added are rendered too: their state must be known.
-    from actionbot.core.render import parse_marker
-
     linked = {r for issue in existing_raw if (m := parse_marker(issue.get("body"))) for r in m.links_added}
     wanted = sorted({*wanted, *linked})
     if not wanted:
@@ -338,7 +334,7 @@ async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: A
         outcome.failed += twins.failed
 
 
-# ---------------------------------------------------------------- check run (its text: checkrun.py) and dashboard
+# ---------------------------------------------------------------- check run (its text: checkrun.py)
 
 
 async def _write_check(gh: Any, repo: str, sha: str, output: checkrun.CheckOutput, report: SyncReport, *, applied_anything: bool) -> None:
@@ -366,25 +362,6 @@ async def _write_check(gh: Any, repo: str, sha: str, output: checkrun.CheckOutpu
         # A personal token can not write check runs (only apps and GITHUB_TOKEN can): say so, go on.
         report.check = f"failed: {describe_error(exc)}"
         log.warning("check run not written repo=%s sha=%s: %s", repo, sha, describe_error(exc))
-
-
-async def _refresh_dashboard(gh: Any, tracking: str, config: Config, known_labels: list[str], ctx: Any) -> None:
-    """Keep the dashboard issue current after a run that changed issues (errors never fail the sync)."""
-    from actionbot.core.render import LABEL_STYLES
-    from actionbot.service.handlers.commands import refresh_dashboard
-
-    try:
-        name = config.labels.dashboard
-        if name.casefold() not in {n.casefold() for n in known_labels}:
-            style = LABEL_STYLES["dashboard"]
-            try:
-                await gh.create_label(tracking, name, style.color, style.description)
-            except BadRequest as exc:
-                if int(exc.status_code) != 422:
-                    raise
-        await refresh_dashboard(gh, tracking, config, handle=getattr(ctx, "handle", "actionbot"))
-    except (GitHubException, *LOST) as exc:
-        log.warning("dashboard not refreshed repo=%s: %s", tracking, describe_error(exc))
 
 
 def _is_sha(ref: str | None) -> bool:

@@ -20,6 +20,7 @@ import aiohttp
 import cachetools
 from gidgethub import apps
 
+from actionbot import logs
 from actionbot.github.client import (
     Clock,
     ETagCache,
@@ -27,11 +28,9 @@ from actionbot.github.client import (
     PoliteAPI,
     RetryPolicy,
     Sleep,
-    _call,
-    _CallState,
     new_etag_cache,
+    retry_safe_calls,
 )
-from actionbot.service import logs
 
 
 @dataclass(frozen=True)
@@ -138,14 +137,11 @@ class AppClients:
 
     async def _mint(self, installation_id: int) -> InstallationToken:
         api = await self.app_api()
-        state = _call.set(_CallState(retry_safe=True))  # a second token is harmless
-        try:
-            self.token_requests += 1
+        self.token_requests += 1
+        with retry_safe_calls():
             data = await apps.get_installation_access_token(
                 api, installation_id=str(installation_id), app_id=self.app_id, private_key=self._private_key
             )
-        finally:
-            _call.reset(state)
         expires = data.get("expires_at")
         try:
             expires_at = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).timestamp()

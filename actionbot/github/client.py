@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import contextvars
 import http
 import random
@@ -70,6 +71,16 @@ class _CallState:
 
 
 _call: contextvars.ContextVar[_CallState | None] = contextvars.ContextVar("actionbot_github_call", default=None)
+
+
+@contextlib.contextmanager
+def retry_safe_calls() -> Iterator[None]:
+    """Requests made inside may be sent again after a lost answer (e.g. minting a token: a second one is harmless)."""
+    state = _call.set(_CallState(retry_safe=True))
+    try:
+        yield
+    finally:
+        _call.reset(state)
 
 
 @dataclass
@@ -677,13 +688,3 @@ class GitHubClient:
 
     async def list_installations(self) -> list[dict[str, Any]]:
         return await self._list("/app/installations{?per_page}", {"per_page": 100}, iterable_key=None)
-
-
-def __getattr__(name: str) -> Any:
-    # AppClients lives in auth.py (it grows with token handling) but belongs to
-    # this module's interface; imported lazily because auth imports this module.
-    if name == "AppClients":
-        from actionbot.github.app import AppClients
-
-        return AppClients
-    raise AttributeError(name)

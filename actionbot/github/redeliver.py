@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from actionbot.service.logs import kv
+from actionbot.logs import kv
 
 log = logging.getLogger("actionbot.github.redeliver")
 

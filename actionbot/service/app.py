@@ -50,9 +50,9 @@ from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sans
 
 from actionbot import __version__
 from actionbot.github.client import track_usage
+from actionbot.logs import kv
 from actionbot.service.context import Context
 from actionbot.service.handlers.push import join_pushes
-from actionbot.service.logs import LineEmitter, kv, logfmt_value
 from actionbot.service.metrics import Metrics
 from actionbot.service.queue import Submitted, WorkQueue
 
@@ -322,10 +322,16 @@ class Service:
         self.recent.append(record)
         if record.outcome != "ok":
             self.failures.append(record)
-        level = logging.INFO if record.outcome == "ok" else logging.ERROR
-        if not log.isEnabledFor(level):  # the line's text is built only when someone reads it
-            return
-        _delivery_line(level, "delivery %s", _delivery_fields(record, usage, ctx.log))
+        log.log(
+            logging.INFO if record.outcome == "ok" else logging.ERROR,
+            "delivery %s",
+            kv(
+                delivery=record.delivery_id, event=record.event, action=record.action, repository=record.repository,
+                installation=record.installation, outcome=record.outcome, ms=record.ms, github_requests=usage.requests,
+                github_writes=usage.writes, rate_limit_remaining=record.rate_limit_remaining,
+                did="; ".join(ctx.log) or None,
+            ),
+        )
 
     def enqueue(self, key: str, job: Callable[[], Awaitable[None]]) -> bool:
         async def guarded() -> None:
@@ -406,31 +412,6 @@ class Service:
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "accepting": self.accepting, "queue_depth": self.queue.depth})
-
-
-_delivery_line = LineEmitter(log, pathname=__file__, lineno=Service._finish.__code__.co_firstlineno, func="_finish")
-
-
-def _delivery_fields(record: DeliveryRecord, usage: Any, did: list[str]) -> str:
-    """The delivery line's `key=value` fields, as `kv(...)` would write them, built directly.
-
-    Same fields and order as `kv(delivery=..., event=..., action=..., repository=...,
-    installation=..., outcome=..., ms=..., github_requests=..., github_writes=...,
-    rate_limit_remaining=..., did=...)` (None left out); the numbers need no quoting.
-    """
-    parts = [f"delivery={logfmt_value(record.delivery_id)} event={logfmt_value(record.event)}"]
-    if record.action is not None:
-        parts.append(f"action={logfmt_value(record.action)}")
-    if record.repository is not None:
-        parts.append(f"repository={logfmt_value(record.repository)}")
-    if record.installation is not None:
-        parts.append(f"installation={logfmt_value(record.installation)}")
-    parts.append(f"outcome={record.outcome} ms={record.ms} github_requests={usage.requests} github_writes={usage.writes}")
-    if record.rate_limit_remaining is not None:
-        parts.append(f"rate_limit_remaining={logfmt_value(record.rate_limit_remaining)}")
-    if did:
-        parts.append(f"did={logfmt_value('; '.join(did))}")
-    return " ".join(parts)
 
 
 async def _read_body(request: web.Request) -> bytes | bytearray:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from actionbot import __version__
+from actionbot.logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +42,6 @@ SENSITIVE_KEY_PARTS = (
     "credential",
 )
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # PEM blocks, with real or escaped newlines; a truncated one up to the end.
-    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S), FILTERED),
-    # GitHub tokens: personal (ghp_), OAuth (gho_), user-to-server (ghu_),
-    # installation (ghs_), refresh (ghr_), fine-grained (github_pat_), old v1.
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_]{16,}"), FILTERED),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), FILTERED),
-    (re.compile(r"\bv1\.[0-9a-f]{40}\b"), FILTERED),
-    # JWTs (the app's RS256 token): base64url header.payload.signature.
-    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), FILTERED),
-    # Header lines and auth schemes written into messages.
-    (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*)[^\r\n,;}]+"), r"\1" + FILTERED),
-    (re.compile(r"(?i)\b(bearer|token)(\s+)[A-Za-z0-9._~+/-]{20,}=*"), r"\1\2" + FILTERED),
-    # Credentials in URLs: https://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), r"\1" + FILTERED + "@"),
-]
-
-
 def is_sensitive_key(key: object) -> bool:
     if not isinstance(key, str):
         return False
@@ -68,16 +50,8 @@ def is_sensitive_key(key: object) -> bool:
 
 
 def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every known secret value and every secret-shaped string replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, FILTERED)
-            escaped = secret.replace("\n", "\\n")  # a PEM as it appears inside a repr()
-            if escaped != secret:
-                text = text.replace(escaped, FILTERED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    """`text` with every known secret value and every secret-shaped string replaced (the log redactor's rules)."""
+    return redact(text, secrets, mark=FILTERED)
 
 
 def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
@@ -104,32 +78,15 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def make_before_send(
-    secrets: Iterable[str] = (), also: Callable[[str], str] | None = None
-) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
-    """Sentry's `before_send` hook, closing over the values known to be secret.
-
-    `also`: a further redaction applied to every string, such as
-    `actionbot.logs.redact`, which knows the installation tokens minted since
-    start-up (values no pattern can guess).
-    """
+def make_before_send(secrets: Iterable[str] = ()) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
+    """Sentry's `before_send` hook, closing over the values known to be secret (the redactor
+    also knows the installation tokens minted since start-up: values no pattern can guess)."""
     known = tuple(s for s in secrets if s)
 
     def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-        clean = scrub(event, known)
-        return _map_strings(clean, also) if also is not None else clean
+        return scrub(event, known)
 
     return before_send
-
-
-def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return fn(value)
-    if isinstance(value, dict):
-        return {k: _map_strings(v, fn) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_map_strings(v, fn) for v in value]
-    return value
 
 
 def init_sentry(secrets: Iterable[str] = (), env: Mapping[str, str] | None = None) -> bool:
@@ -151,10 +108,7 @@ def init_sentry(secrets: Iterable[str] = (), env: Mapping[str, str] | None = Non
             "Install it with: pip install 'actionbot[sentry]'"
         )
         return False
-    from actionbot.service.logs import redact  # also knows the installation tokens minted so far
-
-    known = [*secrets, dsn]
-    before_send = make_before_send(known, also=redact)
+    before_send = make_before_send([*secrets, dsn])
     sentry_sdk.init(
         dsn=dsn,
         integrations=[AioHttpIntegration()],

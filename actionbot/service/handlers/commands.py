@@ -15,13 +15,11 @@ and `drop` as the issue's state, `track` as a marker plus the action-item label.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from actionbot.core import dashboard
 from actionbot.core.commands import (
     MAX_ASSIGNEES,
     Command,
@@ -40,7 +38,14 @@ from actionbot.core.commands import (
 from actionbot.core.config import Config
 from actionbot.core.refstate import body_with_refs, refs_in_body
 from actionbot.core.render import Marker, parse_marker, replace_marker_state, with_marker
-from actionbot.service.handlers.references import check_item, read_config, ref_states, settle_item
+from actionbot.engine.items import (
+    check_item,
+    config_or_defaults,
+    keep_dashboard_current,
+    ref_states,
+    refresh_dashboard,
+    settle_item,
+)
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -76,7 +81,7 @@ class Item:
 
 async def _config(gh: Any, item: Item) -> Config:
     marker = item.marker
-    return await read_config(gh, marker.repo if marker and marker.repo else item.repo)
+    return await config_or_defaults(gh, marker.repo if marker and marker.repo else item.repo)
 
 
 async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str | None:
@@ -255,7 +260,7 @@ async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[st
         if report.failed or report.deferred:
             said.append("some changes could not be written yet; the next run retries them.")
         issue = await gh.get_issue(repo, number)
-    config = await read_config(gh, notes_repo)
+    config = await config_or_defaults(gh, notes_repo)
     await check_item(gh, repo, issue, config, ctx)
     return said
 
@@ -293,73 +298,8 @@ async def _track(gh: Any, item: Item) -> str | None:
     return None
 
 
-async def refresh_dashboard(
-    gh: Any,
-    repo: str,
-    config: Config,
-    *,
-    requested: bool = False,
-    now: datetime | None = None,
-    handle: str = "actionbot",
-    create: bool = True,
-) -> dashboard.Upkeep:
-    """Create, reopen, rewrite or leave the "Action items" issue of `repo` (writes only on change).
-
-    `create=False` only keeps an existing dashboard current (the periodic resync).
-    """
-    now = now or datetime.now(UTC)
-    # Every item, closed ones too: the chart counts the done items of the last meetings.
-    # The reconcile reads the same listing, so after a sync this is a free 304.
-    issues = await gh.list_issues(repo, labels=[config.labels.action_item], state="all")
-    items = []
-    for issue in issues:
-        marker = parse_marker(issue.get("body"))
-        if marker is None:
-            continue
-        assignees = tuple(_login(a) for a in issue.get("assignees") or [])
-        items.append(
-            dashboard.DashItem(
-                number=int(issue["number"]),
-                title=issue.get("title", ""),
-                html_url=issue.get("html_url", ""),
-                owners=assignees or marker.owners,
-                meeting=marker.meeting,
-                meeting_date=marker.meeting,
-                created_at=issue.get("created_at"),
-                state=issue.get("state", "open"),
-                closed_at=issue.get("closed_at"),
-                state_reason=issue.get("state_reason"),
-                refs=tuple((r, s or "state unknown") for r, s in refs_in_body(issue.get("body")).items()),
-            )
-        )
-    body = dashboard.render(items, now, handle=handle)
-    existing = await gh.list_issues(repo, labels=[config.labels.dashboard], state="all")
-    decision = dashboard.upkeep(existing, body, enabled=config.dashboard, requested=requested)
-    if decision.action == "create" and not create:
-        return dashboard.Upkeep("none")
-    if decision.action == "create":
-        await gh.create_issue(repo, title=dashboard.TITLE, body=body, labels=[config.labels.dashboard])
-    elif decision.action == "reopen":
-        await gh.update_issue(repo, decision.number, state="open", body=body)
-    elif decision.action == "update":
-        await gh.update_issue(repo, decision.number, body=body)
-    return decision
-
-
 # Commands whose effect the dashboard shows (state, owners, references, membership).
 DASHBOARD_SHOWS = frozenset({"done", "drop", "reopen", "assign", "unassign", "link", "unlink", "track"})
-
-
-async def keep_dashboard_current(gh: Any, repo: str, config: Config, ctx: Any = None) -> None:
-    """Refresh the dashboard after a change it shows; a failure here never fails the change itself."""
-    from gidgethub import GitHubException
-
-    from actionbot.engine.apply import LOST, describe_error
-
-    try:
-        await refresh_dashboard(gh, repo, config, handle=getattr(ctx, "handle", "actionbot"))
-    except (GitHubException, *LOST) as exc:
-        log.warning("dashboard not refreshed repo=%s: %s", repo, describe_error(exc))
 
 
 @router.register("issue_comment", action="created")
@@ -404,6 +344,6 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
     if succeeded:
         await gh.add_reaction(repo, int(comment["id"]), "+1")
     if ran & DASHBOARD_SHOWS and item.marker is not None:
-        await keep_dashboard_current(gh, repo, await _config(gh, item), ctx)
+        await keep_dashboard_current(gh, repo, await _config(gh, item), handle=handle)
     if replies:
         await gh.create_comment(repo, item.number, "\n\n---\n\n".join(replies))

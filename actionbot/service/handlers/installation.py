@@ -22,7 +22,7 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from actionbot.service.logs import kv
+from actionbot.logs import kv
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -34,7 +34,7 @@ def _names(repos: Iterable[Any]) -> list[str]:
 
 def schedule_first_runs(gh: Any, repos: list[str], ctx: Any) -> int:
     """Queue a bounded first reconcile of each repository; returns how many were queued."""
-    from actionbot.service.resync import resync_repository
+    from actionbot.engine.resync import resync_repository
 
     clock = getattr(ctx, "clock", None)
     queued = 0
