@@ -189,7 +189,7 @@ def entries_for(
         title = titles.get(n, f"#{n}")
         url = all_urls.get(n)
         if isinstance(op, CloseIssue):
-            detail = {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
+            detail = op.detail or {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
             put(n, Entry("closed", title, n, url, detail), 4)
         elif isinstance(op, Comment):
             kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"

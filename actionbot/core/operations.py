@@ -90,6 +90,8 @@ class CloseIssue:
     reason: Literal["completed", "not_planned", "duplicate"]
     comment: str | None = None  # posted before closing
     key: str = ""
+    body: str | None = None  # written with the close (a review records its meeting in the marker)
+    detail: str = ""  # why, for the check run (default: from the reason)
 
     @property
     def writes(self) -> int:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
-from actionbot.core import render
+from actionbot.core import render, review
 from actionbot.core.commands import MAX_ASSIGNEES, issue_help
 from actionbot.core.config import Config
 from actionbot.core.desired import DesiredIssue
@@ -98,6 +98,7 @@ def plan(
     scope: Collection[tuple[str, str | None]] | None = None,
     ref_states: Mapping[str, str | None] | None = None,
     known_labels: Collection[str] | None = None,
+    reviews: Sequence[review.ReviewLine] = (),
 ) -> Plan:
     """The operations that make the tracking repository's issues match `desired`.
 
@@ -105,9 +106,13 @@ def plan(
     everyone). `scope`: the (notes path, meeting date) pairs that were read in
     full; issues of other meetings are never marked removed (None: the pairs of
     `desired`). `known_labels`: labels the repository has (None: those seen on
-    `existing`). `ref_states`: `owner/repo#N` -> open/closed/merged.
+    `existing`). `ref_states`: `owner/repo#N` -> open/closed/merged. `reviews`:
+    lines of review sections (`actionbot.core.review`): they close or carry over
+    the issues they name, never open one.
     """
-    return _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels).run()
+    planner = _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels)
+    planner.reviews = tuple(reviews)
+    return planner.run()
 
 
 class _Planner:
@@ -152,6 +157,7 @@ class _Planner:
         self.unchanged: list[int] = []
         self.used_labels: list[str] = []
         self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
+        self.reviews: tuple[review.ReviewLine, ...] = ()
 
     # ---- steps
 
@@ -169,6 +175,7 @@ class _Planner:
         for issue in canonical:
             if issue.number not in groups:
                 self.handle_removed(issue)
+        self.apply_reviews(by_number, set(groups))
         return self.finish(numbers)
 
     def close_duplicates(self) -> list[ExistingIssue]:
@@ -383,6 +390,29 @@ class _Planner:
         self.comments.append(
             Comment(issue.number, render.removed_comment(marker.key, marker.path, closing=False), marker.key, "removed")
         )
+
+    def apply_reviews(self, by_number: Mapping[int, ExistingIssue], matched: set[int]) -> None:
+        """Review lines close (or ask about) and carry over the issues they name; issues
+        this run already changed from the notes themselves are left to that change."""
+        touched = matched | {u.number for u in self.updates} | {c.number for c in self.comments} | {c.number for c in self.closes}
+        for d in review.decide(self.reviews, list(by_number.values()), self.config, self.tracking_repo):
+            issue = by_number.get(d.number)
+            if issue is None or d.number in touched:
+                continue
+            body = review.with_meetings(issue.body, d.marker)
+            done = d.line.mark == review.DONE
+            if d.action == "close":
+                reason: Literal["completed", "not_planned"] = "completed" if done else "not_planned"
+                why = f"marked {'done' if done else 'dropped'} at the review of {d.line.date}"
+                self.closes.append(CloseIssue(d.number, reason, review.closing_comment(d), d.marker.key, body=body, detail=why))
+                continue
+            if d.action == "ask":
+                self.updates.append(UpdateIssue(d.number, body=body, key=d.marker.key))
+                self.comments.append(Comment(d.number, review.asking_comment(d), d.marker.key, "review"))
+                continue
+            labels = self.item_labels(issue.labels, d.marker.meetings, needs_owner=not issue.assignees, carried=True)
+            self.updates.append(UpdateIssue(d.number, body=body, labels=tuple(labels), key=d.marker.key))
+            self.comments.append(Comment(d.number, review.carried_comment(d), d.marker.key, "carried-over"))
 
     # ---- helpers
 

@@ -83,7 +83,8 @@ class Applier:
             note = ""
             if op.comment:
                 note = await self.comment(op.number, op.comment)
-            await self.gh.update_issue(self.repo, op.number, state="closed", state_reason=op.reason)
+            extra = {"body": op.body} if op.body is not None else {}
+            await self.gh.update_issue(self.repo, op.number, state="closed", state_reason=op.reason, **extra)
             self.done(op, op.number, note)
         else:  # pragma: no cover - the Operation union is closed
             raise TypeError(op)

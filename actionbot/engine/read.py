@@ -25,6 +25,7 @@ from urllib.parse import quote
 from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.plan import ExistingIssue
+from actionbot.core.review import ReviewLine, review_lines
 from actionbot.notes.model import Notes, Problem, Unsure
 from actionbot.notes.parse import parse_notes
 
@@ -47,6 +48,7 @@ class Reading:
     files: list[str]  # notes files read
     problems: list[Problem]  # files too big or not text, and the parser's problems
     unsure: list[Unsure] = field(default_factory=list)  # lines the parser would not call tasks
+    reviews: list[ReviewLine] = field(default_factory=list)  # review-section lines of the meetings read
 
 
 async def read_notes(
@@ -90,6 +92,7 @@ async def read_notes(
     scope: set[tuple[str, str | None]] = set()
     files: list[str] = []
     problems: list[Problem] = []
+    reviews: list[ReviewLine] = []
     unsure: list[Unsure] = []
     for c in todo:
         present = c.status != "removed" and c.path in entries
@@ -115,6 +118,7 @@ async def read_notes(
             context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
             desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]
             scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
+            reviews += [r for r in review_lines(after or "", notes_after, config, context) if meetings is None or r.date in meetings]
             unsure += _unsure_in(notes_after, meetings)
         if meetings is not None and notes_before is not None:
             # Meetings gone from the file (or the file deleted): their items left the notes.
@@ -123,7 +127,7 @@ async def read_notes(
                 (old_path, date) for date in gone
                 if date in meetings and not (config.since and date and date < config.since)
             }  # fmt: skip
-    return Reading(desired, scope, files, problems, unsure)
+    return Reading(desired, scope, files, problems, unsure, reviews)
 
 
 def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:

@@ -41,6 +41,8 @@ from actionbot.core.plan import ExistingIssue, existing_issues
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.refstate import refs_in_body
 from actionbot.core.render import duplicate_comment, parse_marker
+from actionbot.core.review import ReviewLine
+from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
 from actionbot.engine.read import Changed, keep_permalinks, read_notes
@@ -192,6 +194,8 @@ async def reconcile(
         report.unsure += reading.unsure
         known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
         run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
+        run.reviews = reading.reviews
+        report.problems += unmatched_reviews(reading.reviews, existing, tracking)
         result = await run.plan(existing_raw)
         applied_anything = False
         if report.dry_run:
@@ -233,6 +237,7 @@ class _Run:
         self.desired: list[DesiredIssue] = []
         self.urls: dict[int, str] = {}
         self.raw: dict[int, dict[str, Any]] = {}  # the listing planned from: issue number -> issue
+        self.reviews: list[ReviewLine] = []  # review-section lines: they close and carry over issues
 
     async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
         gh, tracking = self.gh, self.tracking
@@ -252,6 +257,7 @@ class _Run:
             scope=self.scope,
             ref_states=states,
             known_labels=self.known_labels,
+            reviews=self.reviews,
         )
         self.report.plan = result
         self.report.deferred = result.deferred

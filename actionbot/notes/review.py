@@ -73,6 +73,7 @@ class ReviewItem:
     refs: tuple[str, ...]  # "owner/repo#N", as the notes wrote them (bare #N: the notes' repository)
     meeting: int | None  # index into the notes' meetings: the meeting that reviewed it
     heading: str  # the review section's label
+    task: str = ""  # the text without its mark, checkbox or the review list's " · meeting · age" tail
 
 
 def is_review_label(plain: str, phrases: Iterable[str] = ()) -> bool:
@@ -98,6 +99,15 @@ def mark_of(plain: str, raw: str) -> str:
     if caps or _DONE_MARK.search(text) or _DONE_MARK.search(raw) or _STRUCK.match(raw) or _EMOJI_DONE.search(text):
         return DONE
     return UNMARKED
+
+
+def task_text(text: str) -> str:
+    """The task a review line names: marks, strike-through and a pasted line's tail removed."""
+    text = text.split(" · ", 1)[0]
+    text = _CHECKBOX.sub("", text, count=1)
+    for pattern in (_DONE_MARK, _DROP_MARK, _CAPS, _EMOJI_DONE):
+        text = pattern.sub(" ", text)
+    return " ".join(text.replace("~~", " ").split())
 
 
 def review_items(
@@ -190,6 +200,7 @@ def _item(nd: Node, heading: str, repo: str | None, meetings: Sequence[Meeting])
         text=text,
         mark=mark_of(whole, raw),
         refs=find_refs(segs, repo),
+        task=task_text(text),
         meeting=_meeting_at(meetings, nd.line),
         heading=heading,
     )
