@@ -254,3 +254,26 @@ def test_readme_command_table_is_the_generated_one():
     section = readme.split("## Commands", 1)[1]
     for line in help_text().splitlines()[2:]:
         assert line in section, f"README.md's command table is out of date; regenerate it from help_text(): {line}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\\@actionbot drop",  # escaped on purpose
+        "&#64;actionbot drop",  # an entity
+        "| item | note |\n|---|---|\n| @actionbot drop | x |",  # a table cell
+        "@actionbot drop | x\n--- | ---\na | b",  # a table's header row
+        "<details>\n\n@actionbot drop\n\n</details>",  # folded away
+        "<details><summary>more</summary>\n\n@actionbot drop\n</details>",
+        "[@actionbot drop](https://example.com)",  # link text
+        "*@actionbot drop*",
+        "**@actionbot drop**",
+        "~~@actionbot drop~~",
+    ],
+)
+def test_commands_only_where_github_shows_them_as_text(body):
+    assert parse_commands(body) == []
+
+
+def test_text_after_details_reads_again():
+    assert names("<details>\n\n@actionbot drop\n\n</details>\n\n@actionbot done") == ["done"]

@@ -103,6 +103,22 @@ async def test_assign_me_and_unassign_me_for_anyone(fake_github, gh):
     assert "reader" not in fake_github.issue(TRACK, item.number).assignees
 
 
+@pytest.mark.parametrize("command", ["drop", "done", "link o/r#1"])
+async def test_assign_me_does_not_make_an_owner(fake_github, gh, command):
+    """Anyone assignable may take an item, but only the notes or a triager make an owner."""
+    item = new_item(fake_github)
+    await say(gh, fake_github, item.number, "@actionbot assign me", "reader")
+    assert "reader" in fake_github.issue(TRACK, item.number).assignees
+    assert parse_marker(fake_github.issue(TRACK, item.number).body).self_assigned == ("reader",)
+    await say(gh, fake_github, item.number, f"@actionbot {command}", "reader")
+    issue = fake_github.issue(TRACK, item.number)
+    assert issue.state == "open" and "being an owner of this item" in bot_replies(fake_github, item.number)[-1]
+    await say(gh, fake_github, item.number, "@actionbot assign @reader", "triager")  # a triager's choice
+    assert parse_marker(fake_github.issue(TRACK, item.number).body).self_assigned == ()
+    await say(gh, fake_github, item.number, "@actionbot drop", "reader")
+    assert fake_github.issue(TRACK, item.number).state == "closed"
+
+
 async def test_assign_only_assignable_users(fake_github, gh):
     item = new_item(fake_github)
     await say(gh, fake_github, item.number, "@actionbot assign @alice @stranger")

@@ -170,10 +170,18 @@ class Unknown:
 
 Parsed = Command | Malformed | Unknown
 
-_md = MarkdownIt("commonmark")
-# Stands in for inline code, inline HTML and images while lines are rebuilt:
-# what it replaces can never be (part of) a command.
+# GitHub's flavour as far as commands care: tables exist (a command in a cell is
+# not a line of text), and escapes stay visible as tokens (`text_join` would
+# merge `\@` back into plain text).
+_md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+# Stands in for inline code, inline HTML, images, an escaped `@`, and an `@` in
+# link text or emphasis while lines are rebuilt: what it replaces can never be
+# (part of) a command.
 _HIDDEN = "\x00"
+_STYLED = frozenset({"link_open", "em_open", "strong_open", "s_open"})
+_UNSTYLED = frozenset({"link_close", "em_close", "strong_close", "s_close"})
+_DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _SHORT_REF = re.compile(r"(?P<repo>[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)?#(?P<num>[1-9][0-9]*)")
 _URL_REF = re.compile(
@@ -197,23 +205,28 @@ def _plain_lines(body: str) -> list[str]:
     """The comment's lines that can hold commands, as plain text.
 
     markdown-it finds what never triggers: code blocks (fenced, indented), HTML
-    blocks and comments, block quotes, and inside paragraphs inline code and
-    inline HTML (replaced by a placeholder). Headings and the first line of a
-    list item do not start with the handle, so they never count either.
+    blocks and comments, block quotes, table cells, whatever `<details>`
+    folds away, and inside paragraphs inline code, inline HTML, an escaped
+    `\\@`, and an `@` in link text or emphasis (replaced by a placeholder). Headings and the
+    first line of a list item do not start with the handle, so they never
+    count either.
     """
     lines: list[str] = []
-    quote_depth = 0
+    quote_depth = details_depth = 0
     parents: list[Token] = []
     for token in _md.parse(body):
         if token.type == "blockquote_open":
             quote_depth += 1
         elif token.type == "blockquote_close":
             quote_depth -= 1
+        elif token.type == "html_block":
+            opened = len(_DETAILS_OPEN.findall(token.content)) - len(_DETAILS_CLOSE.findall(token.content))
+            details_depth = max(0, details_depth + opened)
         if token.nesting == 1:
             parents.append(token)
         elif token.nesting == -1:
             parents.pop()
-        if token.type != "inline" or quote_depth or not parents or parents[-1].type != "paragraph_open":
+        if token.type != "inline" or quote_depth or details_depth or not parents or parents[-1].type != "paragraph_open":
             continue
         # "- @actionbot done": the paragraph starts on the bullet's line
         after_bullet = (
@@ -223,22 +236,34 @@ def _plain_lines(body: str) -> list[str]:
             and token.map is not None
             and parents[-2].map[0] == token.map[0]
         )
-        current: list[str] = []
-        rebuilt: list[str] = []
-        for child in token.children or []:
-            if child.type in ("softbreak", "hardbreak"):
-                rebuilt.append("".join(current))
-                current = []
-            elif child.type == "text":
-                current.append(child.content)
-            elif child.type in ("code_inline", "html_inline", "image"):
-                current.append(_HIDDEN)
-            # link_open/close, em/strong markers: their text children carry the words
-        rebuilt.append("".join(current))
+        rebuilt = _inline_lines(token.children or [])
         if after_bullet:
             rebuilt[0] = _HIDDEN
         lines.extend(rebuilt)
     return lines
+
+
+def _inline_lines(children: list[Token]) -> list[str]:
+    """A paragraph's inline tokens as lines of the text GitHub shows plainly."""
+    current: list[str] = []
+    rebuilt: list[str] = []
+    styled = 0
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            rebuilt.append("".join(current))
+            current = []
+        elif child.type in _STYLED:
+            styled += 1
+        elif child.type in _UNSTYLED:
+            styled = max(0, styled - 1)
+        elif child.type == "text":  # in link text or emphasis, no `@` can start a command
+            current.append(child.content.replace("@", _HIDDEN) if styled else child.content)
+        elif child.type == "text_special":  # an escape or an entity: `\@` and `&#64;` mention nobody
+            current.append(child.content.replace("@", _HIDDEN))
+        elif child.type in ("code_inline", "html_inline", "image"):
+            current.append(_HIDDEN)
+    rebuilt.append("".join(current))
+    return rebuilt
 
 
 def _head(handle: str) -> re.Pattern[str]:

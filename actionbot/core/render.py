@@ -48,6 +48,7 @@ class Marker:
     mentioned: tuple[str, ...] = ()  # logins @-mentioned at creation: the only ones ever
     links_added: tuple[str, ...] = ()  # references added by `@actionbot link`
     links_removed: tuple[str, ...] = ()  # references removed by `@actionbot unlink`
+    self_assigned: tuple[str, ...] = ()  # took it with `assign me` without triage access: not owners
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of newer versions, kept
 
     def to_json(self) -> str:
@@ -55,14 +56,17 @@ class Marker:
         data.update(self.extra)
         for name in _MARKER_FIELDS:
             value = getattr(self, name)
+            if name in _WRITTEN_WHEN_SET and not value:
+                continue  # markers written before the field existed stay byte for byte the same
             data[name] = list(value) if isinstance(value, tuple) else value
         return json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
 
 
 _MARKER_FIELDS = (
     "key", "repo", "path", "meeting", "text", "title", "meetings",
-    "owners", "mentioned", "links_added", "links_removed",
+    "owners", "mentioned", "links_added", "links_removed", "self_assigned",
 )  # fmt: skip
+_WRITTEN_WHEN_SET = frozenset({"self_assigned"})
 _MARKER_RE = re.compile(r"<!-- actionbot:marker (\{.*?\}) -->", re.S)
 
 
@@ -99,6 +103,7 @@ def parse_marker(body: str | None) -> Marker | None:
             mentioned=_str_tuple(data.get("mentioned")),
             links_added=_str_tuple(data.get("links_added")),
             links_removed=_str_tuple(data.get("links_removed")),
+            self_assigned=_str_tuple(data.get("self_assigned")),
             extra={k: v for k, v in data.items() if k not in _MARKER_FIELDS and k != "v"},
         )
     except (TypeError, ValueError):

@@ -25,6 +25,7 @@ from actionbot.core.commands import (
     Command,
     Malformed,
     Unknown,
+    has_triage,
     help_text,
     malformed_text,
     may_run,
@@ -68,8 +69,16 @@ class Item:
         return parse_marker(self.issue.get("body"))
 
     def owners(self) -> list[str]:
+        """Who may done/drop/reopen/link: the notes' owners and the assignees a triager chose.
+
+        Anyone assignable may `assign me`, so an assignee who took the item that way
+        (the marker's `self_assigned`) is not an owner until someone with triage
+        access assigns them.
+        """
         marker = self.marker
-        logins = [*(marker.owners if marker else ()), *(_login(a) for a in self.issue.get("assignees") or [])]
+        took = {lg.lower() for lg in (marker.self_assigned if marker else ())}
+        assigned = [lg for lg in (_login(a) for a in self.issue.get("assignees") or []) if lg.lower() not in took]
+        logins = [*(marker.owners if marker else ()), *assigned]
         return list(dict.fromkeys(login for login in logins if login))
 
     def is_owner(self, login: str) -> bool:
@@ -84,8 +93,11 @@ async def _config(gh: Any, item: Item) -> Config:
     return await config_or_defaults(gh, marker.repo if marker and marker.repo else item.repo)
 
 
-async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str | None:
-    """Apply one allowed command. Returns a reply text, or None when the 👍 says it all."""
+async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any, *, triage: bool = False) -> str | None:
+    """Apply one allowed command. Returns a reply text, or None when the 👍 says it all.
+
+    `triage`: the sender has triage access or more (an assignment they make confers ownership).
+    """
     handle = getattr(ctx, "handle", "actionbot")
     state = item.issue.get("state")
     if cmd.name == "help":
@@ -101,7 +113,9 @@ async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) 
             await item.update(gh, state="open", state_reason="reopened")
         return None
     if cmd.name in ("assign", "unassign"):
-        return await _assign(gh, item, cmd, sender)
+        said = await _assign(gh, item, cmd, sender)
+        await _record_self_assigned(gh, item, cmd.logins(sender), took=cmd.name == "assign" and not triage)
+        return said
     if cmd.name in ("link", "unlink"):
         return await _link(gh, item, cmd)
     if cmd.name == "status":
@@ -151,6 +165,22 @@ async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
     if over:
         notes.append(f"an issue takes at most {MAX_ASSIGNEES} assignees: {', '.join(f'`{lg}`' for lg in over)} left out.")
     return " ".join(notes) or None
+
+
+async def _record_self_assigned(gh: Any, item: Item, logins: tuple[str, ...], *, took: bool) -> None:
+    """Keep the marker's `self_assigned` list: add who took the item without triage access,
+    drop whoever a triager assigned or anyone unassigned."""
+    marker = item.marker
+    if marker is None:
+        return
+    current = {lg.lower() for lg in (_login(a) for a in item.issue.get("assignees") or [])}
+    targets = {lg.lower() for lg in logins}
+    kept = [lg for lg in marker.self_assigned if lg.lower() not in targets]
+    if took:
+        kept += [lg for lg in logins if lg.lower() in current]
+    if tuple(kept) != marker.self_assigned:
+        body = with_marker(item.issue.get("body"), replace_marker_state(marker, self_assigned=kept))
+        await item.update(gh, body=body)
 
 
 async def _settle_needs_owner(gh: Any, item: Item) -> None:
@@ -334,7 +364,7 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
         if not decision.allowed:
             replies.append(reply(who, entry.line, refusal_text(entry, decision, handle)))
             continue
-        said = await run_command(gh, item, entry, who, ctx)
+        said = await run_command(gh, item, entry, who, ctx, triage=has_triage(permission))
         succeeded = True
         ran.add(entry.name)
         if said:
