@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote
 
 from actionbot.core.config import Config
@@ -103,8 +104,9 @@ class DesiredIssue:
         c = self.context
         return permalink(c.html_url, c.sha, c.path, self.line)
 
-    @property
+    @cached_property
     def norm_text(self) -> str:
+        """The text the matcher compares (read many times per plan: computed once)."""
         return normalise_text(self.text, [o.name for o in self.owners])
 
     def logins(self, *, tentative: bool = False) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -53,23 +54,101 @@ def similarity(a: str, b: str) -> float:
     return max(ratio, _jaccard(set(a.split()), set(b.split())))
 
 
-def similar(a: str, b: str, threshold: float) -> float:
+# What one plan may spend on fuzzy matching, whatever the notes hold. Pairs: texts
+# weighed against each other (each a few set operations on at most FUZZY_CHARS
+# characters of each); character work: difflib's comparison, quadratic in the
+# worst case, charged len(a) * len(b) (a few hundred comparisons of long
+# look-alike texts, thousands of ordinary ones). Past either, matching falls back to what
+# costs nothing (same key, same text) or to word overlap: a plan stays linear in
+# the size of the notes, and the next sync matches the rest against its issues.
+MAX_PAIRS = 50_000
+MAX_CHAR_WORK = 8_000_000
+FUZZY_CHARS = 200
+# A word shared by more texts than this says nothing about which ones are alike.
+COMMON_WORD = 64
+CANDIDATES = 16  # earlier texts weighed against each new one, those sharing the most words
+
+
+@dataclass
+class Budget:
+    """The fuzzy comparisons one plan has left (see MAX_PAIRS)."""
+
+    pairs: int = MAX_PAIRS
+    char_work: int = MAX_CHAR_WORK
+
+    @property
+    def spent(self) -> bool:
+        return self.pairs <= 0
+
+    def similar(self, a: str, b: str, threshold: float) -> float:
+        """`similar(a, b, threshold)` while pairs are left, else 0.0."""
+        if self.pairs <= 0:
+            return 0.0
+        self.pairs -= 1
+        return similar(a, b, threshold, self)
+
+
+class WordIndex:
+    """Texts by their words: the few earlier texts worth weighing against a new one.
+
+    Two texts alike enough to be one item share words, and a rare shared word
+    is the telling one; a word in more than COMMON_WORD texts is not indexed
+    further. So finding candidates costs a bounded amount per text.
+    """
+
+    def __init__(self) -> None:
+        self._postings: dict[str, list[int]] = {}
+
+    def add(self, ident: int, text: str) -> None:
+        for word in _words(text):
+            posting = self._postings.setdefault(word, [])
+            if len(posting) <= COMMON_WORD:
+                posting.append(ident)
+
+    def candidates(self, text: str, limit: int = CANDIDATES) -> list[int]:
+        """Idents of indexed texts sharing the most uncommon words with `text`, oldest (lowest) first."""
+        shared: Counter[int] = Counter()
+        for word in _words(text):
+            posting = self._postings.get(word)
+            if posting and len(posting) <= COMMON_WORD:
+                shared.update(posting)
+        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]  # ties: oldest, any hash seed
+        return sorted(ident for ident, _ in best)
+
+
+def _words(text: str, limit: int = 64) -> set[str]:
+    """The first `limit` distinct words of a normalised text."""
+    out: set[str] = set()
+    for word in text.split():
+        out.add(word)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def similar(a: str, b: str, threshold: float, budget: Budget | None = None) -> float:
     """`similarity(a, b)` when it reaches `threshold`, else 0.0; cheap bounds first.
 
     Texts whose lengths or letters already rule the threshold out never get
     the quadratic character comparison, which keeps a first sync of a long
-    history (every item against every earlier one) fast.
+    history (every item against every earlier one) fast. With a `budget`, the
+    character comparison is charged to it (MAX_CHAR_WORK).
     """
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
+    a, b = a[:FUZZY_CHARS], b[:FUZZY_CHARS]
     words = _jaccard(set(a.split()), set(b.split()))
     if words >= threshold:
         return words
     la, lb = len(a), len(b)
     if 2 * min(la, lb) / (la + lb) < threshold:
         return 0.0
+    if budget is not None:
+        if budget.char_work <= 0:
+            return 0.0
+        budget.char_work -= la * lb
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.quick_ratio() < threshold:
         return 0.0
@@ -87,13 +166,15 @@ class Candidate:
 
 
 def best_pairs(
-    wanted: Sequence[Candidate], have: Sequence[Candidate], threshold: float
+    wanted: Sequence[Candidate], have: Sequence[Candidate], threshold: float, budget: Budget | None = None
 ) -> dict[int, int]:
     """Pairs (wanted.ident -> have.ident) within the same group, best scores first, one-to-one.
 
     Identical texts pair first (the common case: most items did not change),
     then the rest by score; cheap upper bounds skip most character comparisons.
+    A `budget` bounds the scoring: once spent, what is left stays unpaired.
     """
+    budget = budget or Budget()
     pairs: dict[int, int] = {}
     free: dict[tuple[tuple[str, str | None, str | None], str], list[Candidate]] = {}
     for h in have:
@@ -113,9 +194,11 @@ def best_pairs(
     scored: list[tuple[float, int, int, int]] = []
     for wi, w in enumerate(rest_w):
         for h in by_group.get(w.group, ()):
+            if budget.spent:
+                break
             if h.ident in taken_h:
                 continue
-            score = similar(w.text, h.text, threshold)
+            score = budget.similar(w.text, h.text, threshold)
             if score:
                 # Ties go to the earlier item and the older issue: deterministic.
                 scored.append((-score, wi, h.ident, w.ident))

@@ -30,11 +30,13 @@ from actionbot.core.config import Config
 from actionbot.core.desired import DesiredIssue
 from actionbot.core.matching import (
     CARRY_OVER_THRESHOLD,
+    COMMON_WORD,
     SAME_MEETING_THRESHOLD,
+    Budget,
     Candidate,
+    WordIndex,
     best_pairs,
     normalise_text,
-    similar,
 )
 from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
 from actionbot.core.render import Marker
@@ -156,8 +158,10 @@ class _Planner:
         self.closes: list[CloseIssue] = []
         self.unchanged: list[int] = []
         self.used_labels: list[str] = []
+        self.used_folded: set[str] = set()
         self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
         self.reviews: tuple[review.ReviewLine, ...] = ()
+        self.budget = Budget()  # fuzzy comparisons left: the plan stays linear in the notes
 
     # ---- steps
 
@@ -217,27 +221,40 @@ class _Planner:
             Candidate(e.number, group(e.marker.repo, e.marker.meeting, e.marker.path), _marker_norm(e.marker))
             for e in canonical if e.marker and e.number not in taken
         ]  # fmt: skip
-        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD).items():
+        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
             matches[i] = n
             taken.add(n)
+        self.carry_over(matches, canonical)
+        return matches
 
-        # Carried over: an item at a later meeting, like an issue still open from an earlier one.
+    def carry_over(self, matches: dict[int, int], canonical: list[ExistingIssue]) -> None:
+        """An item at a later meeting, like an issue still open from an earlier one, joins it.
+
+        Open dated issues are indexed by text and by word, so each item is
+        weighed against the few that could be alike, not against every issue.
+        """
+        issues = [e for e in canonical if e.is_open and e.marker and e.marker.meeting]
+        texts = [_marker_norm(e.marker) for e in issues if e.marker]
+        by_text: dict[str, list[int]] = {}
+        index = WordIndex()
+        for k, text in enumerate(texts):
+            by_text.setdefault(text, []).append(k)
+            index.add(k, text)
         for i, d in enumerate(self.desired):
             if i in matches or not d.meeting_date:
                 continue
             best: tuple[float, int] | None = None
-            for e in canonical:
-                m = e.marker
-                if not (e.is_open and m and m.meeting and m.repo.casefold() == d.repo.casefold()):
+            same = by_text.get(d.norm_text, [])[:COMMON_WORD]
+            fuzzy = [] if self.budget.spent else index.candidates(d.norm_text)
+            for k in sorted({*same, *fuzzy}):
+                m = issues[k].marker
+                if not (m and m.meeting and m.meeting < d.meeting_date and m.repo.casefold() == d.repo.casefold()):
                     continue
-                if m.meeting >= d.meeting_date:
-                    continue
-                score = similar(d.norm_text, _marker_norm(m), CARRY_OVER_THRESHOLD)
+                score = 1.0 if texts[k] == d.norm_text else self.budget.similar(d.norm_text, texts[k], CARRY_OVER_THRESHOLD)
                 if score and (best is None or score > best[0]):
-                    best = (score, e.number)
+                    best = (score, issues[k].number)
             if best:
                 matches[i] = best[1]
-        return matches
 
     def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
         marker = issue.marker
@@ -309,28 +326,7 @@ class _Planner:
     def create_new(self, unmatched: list[DesiredIssue], numbers: dict[str, int]) -> None:
         # Items new to GitHub, oldest meeting first, so that the same item at a
         # later meeting joins the issue about to be opened instead of a twin.
-        pending: list[list[DesiredIssue]] = []
-        for d in sorted(unmatched, key=lambda d: (d.meeting_date or "", d.path, d.line)):
-            home = None
-            for group in pending:
-                first = group[0]
-                if first.key == d.key:
-                    home = group
-                    break
-                if (
-                    d.meeting_date
-                    and first.meeting_date
-                    and first.meeting_date < d.meeting_date
-                    and first.repo.casefold() == d.repo.casefold()
-                    and not group[-1].done
-                    and similar(first.norm_text, d.norm_text, CARRY_OVER_THRESHOLD)
-                ):
-                    home = group
-                    break
-            if home is None:
-                pending.append([d])
-            else:
-                home.append(d)
+        pending = self.join_listings(unmatched)
         for group in pending:
             for d in group[1:]:
                 if d.key != group[0].key:
@@ -365,6 +361,47 @@ class _Planner:
                 commands_help=ISSUE_HELP,
             )
             self.creates.append(CreateIssue(first.key, latest.title, block, tuple(labels), tuple(want)))
+
+    def join_listings(self, unmatched: list[DesiredIssue]) -> list[list[DesiredIssue]]:
+        """New items in groups, each group one issue: its listings at one meeting and later ones.
+
+        An item joins the group with its key, else the oldest open group of an
+        earlier meeting with the same text, else one with similar text. Groups
+        are indexed by key, text and word, so each item is weighed against a
+        few groups, not all of them.
+        """
+        pending: list[list[DesiredIssue]] = []
+        by_key: dict[str, int] = {}
+        by_text: dict[tuple[str, str], list[int]] = {}
+        index = WordIndex()
+
+        def joinable(g: int, d: DesiredIssue) -> bool:
+            first = pending[g][0]
+            return bool(
+                d.meeting_date and first.meeting_date and first.meeting_date < d.meeting_date
+                and first.repo.casefold() == d.repo.casefold() and not pending[g][-1].done
+            )
+
+        for d in sorted(unmatched, key=lambda d: (d.meeting_date or "", d.path, d.line)):
+            home = by_key.get(d.key)
+            text = (d.repo.casefold(), d.norm_text)
+            if home is None and d.meeting_date:
+                home = next((g for g in by_text.get(text, [])[:COMMON_WORD] if joinable(g, d)), None)
+            if home is None and d.meeting_date and not self.budget.spent:
+                home = next(
+                    (g for g in index.candidates(d.norm_text) if joinable(g, d)
+                     and self.budget.similar(pending[g][0].norm_text, d.norm_text, CARRY_OVER_THRESHOLD)),
+                    None,
+                )  # fmt: skip
+            if home is not None:
+                pending[home].append(d)
+                continue
+            by_key.setdefault(d.key, len(pending))
+            if d.meeting_date:
+                by_text.setdefault(text, []).append(len(pending))
+                index.add(len(pending), d.norm_text)
+            pending.append([d])
+        return pending
 
     def handle_removed(self, issue: ExistingIssue) -> None:
         marker = issue.marker
@@ -433,9 +470,12 @@ class _Planner:
         if carried:
             wanted.append(lb.carried_over)
         # Keep the order GitHub has, append what is new: a stable order compares equal.
-        out = [x for x in current if x in kept or x.casefold() in {w.casefold() for w in wanted}]
+        wanted_fold = {w.casefold() for w in wanted}
+        out = [x for x in current if x in kept or x.casefold() in wanted_fold]
+        have = {x.casefold() for x in out}
         for w in wanted:
-            if w.casefold() not in {x.casefold() for x in out}:
+            if w.casefold() not in have:
+                have.add(w.casefold())
                 out.append(w)
         for w in wanted:
             self.use_label(w)
@@ -448,7 +488,8 @@ class _Planner:
         return body
 
     def use_label(self, name: str) -> None:
-        if name.casefold() not in {u.casefold() for u in self.used_labels}:
+        if name.casefold() not in self.used_folded:  # a set: one label per meeting can be many
+            self.used_folded.add(name.casefold())
             self.used_labels.append(name)
 
     def ensure_labels(self) -> list[EnsureLabel]:

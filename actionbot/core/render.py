@@ -244,10 +244,12 @@ def render_owners(issue: DesiredIssue, marker: Marker, can_assign: set[str] | No
 
 def effective_refs(notes_refs: Iterable[str], marker: Marker) -> tuple[str, ...]:
     """The notes' references plus `link`ed ones, minus `unlink`ed ones, in order."""
-    removed = {r.casefold() for r in marker.links_removed}
+    seen = {r.casefold() for r in marker.links_removed}  # removed ones, then each one taken
     out: list[str] = []
     for ref in (*notes_refs, *marker.links_added):
-        if ref.casefold() not in removed and ref.casefold() not in {r.casefold() for r in out}:
+        folded = ref.casefold()
+        if folded not in seen:
+            seen.add(folded)
             out.append(ref)
     return tuple(out)
 
