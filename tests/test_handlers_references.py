@@ -230,3 +230,35 @@ async def test_webhook_and_polling_report_a_close_once(fake_github, gh):
     await check_references(gh, TRACK)
     await deliver(gh, fake_github, OTHER, pr.number, "closed")
     assert len(notices(fake_github, item.number)) == 1
+
+
+SECRET_REPO = "team/secret"
+
+
+async def test_a_public_item_never_shows_a_private_references_title_or_state(fake_github, gh):
+    fake_github.add_repo(SECRET_REPO, private=True)
+    pr = fake_github.add_pull(SECRET_REPO, "Acquire competitor quietly")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{SECRET_REPO}#{pr.number}"]), labels=["action item"])
+    fake_github.set_state(pr, "closed", None, actor="ceo")
+    name, data = payload(fake_github, SECRET_REPO, pr.number, "closed", sender="ceo")
+    data["repository"]["private"] = True
+    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, None)
+    (text,) = notices(fake_github, item.number)
+    assert "a referenced item in a private repository" in text.lower()
+    for secret in ("Acquire", "competitor", "ceo", SECRET_REPO, "closed by", "merged"):
+        assert secret not in text
+    await router.dispatch(Event(data, event=name, delivery_id="d2"), gh, None)  # a redelivery: once
+    assert len(notices(fake_github, item.number)) == 1
+
+
+async def test_the_periodic_check_hides_a_private_reference_on_a_public_item_too(fake_github, gh):
+    from actionbot.core.config import DEFAULT_CONFIG
+    from actionbot.engine.items import check_item
+
+    fake_github.add_repo(SECRET_REPO, private=True)
+    issue = fake_github.add_issue(SECRET_REPO, "Quiet plan")
+    item = fake_github.add_issue(TRACK, "Ship", item_body([f"{SECRET_REPO}#{issue.number}"]), labels=["action item"])
+    fake_github.set_state(issue, "closed", "completed", actor="ceo")
+    assert await check_item(gh, TRACK, fake_github.issue_json(TRACK, item.number), DEFAULT_CONFIG) == 1
+    (text,) = notices(fake_github, item.number)
+    assert "private repository" in text and "Quiet plan" not in text and SECRET_REPO not in text

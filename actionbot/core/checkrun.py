@@ -26,6 +26,7 @@ from actionbot.core.operations import (
     UpdateIssue,
 )
 from actionbot.core.plan import ExistingIssue
+from actionbot.core.safe_text import neutralise, one_line
 from actionbot.notes.model import Problem, Unsure
 
 CHECK_NAME = "actionbot"
@@ -104,7 +105,7 @@ def summarise(
         where = _where(config_error)
         summary = (
             f"**The configuration is invalid; nothing was synced.**\n\n"
-            f"- {where}: {config_error.message}\n\n"
+            f"- {where}: {neutralise(config_error.message)}\n\n"
             "actionbot does not fall back to the defaults or to an earlier configuration: "
             "fix the file and push again."
         )
@@ -144,7 +145,7 @@ def summarise(
         lines.append("")
     if problems:
         lines.append(f"### Problems in the notes ({len(problems)})")
-        lines += [f"- {_where(p)}: {p.message}" for p in problems]
+        lines += [f"- {_where(p)}: {neutralise(p.message)}" for p in problems]
         lines.append("")
     lines += unsure_lines(unsure)
     if not entries and not problems:
@@ -224,7 +225,7 @@ def _strength(kind: str) -> int:
 
 def _link(e: Entry) -> str:
     ref = f"[#{e.number}]({e.url})" if e.number and e.url else f"#{e.number}" if e.number else ""
-    title = " ".join(e.title.split()).replace("@", "@\u200b")  # never a mention from a check
+    title = one_line(e.title)  # never a mention, image or HTML from a check
     text = f"{ref} {title}".strip()
     return f"{text} ({e.detail})" if e.detail else text
 

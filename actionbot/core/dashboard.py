@@ -18,6 +18,7 @@ from typing import Any
 
 from actionbot.core import chart
 from actionbot.core.ages import human_age, parse_when
+from actionbot.core.safe_text import one_line
 
 TITLE = "Action items"
 MARKER = "<!-- actionbot:dashboard -->"
@@ -57,7 +58,8 @@ def _refs_text(refs: Iterable[tuple[str, str]]) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+    """Text of a table cell (titles, meetings, references): one line, neutralised, `|` escaped."""
+    return one_line(text).replace("|", "\\|")
 
 
 def _row(item: DashItem, now: datetime) -> str:
@@ -111,7 +113,7 @@ def render(items: Iterable[DashItem], now: datetime, *, handle: str = "actionbot
     ]
     for key in order:
         members = sorted(groups[key], key=_sort_key)
-        title = "Needs an owner" if key == NEEDS_OWNER else names[key]
+        title = "Needs an owner" if key == NEEDS_OWNER else one_line(names[key])
         lines += ["", f"### {title} ({len(members)})", "", *_HEADER]
         lines += [_row(i, now) for i in members]
     if not open_items:

@@ -15,10 +15,13 @@ conditional `get_issue` for the others (`state_from_issue` + `changes`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from actionbot.core.safe_text import one_line
 
 OPEN, CLOSED, MERGED = "open", "closed", "merged"
 
@@ -40,6 +43,7 @@ class RefState:
     closed_by: str | None = None  # merged_by for a merged PR, when known
     state_reason: str | None = None  # issues: "completed" | "not_planned" | "reopened"
     updated_at: str | None = None
+    private: bool = False  # in a private repository (known from a webhook's `repository`)
 
     @property
     def closed(self) -> bool:
@@ -123,6 +127,8 @@ def event_from_payload(event: str, payload: Mapping[str, Any]) -> RefEvent | Non
         target = state_from_pull(repo, payload["pull_request"])
     else:
         target = state_from_issue(repo, payload["issue"])
+    if payload["repository"].get("private"):
+        target = RefState(**{**target.__dict__, "private": True})
     if action == "closed":
         actor = target.closed_by or sender
         at = target.closed_at or target.updated_at or ""
@@ -152,15 +158,30 @@ def changes(previous: Mapping[str, RefState], current: Iterable[RefState]) -> li
     return events
 
 
+PRIVATE_NOTICE = "A referenced item in a private repository changed. Its details are not shown here."
+
+
+def notice_for(event: RefEvent, *, hidden: bool) -> tuple[str, str]:
+    """(comment, marker) of a notice; `hidden` when a private repository's item would show on a public one.
+
+    A hidden notice is only "a referenced item in a private repository": no
+    name, title, state or person, and its marker names the reference by a digest.
+    """
+    if hidden:
+        return f"{PRIVATE_NOTICE}\n\n{private_marker(event)}", private_marker(event)
+    return notice(event), event.marker
+
+
 def notice(event: RefEvent) -> str:
     """The comment on an action item: what changed, merged or not, by whom, a link, the marker.
 
     Logins are written without "@": the person who merged is not notified
-    about someone else's action item.
+    about someone else's action item. The title is someone else's text, so it
+    is neutralised.
     """
     t = event.target
     kind = "pull request" if t.is_pull else "issue"
-    title = f" ({t.title})" if t.title else ""
+    title = f" ({one_line(t.title)})" if t.title else ""
     by = f" by **{event.actor}**" if event.actor else ""
     if event.action == "closed":
         if t.is_pull:
@@ -173,6 +194,12 @@ def notice(event: RefEvent) -> str:
         what = "was **reopened**"
     link = f": {t.html_url}" if t.html_url else "."
     return f"The referenced {kind} **{t.ref}**{title} {what}{by}{link}\n\n{event.marker}"
+
+
+def private_marker(event: RefEvent) -> str:
+    """The notice marker of a private reference on a public item: the same once-only key, no name."""
+    digest = hashlib.sha256(event.target.ref.lower().encode()).hexdigest()[:16]
+    return marker(event.action, f"private/{digest}#0", event.at)
 
 
 def already_reported(comments: Iterable[Mapping[str, Any]], event_marker: str) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actionbot.core.desired import DesiredIssue, permalink
+from actionbot.core.safe_text import no_markup, no_mentions, one_line
 
 BEGIN = "<!-- actionbot:begin -->"
 END = "<!-- actionbot:end -->"
@@ -185,7 +186,7 @@ def render_block(
     where = f"[`{ctx.path}` line {issue.line}]({issue.permalink})"
     lines.append(f"**From the notes:** {where}")
     if issue.meeting_date or issue.meeting_title:
-        meeting = " · ".join(p for p in (issue.meeting_date, _inline(issue.meeting_title)) if p)
+        meeting = " · ".join(p for p in (issue.meeting_date, one_line(issue.meeting_title)) if p)
         if issue.meeting_line:
             meeting = f"[{meeting}]({permalink(ctx.html_url, ctx.sha, ctx.path, issue.meeting_line)})"
         lines.append(f"**Meeting:** {meeting}")
@@ -207,8 +208,8 @@ def render_block(
             number = numbers.get(sub.key)
             ref = f"#{number}" if number else issue_placeholder(sub.key)
             who = ", ".join(o.name + ("?" if o.tentative else "") for o in sub.owners)
-            title = _inline(neutralise_mentions(sub.title))
-            lines.append(f"- [{box}] {ref} {title}" + (f" ({_inline(who)})" if who else ""))
+            title = one_line(neutralise_mentions(sub.title))
+            lines.append(f"- [{box}] {ref} {title}" + (f" ({one_line(who)})" if who else ""))
 
     # References last, just before the commands: references.py keeps this list
     # current between syncs and inserts it at that same place.
@@ -227,8 +228,8 @@ def render_owners(issue: DesiredIssue, marker: Marker, can_assign: set[str] | No
     for owner in issue.owners:
         if owner.login is None:
             parts.append(
-                f"{_inline(owner.name)}{' (tentative)' if owner.tentative else ''} "
-                f"(no GitHub login known: add `{owner.name}: <login>` under `people:` "
+                f"{one_line(owner.name)}{' (tentative)' if owner.tentative else ''} "
+                f"(no GitHub login known: add `{_inline(owner.name).replace('`', '')}: <login>` under `people:` "
                 f"in `.github/actionbot.yml`)"
             )
             continue
@@ -290,14 +291,16 @@ def neutralise_mentions(text: str) -> str:
 def plain_markdown(text: str, *, notes_repo: str, tracking_repo: str) -> str:
     """Notes text made safe to show in an issue body.
 
-    Mentions neutralised; `<` escaped so that an item can not close the bot's
-    HTML comments or inject markup; a bare `#N` means an issue of the notes'
+    Markup made inert (`safe_text.no_markup`: an item can not close the bot's
+    HTML comments, inject HTML or show an image); handles shown as code for
+    readability and every other mention start broken (`safe_text.no_mentions`,
+    e.g. the second `@` of `@@user`); a bare `#N` means an issue of the notes'
     repository, so it is qualified when issues live in another repository.
     """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = no_markup(text)
     if notes_repo and tracking_repo and notes_repo.casefold() != tracking_repo.casefold():
         text = _BARE_REF_RE.sub(lambda m: f"{notes_repo}#{m.group(1)}", text)
-    return neutralise_mentions(text)
+    return no_mentions(neutralise_mentions(text))
 
 
 def quote_block(text: str) -> str:
@@ -320,7 +323,7 @@ def comment_marker(kind: str, key: str, detail: str = "") -> str:
 def carried_over_comment(issue: DesiredIssue, key: str) -> str:
     where = permalink(issue.context.html_url, issue.context.sha, issue.context.path, issue.line)
     meeting = issue.meeting_date or "a later meeting"
-    title = f" ({_inline(issue.meeting_title)})" if issue.meeting_title else ""
+    title = f" ({one_line(issue.meeting_title)})" if issue.meeting_title else ""
     return (
         f"{comment_marker('carried-over', key, issue.meeting_date or '')}\n"
         f"Listed again at the meeting of {meeting}{title}: [notes]({where}). "

@@ -25,7 +25,7 @@ from actionbot.core.refstate import (
     body_with_refs,
     changes,
     duplicates,
-    notice,
+    notice_for,
     refs_in_body,
     refs_label_plan,
     state_from_issue,
@@ -130,6 +130,15 @@ async def settle_item(
     return did
 
 
+async def is_private(gh: Any, repo: str, issue: Mapping[str, Any] | None = None) -> bool:
+    """Whether `repo` is private: from `issue`'s `repository` when it carries one (webhooks and
+    timeline sources do), else one ETag-cached read of the repository."""
+    repository = (issue or {}).get("repository")
+    if isinstance(repository, Mapping) and isinstance(repository.get("private"), bool):
+        return bool(repository["private"])
+    return bool((await gh.get_repo(repo)).get("private"))
+
+
 async def post_once(gh: Any, repo: str, number: int, text: str, marker: str) -> bool:
     """Post `text` unless a comment already carries `marker`. True when this call posted it."""
     async with lock_for(f"{repo.lower()}#{number}:{marker}"):
@@ -165,7 +174,10 @@ async def check_item(gh: Any, repo: str, issue: Mapping[str, Any], config: Confi
     number = int(issue["number"])
     if issue.get("state") == "open":
         for ref_event in changes(previous, current):
-            if await post_once(gh, repo, number, notice(ref_event), ref_event.marker):
+            ref_repo, _ = split_ref(ref_event.target.ref)
+            hidden = await is_private(gh, ref_repo) and not await is_private(gh, repo, issue)
+            text, key = notice_for(ref_event, hidden=hidden)
+            if await post_once(gh, repo, number, text, key):
                 posted += 1
     known = {c.ref: c.state for c in current}
     did = await settle_item(gh, repo, issue, config, known=known)

@@ -26,11 +26,11 @@ from actionbot.core.refstate import (
     OPEN,
     RefEvent,
     event_from_payload,
-    notice,
+    notice_for,
     refs_in_body,
 )
 from actionbot.core.render import parse_marker
-from actionbot.engine.items import config_or_defaults, post_once, settle_item, split_ref
+from actionbot.engine.items import config_or_defaults, is_private, post_once, settle_item, split_ref
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -82,7 +82,9 @@ async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
         if event.target.ref.lower() not in listed:
             continue
         item_number = int(item["number"])
-        if item.get("state") == "open" and await post_once(gh, item_repo, item_number, notice(event), event.marker):
+        hidden = event.target.private and not await is_private(gh, item_repo, item)
+        text, key = notice_for(event, hidden=hidden)
+        if item.get("state") == "open" and await post_once(gh, item_repo, item_number, text, key):
             posted += 1
         marker = parse_marker(item.get("body"))
         config_repo = marker.repo if marker and marker.repo else item_repo
