@@ -101,18 +101,24 @@ async def test_line_added_above_and_item_moved_keep_their_issues(fake: Any) -> N
         assert title.rstrip(":") in shown
 
 
-async def test_file_moved_to_another_folder_keeps_issues_and_follows_the_file(fake: Any) -> None:
+async def test_file_moved_to_another_folder_keeps_issues_and_writes_nothing_until_an_item_changes(fake: Any) -> None:
     await sync(fake)
     before = {t: i["number"] for t, i in by_title(fake).items()}
     new_path = "docs/meetings/2025/2025-03-06-team-meeting.md"
     first = head(fake)
     after = fake.commit(REPO, {}, renames={NOTES: new_path})
+    fake.reset_log()
     report = await sync(fake, ref=after, before=first, changed=[Changed(new_path, "renamed", NOTES)])
     assert report.ok
     assert {t: i["number"] for t, i in by_title(fake).items()} == before
+    assert item_writes(fake) == []  # the old permalinks (old commit, old path) still show the items
     body = fake.issue_json(REPO, before[INCIDENT])["body"]
-    assert f"/blob/{after}/{new_path}#L" in body
-    assert parse_marker(body).path == new_path
+    assert f"/blob/{first}/{NOTES}#L" in body and parse_marker(body).path == NOTES
+    # The item edited later: its issue follows the file then.
+    report = await push(fake, {new_path: EXAMPLE.replace("February outage", "February outage's")})
+    assert report.ok and len(action_issues(fake)) == len(before)
+    body = fake.issue_json(REPO, before[INCIDENT])["body"]
+    assert f"/{new_path}#L" in body and parse_marker(body).path == new_path
     assert not any(i["state"] == "closed" for i in action_issues(fake))
 
 

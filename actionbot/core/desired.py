@@ -8,7 +8,10 @@ is known again after edits) be read and tested without any issue in sight.
 - done items are included: they close their issues (and never open one);
 - an item's key is its notes repository, meeting date and text when first seen
   (no path or line for a dated meeting), so moving it, or renaming its file,
-  keeps its identity;
+  keeps its identity; an undated item's key also names the file it was first
+  seen in (two files' identical undated lines are two items), and when that
+  file moves its text finds it again (`engine.read.keep_permalinks`, the
+  planner's `match_moved`);
 - owners are mapped to logins from the roster only, never guessed.
 """
 

@@ -6,7 +6,9 @@ whole file may be renamed. None of these change the meeting's date, and all of
 them leave most of the item's words in place, so the matcher compares items
 and issues of the same notes repository and meeting date by the similarity of
 their normalised text (owners, links and references removed). The path only
-matters for undated meetings, which have nothing else to anchor them.
+matters for undated meetings, which have nothing else to anchor them; once
+that file is gone (moved or renamed), their text alone finds them again in
+any file of the repository (`plan._Planner.match_moved`).
 """
 
 from __future__ import annotations

@@ -101,6 +101,7 @@ def plan(
     ref_states: Mapping[str, str | None] | None = None,
     known_labels: Collection[str] | None = None,
     reviews: Sequence[review.ReviewLine] = (),
+    gone: Collection[str] = (),
 ) -> Plan:
     """The operations that make the tracking repository's issues match `desired`.
 
@@ -110,10 +111,13 @@ def plan(
     `desired`). `known_labels`: labels the repository has (None: those seen on
     `existing`). `ref_states`: `owner/repo#N` -> open/closed/merged. `reviews`:
     lines of review sections (`actionbot.core.review`): they close or carry over
-    the issues they name, never open one.
+    the issues they name, never open one. `gone`:
+    notes paths that issues name and the commit no longer has (their file
+    moved): their undated issues may be found in any file, by text.
     """
     planner = _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels)
     planner.reviews = tuple(reviews)
+    planner.gone = frozenset(gone)
     return planner.run()
 
 
@@ -162,6 +166,7 @@ class _Planner:
         self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
         self.reviews: tuple[review.ReviewLine, ...] = ()
         self.budget = Budget()  # fuzzy comparisons left: the plan stays linear in the notes
+        self.gone: frozenset[str] = frozenset()
 
     # ---- steps
 
@@ -224,6 +229,7 @@ class _Planner:
         for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
             matches[i] = n
             taken.add(n)
+        self.match_moved(canonical, matches, taken)
         self.carry_over(matches, canonical)
         return matches
 
@@ -255,6 +261,27 @@ class _Planner:
                     best = (score, issues[k].number)
             if best:
                 matches[i] = best[1]
+
+    def match_moved(self, canonical: list[ExistingIssue], matches: dict[int, int], taken: set[int]) -> None:
+        """Undated items and the undated issues of files that moved away, paired by text in any file.
+
+        An undated item's key names the file it was first seen in; once that
+        file is gone, its text (edited too) is what finds it again elsewhere.
+        """
+        if not self.gone:
+            return
+        wanted = [
+            Candidate(i, (d.repo.casefold(), None, None), d.norm_text)
+            for i, d in enumerate(self.desired) if i not in matches and not d.meeting_date
+        ]  # fmt: skip
+        have = [
+            Candidate(e.number, (e.marker.repo.casefold(), None, None), _marker_norm(e.marker))
+            for e in canonical
+            if e.marker and e.number not in taken and not e.marker.meeting and e.marker.path in self.gone
+        ]  # fmt: skip
+        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
+            matches[i] = n
+            taken.add(n)
 
     def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
         marker = issue.marker

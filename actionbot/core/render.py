@@ -40,7 +40,7 @@ class Marker:
 
     key: str  # stable: set at creation, never recomputed
     repo: str  # the notes repository (OWNER/NAME)
-    path: str  # the notes file, as of the last sync (files get renamed)
+    path: str  # the notes file as of the last write (a moved file's issues keep it until the item changes)
     meeting: str | None  # date of the meeting that first listed the item
     text: str = ""  # the item's normalised text as of the last sync (the matcher compares it)
     title: str = ""  # the title the bot last set (a different title = a human retitled)

@@ -49,6 +49,7 @@ class Reading:
     problems: list[Problem]  # files too big or not text, and the parser's problems
     unsure: list[Unsure] = field(default_factory=list)  # lines the parser would not call tasks
     reviews: list[ReviewLine] = field(default_factory=list)  # review-section lines of the meetings read
+    gone: frozenset[str] = frozenset()  # paths existing issues name that the commit no longer has
 
 
 async def read_notes(
@@ -127,7 +128,8 @@ async def read_notes(
                 (old_path, date) for date in gone
                 if date in meetings and not (config.since and date and date < config.since)
             }  # fmt: skip
-    return Reading(desired, scope, files, problems, unsure, reviews)
+    named = {e.marker.path for e in existing if e.marker is not None and e.marker.repo.casefold() == repo.casefold()}
+    return Reading(desired, scope, files, problems, unsure, reviews, frozenset(named - set(entries)))
 
 
 def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:
@@ -143,35 +145,71 @@ def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:
     return out
 
 
-def keep_permalinks(desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...]) -> list[DesiredIssue]:
+def keep_permalinks(
+    desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...], gone: Collection[str] = frozenset()
+) -> list[DesiredIssue]:
     """Items whose text did not change keep the permalink their issue already has.
 
     A permalink names a commit and a line, and stays true for ever: the old
     one still shows exactly this item. Rewriting every issue below an edited
     line (their line numbers moved) would be writes, and notifications, that
-    tell nobody anything. A changed text, a renamed file or a different
-    meeting gets a fresh permalink.
+    tell nobody anything. The same holds when the item's file moved (`gone`:
+    paths the issues name that the commit no longer has): the issue keeps its
+    link, and its path, until the item itself changes. An undated item is found
+    across the move by its text, its key naming the path it was first seen at.
+    A changed text, or a different meeting, gets a fresh permalink.
     """
     by_key = {e.marker.key: e for e in existing if e.marker is not None}
     by_text = {(e.marker.path, e.marker.text): e for e in existing if e.marker is not None and e.is_open}
+    moved: dict[str, list[ExistingIssue]] = {}  # text -> open issues whose file is gone, oldest first
+    for issue in sorted(existing, key=lambda i: i.number):
+        if issue.marker is not None and issue.is_open and issue.marker.path in gone:
+            moved.setdefault(issue.marker.text, []).append(issue)
     out = []
     for d in desired:
-        e = by_key.get(d.key) or by_text.get((d.path, d.norm_text))  # edited items keep their first key
-        if e is None or e.marker is None or e.marker.path != d.path or e.marker.text != d.norm_text:
+        e: ExistingIssue | None = by_key.get(d.key) or by_text.get((d.path, d.norm_text))  # edited items keep their first key
+        if e is None and d.meeting_date is None:
+            twins = [t for t in moved.get(d.norm_text, ()) if t.marker and t.marker.repo.casefold() == d.repo.casefold()]
+            if twins:
+                e = twins[0]
+                moved[d.norm_text].remove(e)
+        m = e.marker if e is not None else None
+        if e is None or m is None or m.text != d.norm_text or (m.path != d.path and m.path not in gone):
             out.append(d)
             continue
-        links = re.findall(r"/blob/([0-9a-f]{40})/" + re.escape(quote(d.path)) + r"#L(\d+)\)", render_block_of(e.body))
+        links = re.findall(r"/blob/([0-9a-f]{40})/" + re.escape(quote(m.path)) + r"#L(\d+)\)", render_block_of(e.body))
         if not links or len({sha for sha, _ in links}) != 1 or len(links) != (2 if d.meeting_line else 1):
             out.append(d)
             continue
-        sha = links[0][0]
         d = dataclasses.replace(
             d,
-            context=dataclasses.replace(d.context, sha=sha),
+            context=dataclasses.replace(d.context, sha=links[0][0], path=m.path),
             line=int(links[0][1]),
             meeting_line=int(links[1][1]) if d.meeting_line else d.meeting_line,
         )
         out.append(d)
+    return out
+
+
+def scope_after_moves(
+    read: list[DesiredIssue], kept: list[DesiredIssue], scope: set[tuple[str, str | None]]
+) -> set[tuple[str, str | None]]:
+    """`scope` plus the moved-away paths whose items were all found in one file that was read.
+
+    `kept` is `keep_permalinks(read, ...)`: an item shown at its old path moved
+    from there to the path it was read at. When a gone path's items all went
+    to one file, a meeting of that file read in full is that meeting of the old
+    path read in full, so an item deleted after the move is still "removed".
+    """
+    targets: dict[str, set[str]] = {}
+    for r, k in zip(read, kept, strict=True):
+        if k.path != r.path:
+            targets.setdefault(k.path, set()).add(r.path)
+    out = set(scope)
+    for old, new in targets.items():
+        if len(new) == 1:
+            [path] = new
+            out |= {(old, date) for p, date in scope if p == path}
     return out
 
 

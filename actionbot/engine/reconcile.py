@@ -45,7 +45,7 @@ from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
-from actionbot.engine.read import Changed, keep_permalinks, read_notes
+from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves
 from actionbot.engine.subissues import link_sub_issues
 from actionbot.notes.model import Problem, Unsure
 
@@ -196,6 +196,7 @@ async def reconcile(
         run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
         run.reviews = reading.reviews
         report.problems += unmatched_reviews(reading.reviews, existing, tracking)
+        run.gone = reading.gone
         result = await run.plan(existing_raw)
         applied_anything = False
         if report.dry_run:
@@ -238,13 +239,14 @@ class _Run:
         self.urls: dict[int, str] = {}
         self.raw: dict[int, dict[str, Any]] = {}  # the listing planned from: issue number -> issue
         self.reviews: list[ReviewLine] = []  # review-section lines: they close and carry over issues
+        self.gone: frozenset[str] = frozenset()  # paths the issues name that the commit no longer has
 
     async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
         gh, tracking = self.gh, self.tracking
         self.existing = existing_issues(existing_raw)
         self.raw = {int(i["number"]): i for i in existing_raw}
         self.urls = {int(i["number"]): i.get("html_url", "") for i in existing_raw}
-        self.desired = desired = keep_permalinks(self.read, self.existing)
+        self.desired = desired = keep_permalinks(self.read, self.existing, self.gone)
         logins = {login for d in desired for login in d.logins()}
         assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
         states = await _ref_states(gh, desired, existing_raw)
@@ -254,10 +256,11 @@ class _Run:
             self.config,
             tracking_repo=tracking,
             assignable=assignable,
-            scope=self.scope,
+            scope=scope_after_moves(self.read, desired, self.scope),
             ref_states=states,
             known_labels=self.known_labels,
             reviews=self.reviews,
+            gone=self.gone,
         )
         self.report.plan = result
         self.report.deferred = result.deferred

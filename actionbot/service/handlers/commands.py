@@ -280,7 +280,8 @@ async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[st
             said.append(
                 f"`{marker.path}` is not a notes file of {notes_repo} at its default branch any more "
                 "(moved, deleted, or outside `notes:`), so the notes were not re-read. "
-                "The push that moved it, or the periodic resync, will bring this item up to date."
+                "If the file moved, this issue keeps its link to the old commit, which still shows the item, "
+                "until the item changes in its new file; a push or the periodic resync finds it there."
             )
         problems = [p for p in report.problems if p.path == marker.path]
         if problems:
