@@ -89,6 +89,7 @@ class Node:
     blocks: int = 0
     children: list[Node] = field(default_factory=list)
     _lines: list[list[Segment]] | None = None
+    plain_line: bool = False  # a line read as an item with no bullet at all (see `line_items`)
 
     def lines(self) -> list[list[Segment]]:
         if self._lines is None:
@@ -129,7 +130,34 @@ class Event:
     in_item: bool = False
 
 
+def _open_item(tok: Token, line: int, stack: list[Node], list_id: int, ordered: bool, env: dict[str, Any]) -> Node:
+    parent = stack[-1] if stack else None
+    if parent is not None:
+        parent.blocks += 1
+    prefix = f"{tok.info}{tok.markup} " if ordered and tok.info else ""
+    node = Node(line, tok.map[1] if tok.map else line, parent, list_id, prefix, env)
+    if parent is not None:
+        parent.children.append(node)
+    stack.append(node)
+    return node
+
+
+def _paragraph(inline: Token | None, line: int, stack: list[Node], events: list[Event]) -> None:
+    """A list item's first paragraph is its text; any other paragraph is an event of its own."""
+    if not stack:
+        events.append(Event("para", line, inline=inline))
+        return
+    top = stack[-1]
+    if top.blocks == 0 and top.inline is None:
+        top.inline = inline
+    elif inline is not None:
+        top.extra.append(inline)
+        events.append(Event("para", line, inline=inline, node=top, in_item=True))
+    top.blocks += 1
+
+
 def structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[Event], list[Node]]:
+    """Block events in file order, and the list items as a tree, from one token stream."""
     events: list[Event] = []
     nodes: list[Node] = []
     stack: list[Node] = []
@@ -143,16 +171,9 @@ def structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[Event], li
         t = tok.type
         line = tok.map[0] + 1 if tok.map else 0
         if t == "list_item_open":
-            parent = stack[-1] if stack else None
-            if parent is not None:
-                parent.blocks += 1
-            prefix = f"{tok.info}{tok.markup} " if ordered and ordered[-1] and tok.info else ""
-            node = Node(line, tok.map[1] if tok.map else line, parent, list_ids[-1] if list_ids else -1, prefix, env)
-            if parent is not None:
-                parent.children.append(node)
-            stack.append(node)
+            node = _open_item(tok, line, stack, list_ids[-1] if list_ids else -1, bool(ordered and ordered[-1]), env)
             nodes.append(node)
-            events.append(Event("item", line, node=node, in_item=parent is not None))
+            events.append(Event("item", line, node=node, in_item=node.parent is not None))
         elif t == "list_item_close":
             if stack:
                 stack.pop()
@@ -167,24 +188,14 @@ def structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[Event], li
             if list_ids:
                 list_ids.pop()
                 ordered.pop()
-        elif t == "paragraph_open":
+        elif t == "paragraph_open" or t == "heading_open":
             inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
-            if stack:
-                top = stack[-1]
-                if top.blocks == 0 and top.inline is None:
-                    top.inline = inline
-                elif inline is not None:
-                    top.extra.append(inline)
-                    events.append(Event("para", line, inline=inline, node=top, in_item=True))
-                top.blocks += 1
+            if t == "paragraph_open":
+                _paragraph(inline, line, stack, events)
             else:
-                events.append(Event("para", line, inline=inline))
-            i += 1
-        elif t == "heading_open":
-            inline = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
-            if stack:
-                stack[-1].blocks += 1
-            events.append(Event("heading", line, level=int(tok.tag[1:] or 1), inline=inline, in_item=bool(stack)))
+                if stack:
+                    stack[-1].blocks += 1
+                events.append(Event("heading", line, level=int(tok.tag[1:] or 1), inline=inline, in_item=bool(stack)))
             i += 1
         elif tok.nesting >= 0 and t not in ("inline", "paragraph_close", "heading_close") and tok.map:
             if stack:
@@ -193,3 +204,51 @@ def structure(tokens: list[Token], env: dict[str, Any]) -> tuple[list[Event], li
                 events.append(Event("other", line, in_item=bool(stack)))
         i += 1
     return events, nodes
+
+
+# A bullet a reader sees at the start of a line that CommonMark did not read as a list
+# item (a lazy continuation, or a makeshift `_` bullet): the marker and the text.
+_VISIBLE_BULLET = re.compile(r"(?:[-*+•]|\d{1,3}[.)])[ \t]|_[ \t]?(?=[^\s_])|•")
+_CLOSED = (".", "!", "?", ":", ";", ")")
+
+
+def line_items(inline: Token, first: int, parent: Node | None, list_id: int, env: dict[str, Any]) -> list[Node]:
+    """The source lines of a paragraph from line `first` on, read as the items a reader sees.
+
+    A line is an item when it starts with a bullet a person would write
+    (`-`, `*`, `_`, `1.`), indented any amount, or, with no bullet, when it
+    starts a new sentence: a line in lower case after a line that does not end
+    a sentence continues it (hard-wrapped text). Deeper indentation nests.
+    """
+    raw = inline.content.split("\n")
+    base = inline.map[0] if inline.map else 0
+    out: list[Node] = []
+    stack: list[tuple[int, Node]] = []  # (indent, node) of the open items
+    for k in range(first, len(raw)):
+        line = raw[k]
+        text = line.lstrip(" \t")
+        indent = len(line) - len(text)
+        m = _VISIBLE_BULLET.match(text)
+        if m is not None and text[0] == "_" and "_" in text[1:]:
+            m = None  # `_emphasis_`, not a makeshift bullet
+        if m is None and out and text[:1].islower() and not out[-1].first().endswith(_CLOSED):
+            prev = out[-1]
+            assert prev.inline is not None
+            prev.inline.content += "\n" + text
+            if prev.inline.map:
+                prev.inline.map[1] += 1
+            prev._lines = None
+            continue
+        body = text[m.end():].lstrip(" \t") if m else text
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        up = stack[-1][1] if stack else parent
+        tok = Token("inline", "", 0)
+        tok.content = body
+        tok.map = [base + k, base + k + 1]
+        node = Node(base + k + 1, base + k + 1, up, list_id, "", env, inline=tok, plain_line=m is None)
+        if up is not None:
+            up.children.append(node)
+        stack.append((indent, node))
+        out.append(node)
+    return out

@@ -13,17 +13,21 @@ from typing import Any
 
 from actionbot.notes.blocks import Event, Segment, plain_text, segment_lines
 from actionbot.notes.model import Item
-from actionbot.notes.owners import find_owners, valid_name
+from actionbot.notes.owners import find_owners, names_only, valid_name
 from actionbot.notes.refs import find_refs
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
 _INLINE = re.compile(
-    r"^(?:(?P<who>[^:]{1,40}):\s+)?"
-    r"(?P<marker>(?:todo|action\s+items?|action|next\s+step)\s*:|action\s*\([^()]{0,20}\)\s*:?)"
-    r"\s*(?P<rest>\S.*)$",
+    r"^(?:(?P<who>[^:\[]{1,40}):[ \t]{1,8})?"
+    r"(?P<marker>(?:to-?dos?|action[ \t]{1,3}(?:items?|points?)|actions?|next[ \t]{1,3}steps?)[ \t]{0,3}:"
+    r"|(?:action|to-?do)[ \t]{0,3}\((?P<mwho>[^()]{0,30})\)[ \t]{0,3}:?"
+    r"|\[(?:action(?:[ \t]{1,3}items?)?|to-?do|next[ \t]{1,3}steps?)\][ \t]{0,3}:?)"
+    r"[ \t]{0,8}(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
-_INLINE_HINT = re.compile(r"todo|action|next step", re.IGNORECASE)
+_INLINE_HINT = re.compile(r"to-?do|action|next step", re.IGNORECASE)
+# What follows a marker that is no task: "Action items: none", "TODO: done".
+_NO_TASK = frozenset(["none", "n/a", "na", "tbd", "tba", "nothing", "done", "completed", "-", "…", "..."])
 _WHO_SPLIT = re.compile(r"\s*(?:,|/|&|\band\b)\s*")
 _DONE_WORD = re.compile(r"\bCOMPLETED\b|\[(?:DONE|done|Done)\]")
 _NOW_HERE = re.compile(r"\bnow here\b", re.IGNORECASE)
@@ -39,7 +43,9 @@ def _lines(
             if nd.inline is None or id(nd) in claimed or not _INLINE_HINT.search(nd.inline.content):
                 continue
             start = nd.inline.map[0] + 1 if nd.inline.map else nd.line
-            yield start, nd.lines()[0]
+            # every source line of the item's paragraph: a hard-wrapped item can hold a `TODO:` line
+            for off, segs in enumerate(nd.lines()):
+                yield start + off, segs
         elif ev.kind == "para" and ev.inline is not None:
             if ev.node is not None and id(ev.node) in claimed:
                 continue
@@ -49,11 +55,23 @@ def _lines(
                 yield ev.line + off, segs
 
 
+def _marker_owner(mwho: str | None, known: frozenset[str]) -> list[str]:
+    """`TODO(ines):` / `Action (Ana, Li)`: the owners written in the marker ("(who?)" names none)."""
+    names = [w.strip() for w in _WHO_SPLIT.split(mwho or "")]
+    return [w for w in names if w and (valid_name(w, known) or (_TOKEN.fullmatch(w) and w.casefold() not in _NOT_OWNER))]
+
+
+_TOKEN = re.compile(r"@?[\w.-]{2,39}")
+_NOT_OWNER = frozenset(["who", "whom", "tbd", "someone", "anyone", "nobody", "unassigned", "owner", "tba"])
+
+
 def _owners(who: str | None, rest: str, known: frozenset[str]) -> tuple[list[str], tuple[str, ...]] | None:
-    """Owners of a marked line: the prefix before the marker, then those in the task; None: no marker."""
+    """Owners of a marked line: the prefix before the marker, then those in the task; None: no task."""
     names = [w.strip() for w in _WHO_SPLIT.split(who)] if who else []
     if who and not all(valid_name(w, known) for w in names if w):
         return None  # "Decision: TODO ...": the text before the colon is no owner
+    if rest.strip().strip(".!").casefold() in _NO_TASK or names_only(rest, known):
+        return None  # "Action items: none", "Action items: @ines will:" (a label)
     own = find_owners(rest, None, known)
     owners = list(own.owners)
     for w in names:
@@ -84,6 +102,7 @@ def inline_actions(
         if found is None:
             continue
         owners, tentative = found
+        owners += [w for w in _marker_owner(m.group("mwho"), known) if w not in owners]
         done = bool(cb and cb.group(1) in "xX") or bool(_NOW_HERE.search(plain) or _DONE_WORD.search(plain))
         text = plain.strip()
         out.append(

@@ -42,7 +42,7 @@ VERBS = frozenset(
 # Words that begin sentences but are never names (checked case-insensitively on the
 # first word of a candidate name).
 _COMMON = frozenset(
-    """i we you he she it they me us them this that these those there here someone somebody nobody
+    """i we you he she it they me us them this that these those there here someone somebody nobody anyone anybody
     none who what which when where why how whoever the a an our my your their his her its some any
     each every no and or but so if then also maybe perhaps by for from to in on at with after
     before until once as of about re via per into over under not yes ok okay thanks thank great
@@ -63,7 +63,7 @@ _LABEL_WORDS = frozenset(
     decisions discussion link links agenda summary status background idea ideas goal goals outcome
     outcomes result results problem problems issue issues comment comments example examples date time
     host secretary facilitator notetaker notetakers chair attendees attendance present topic topics
-    pros cons option options plan plans todo action actions done completed complete finished wip blocked reminder warning important
+    pros cons option options plan plans remark remarks todo action actions done completed complete finished wip blocked reminder warning important
     edit meeting recording minutes conclusion consensus vote votes feedback concern concerns risk
     risks request requests process release motion resolution next step steps follow followup pr
     prs tldr fyi eta bonus aside agreed suggestion suggestions observation bug bugs fix fixes docs
@@ -73,6 +73,9 @@ _LABEL_WORDS = frozenset(
     drawbacks downside downsides upside upsides rationale motivation impact caveat caveats pro
     observations info""".split()
 )
+
+# Groups that own a task as a whole ("(everyone)", "- All"), in any case.
+_GROUPS = frozenset(["everyone", "everybody", "all", "all of us"])
 
 # Acronyms that are things, not people (a person's initials are kept: CH, JC).
 _THINGS = frozenset(
@@ -97,7 +100,7 @@ _NAME_ANY = rf"(?:{_HANDLE}|[\w][\w'’-]*(?:[ \t]+{_WORD_CAP}){{0,3}}(?:[ \t]+\
 _SEP = r"(?:[ \t]*(?:,[ \t]*(?:and[ \t]+)?|/|&|\+)[ \t]*|[ \t]+and[ \t]+)"
 
 _SUBJECT_VERB = re.compile(
-    r"[ \t]*(?:[-–—][ \t]*)?(?:will|'ll|to|can|could|should|shall|would|must|might|"
+    r"[ \t]*(?:[-–—][ \t]*)?(?:will|'ll|to|can|could|should|shall|would|must|might|may|"
     r"(?:is|are)[ \t]+(?:happy|willing|going|responsible|in[ \t]+charge|on[ \t]+it|championing|leading|"
     r"advising|helping|owning|handling|driving|organi[sz]ing|coordinating|writing|preparing|drafting|"
     r"investigating|reviewing)|"
@@ -111,8 +114,14 @@ _SUBJECT_VERB = re.compile(
 # the onboarding, Greta has offered to help"): it details the parent's owners.
 _OWNERSHIP_VERB = re.compile(
     r"[ \t]*(?:owns|own|is[ \t]+(?:championing|leading|advising|helping|responsible|in[ \t]+charge|owning)|"
-    r"(?:has|have)[ \t]+offered|will[ \t]+(?:lead|own|help|champion))\b"
+    r"(?:has|have)[ \t]+offered|will[ \t]+(?:lead|own|help|champion)|"
+    r"(?:might|may|could|can|will)[ \t]+(?:also[ \t]+)?help)\b"
 )
+# A subject written with doubt ("Alek might help", "hopefully Ines will"): a tentative owner.
+_HEDGED_VERB = re.compile(r"[ \t]*(?:might|may|could)\b")
+_HOPEFULLY = re.compile(r"(?:hopefully|maybe|perhaps),?[ \t]+", re.IGNORECASE)
+# "Martha and Max working on ...": a present participle after two names or a handle.
+_PARTICIPLE = re.compile(r"[ \t]+(?:also[ \t]+)?[a-z]{2,20}ing\b")
 _CLAUSE_START = re.compile(r"[,;.!?:]\s+|\s[-–—]\s+|\)\s+(?=[A-Z@])")
 # "I need Thomas (he set it up) to update the token": the named doer of the task.
 _NEED = re.compile(r"\b(?:need|needs|want|wants|would[ \t]+like)[ \t]+", re.IGNORECASE)
@@ -131,6 +140,7 @@ class Owners:
     owners: tuple[str, ...] = ()
     tentative: tuple[str, ...] = ()
     ownership_only: bool = False  # the text only states who owns something
+    names_only: bool = False  # the text is only its owners ("@dana will:"): its sub-items are the tasks
 
 
 class _Acc:
@@ -147,8 +157,9 @@ class _Acc:
         if tentative and name not in self.tentative:
             self.tentative.append(name)
 
-    def result(self, ownership_only: bool = False) -> Owners:
-        return Owners(tuple(self.names), tuple(self.tentative), ownership_only and bool(self.names))
+    def result(self, ownership_only: bool = False, names_only: bool = False) -> Owners:
+        found = bool(self.names)
+        return Owners(tuple(self.names), tuple(self.tentative), ownership_only and found, names_only and found)
 
 
 def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
@@ -158,7 +169,7 @@ def valid_name(name: str, known: frozenset[str] = frozenset()) -> bool:
         return False
     if name.startswith("@"):
         return re.fullmatch(_HANDLE, name) is not None
-    if name.casefold() in known:
+    if name.casefold() in known or name.casefold() in _GROUPS:
         return True
     words = name.split()
     if len(words) > 5:
@@ -238,24 +249,41 @@ def _split_names(span: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _subject_at(text: str, pos: int, known: frozenset[str]) -> tuple[list[tuple[str, bool]], re.Match[str] | None, int] | None:
+    """The names that start a clause at `pos` and the verb after them, or None."""
+    hedged = _HOPEFULLY.match(text, pos)
+    if hedged:
+        pos = hedged.end()
+    m = _names_re(known).match(text, pos)
+    if not m:
+        return None
+    parts = _split_names(m.group("names"))
+    if not parts or not all(valid_name(n, known) for n, _ in parts):
+        return None
+    verb = _SUBJECT_VERB.match(text, m.end())
+    if verb is None:
+        # "Martha and Max working on ...", "@dana moving it ...": a participle after
+        # a handle, several names or a name the notes list
+        sure = len(parts) > 1 or any(n.startswith("@") or n.casefold() in known for n, _ in parts)
+        if not sure or not _PARTICIPLE.match(text, m.end()):
+            return None
+    if hedged or (verb is not None and _HEDGED_VERB.match(text, m.end())):
+        parts = [(n, True) for n, _ in parts]
+    return parts, verb, m.end()
+
+
 def _subjects(text: str, known: frozenset[str], acc: _Acc) -> bool:
     """Names that are the subject of a clause; True when every such clause only states ownership."""
-    names_re = _names_re(known)
     starts = [0] + [m.end() for m in _CLAUSE_START.finditer(text)]
     only_ownership = True
     found = False
     for pos in starts:
-        m = names_re.match(text, pos)
-        if not m:
+        got = _subject_at(text, pos, known)
+        if got is None:
             continue
-        verb = _SUBJECT_VERB.match(text, m.end())
-        if not verb:
-            continue
-        parts = _split_names(m.group("names"))
-        if not parts or not all(valid_name(n, known) for n, _ in parts):
-            continue
+        parts, verb, end = got
         found = True
-        if not _OWNERSHIP_VERB.match(text, m.end()):
+        if verb is None or not _OWNERSHIP_VERB.match(text, end):
             only_ownership = False
         for n, t in parts:
             acc.add(n, t)
@@ -292,28 +320,156 @@ def _prefix(text: str, known: frozenset[str], acc: _Acc) -> int:
     return end + 1
 
 
+# Notations after the names in a parenthesis that say when, not who: "(Max post-3.0)".
+_TIMING = re.compile(
+    r"[ \t]+(?:post|pre|after|before|by|until|from|next|this|in|on|eod|eow|eom|asap|tomorrow|today|soon)\b.*$",
+    re.IGNORECASE,
+)
+_PAREN = re.compile(r"\(([^()\n]{1,80})\)")
+# Verbs whose object is whom to contact, not who acts: "Reach out to the docs team (@dana)".
+_CONTACT = re.compile(
+    r"\b(?:reach(?:ing)?[ \t]+out|ask|asking|ping|contact|e-?mail|talk[ \t]+(?:to|with)|speak[ \t]+(?:to|with)|"
+    r"check[ \t]+in[ \t]+with|brief|tell|invite|sync[ \t]+with|meet[ \t]+with|consult|loop[ \t]+in|cc)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[,;.!?:]")
+_WORDS = re.compile(r"[A-Za-z][\w'’-]*")
+_DASH = re.compile(r"[ \t][-–—](?=[ \t]*[^\s-])")
+# A name, then only references: "Mike https://github.com/o/r/issues/1 (help wanted)".
+_REF_AFTER = re.compile(r"[ \t]+(?:https?://|#\d|[\w.-]{1,100}/[\w.-]{1,100}#\d)")
+_REF_OR_ASIDE = re.compile(r"https?://\S+|[\w.-]{1,100}/[\w.-]{1,100}#\d{1,9}|#\d{1,9}|\([^()]{0,200}\)|[\s,.;:!]+")
+# Emoji shortcodes and the like after the text ("(MJ) :sunflower:") say nothing about owners.
+_SHORTCODE = re.compile(r":[a-z0-9_+-]{1,30}:")
+
+
+def _undecorated(text: str) -> str:
+    """`text` without the emoji shortcodes and symbols at its end."""
+    text = text.rstrip()
+    while text.endswith(":"):
+        start = text.rfind(":", 0, len(text) - 1)
+        if start < 0 or not _SHORTCODE.fullmatch(text, start):
+            break
+        text = text[:start].rstrip()
+    while text and not text[-1].isascii() and not text[-1].isalnum():
+        text = text[:-1].rstrip()
+    return text
+
+
+def _paren_names(inner: str, known: frozenset[str]) -> list[tuple[str, bool]] | None:
+    """The owners a parenthesis names: a list of names, or a clause with a named subject."""
+    inner = inner.strip()
+    if not inner or len(inner) > 80:
+        return None
+    got = _subject_at(inner, 0, known)  # "(leah can ping filipe)": leah
+    if got is not None:
+        return got[0]
+    parts: list[tuple[str, bool]] = []
+    for el in _PAREN_SPLIT.split(inner):
+        em = _ELEMENT.match(_TIMING.sub("", el.strip()))
+        if not em or not valid_name(em.group(1), known) or _camel(em.group(1)):
+            parts = []
+            break
+        parts.append((em.group(1), bool(em.group(2))))
+    return parts or None
+
+
+def _camel(name: str) -> bool:
+    """A word with a capital inside ("JupyterLab", "LabButton") names software, not a person.
+
+    Names with a short prefix keep theirs: McKay, DeShawn, LaToya, MacLeod, VanDyke.
+    """
+    for w in name.split():
+        k = next((i for i, ch in enumerate(w) if i > 0 and ch.isupper()), 0)
+        if k >= 3 and w[:k].istitle() and w[:k] not in ("Mac", "Van", "Von", "Del", "Der"):
+            return True
+    return False
+
+
+def _abbreviation(text: str, start: int, inner: str) -> bool:
+    """`(PMO)` right after "Project Management Office": the words' initials, not an owner."""
+    if not inner.isupper() or not 2 <= len(inner) <= 6:
+        return False
+    words = _WORDS.findall(text[max(0, start - 100) : start])
+    initials = "".join(w[0] for w in words if w[0].isupper())
+    return initials.endswith(inner)
+
+
 def _trailing_paren(text: str, known: frozenset[str], acc: _Acc) -> None:
-    m = _TRAILING_PAREN.search(text)
+    m = _TRAILING_PAREN.search(_undecorated(text))
     if not m:
         return
-    inner = m.group(1).strip()
-    if not inner or len(inner) > 80:
-        return
-    parts = []
-    for el in _PAREN_SPLIT.split(inner):
-        em = _ELEMENT.match(el.strip())
-        if not em:
-            return
-        name = em.group(1)
-        if not valid_name(name, known):
-            return
-        parts.append((name, bool(em.group(2))))
-    for n, t in parts:
+    for n, t in _paren_names(m.group(1), known) or ():
         acc.add(n, t)
 
 
+def _mid_parens(line: str, known: frozenset[str], acc: _Acc) -> None:
+    """A parenthesis of names anywhere in the first line names owners ("Turn X into a list (Ana and Li) so ..."),
+    unless it gives the handle of someone to contact or spells out an abbreviation."""
+    for m in _PAREN.finditer(line):
+        clause = line[: m.start()]
+        cut = max((c.end() for c in _CLAUSE_END.finditer(clause)), default=0)
+        inner = m.group(1)
+        if _CONTACT.search(clause, cut) or _abbreviation(line, m.start(), inner.strip()):
+            continue
+        for n, t in _paren_names(inner, known) or ():
+            acc.add(n, t)
+
+
+def _leading_paren(text: str, known: frozenset[str], acc: _Acc) -> int:
+    """`(@dana) Make ...`: owners in a parenthesis before the task; returns where the task begins."""
+    if not text.startswith("("):
+        return 0
+    m = _PAREN.match(text)
+    found = _paren_names(m.group(1), known) if m else None
+    if m is None or not found:
+        return 0
+    for n, t in found:
+        acc.add(n, t)
+    return m.end()
+
+
+def _dash_owners(line: str, known: frozenset[str], acc: _Acc) -> None:
+    """`Set up the board - Ana, Li` / `... -_Ana_`: names after a last dash."""
+    dashes = list(_DASH.finditer(line))
+    if not dashes:
+        return
+    last = dashes[-1]
+    tail = _undecorated(line[last.end() :]).strip().rstrip(".")
+    if not tail or len(tail) > 80:
+        return
+    parts = _split_names(tail)
+    if parts and all(valid_name(n, known) and not _camel(n) for n, _ in parts):
+        for n, t in parts:
+            acc.add(n, t)
+
+
+def _name_before_ref(text: str, known: frozenset[str], acc: _Acc) -> None:
+    """`Mike https://github.com/o/r/issues/1`: a name alone before the reference it takes."""
+    m = _names_re(known).match(text)
+    if not m or not _REF_AFTER.match(text, m.end()):
+        return
+    if _REF_OR_ASIDE.sub("", text[m.end() :]):
+        return  # more words after the reference: "Turn #12 into a checklist"
+    parts = _split_names(m.group("names"))
+    if parts and all(valid_name(n, known) for n, _ in parts):
+        for n, t in parts:
+            acc.add(n, t)
+
+
+def names_only(text: str, known: frozenset[str]) -> bool:
+    """Whether the text is only owners and a modal (`@dana will:`, `Ana and Li to:`)."""
+    m = _names_re(known).match(text)
+    if not m:
+        return False
+    rest = text[m.end() :].strip().rstrip(":").strip()
+    parts = _split_names(m.group("names"))
+    return rest.casefold() in ("", "will", "to", "should", "must", "shall", "can") and bool(parts) and all(
+        valid_name(n, known) for n, _ in parts
+    )
+
+
 def find_owners(text: str, first_line: str | None = None, known: Iterable[str] = ()) -> Owners:
-    """Owners written in an item's own text (`text`: its whole body, plain)."""
+    """Owners written in an item's own text (`text`: its whole body, plain; `first_line`: its first line)."""
     known_set = known if isinstance(known, frozenset) else frozenset(k.casefold() for k in known)
     acc = _Acc()
     for m in _HACKMD.finditer(text):
@@ -321,13 +477,17 @@ def find_owners(text: str, first_line: str | None = None, known: Iterable[str] =
         if name:
             acc.add(name, False)
     body = _HACKMD.sub("", text).strip() if acc.names else text
-    start = _prefix(body, known_set, acc)
+    line = first_line if first_line is not None else body
+    start = _prefix(body, known_set, acc) or _leading_paren(body, known_set, acc)
     ownership = _subjects(body[start:] if start else body, known_set, acc)
     _needed_doers(body, known_set, acc)
+    _mid_parens(line, known_set, acc)
     _trailing_paren(body, known_set, acc)
-    if first_line is not None and first_line != body:
-        _trailing_paren(first_line, known_set, acc)
-    return acc.result(ownership and not start)
+    if line != body:
+        _trailing_paren(line, known_set, acc)
+    _dash_owners(line, known_set, acc)
+    _name_before_ref(body, known_set, acc)
+    return acc.result(ownership and not start, names_only(line, known_set))
 
 
 def label_owners(qualifier: str, known: Iterable[str] = ()) -> tuple[str, ...]:
@@ -339,7 +499,7 @@ def label_owners(qualifier: str, known: Iterable[str] = ()) -> tuple[str, ...]:
     parts = []
     for el in _PAREN_SPLIT.split(q):
         em = _ELEMENT.match(el.strip())
-        if not em or not valid_name(em.group(1), known_set):
-            return ()
+        if not em or not valid_name(em.group(1), known_set) or em.group(1).casefold() in _GROUPS:
+            return ()  # "(all)", "(team)" after a label scope it
         parts.append(em.group(1))
     return tuple(parts)

@@ -35,7 +35,23 @@ MAX_BYTES = 1_000_000
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
 _DONE_WORD = re.compile(r"\bCOMPLETED\b|\[(?:DONE|done|Done)\]")
+# The item says its follow-up already exists: "(issue opened: #12)", "already filed", "now here".
+_FOLLOWED = re.compile(
+    r"\b(?:issue|pr|pull[ \t]request|ticket)[ \t]+(?:is[ \t]+|was[ \t]+)?(?:opened|created|filed|exists)\b"
+    r"|\b(?:opened|created|filed|tracked)[ \t]+(?:as|in|at)[ \t]+(?:#\d|https?://|[\w.-]{1,100}/[\w.-]{1,100}#\d)"
+    r"|\balready[ \t]+(?:opened|created|filed|tracked|exists)\b|\bnow[ \t]+here\b",
+    re.IGNORECASE,
+)
 _DONE_RAW = re.compile(r"\*\*(?:DONE|Done)\*\*")
+_ATTENDANCE = re.compile(
+    r"(?:attendees|attending|attendance|in[ \t]attendance|present|participants|people[ \t]present)$", re.IGNORECASE
+)
+# "Dana Reyes (@dreyes) Acme", "omar (@omar-k)", "Lou": a name, maybe its handle in parentheses.
+_ROSTER_LINE = re.compile(
+    r"[ \t]{0,8}(?:[-*+][ \t]{1,4})?([A-Za-zÀ-ÖØ-Þ][\w'’.-]{1,30}(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’.-]{0,30}){0,3})"
+    r"(?:[ \t]{1,4}\([ \t]{0,2}(@[A-Za-z0-9][\w-]{0,38})[ \t]{0,2}\))?"
+)
+_NOT_NAMES = frozenset(["none", "tbd", "everyone", "all", "notes", "agenda", "absent", "regrets"])
 _CHECKIN = re.compile(r"^\s*([A-ZÀ-ÖØ-Þ][\w'’.-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,3})\s*/\s*@([A-Za-z0-9][\w-]*)")
 
 
@@ -81,8 +97,13 @@ def parse_notes(
     env: dict[str, Any] = {}
     events, nodes = structure(MD.parse(text, env), env)
     found_people = _checkins(nodes)
-    known = _known_names(people, found_people)
-    sections = [s for s in find_sections(events, nodes, phrase_t, fm_lines, known, env) if not s.vetoed]
+    listed = _attendees(events, env)
+    known = _known_names(people, {**listed, **found_people})
+    found_people.update({name: handle for name, handle in listed.items() if handle and name not in found_people})
+    found_sections, synthetic = find_sections(events, nodes, phrase_t, fm_lines, known, env)
+    sections = [s for s in found_sections if not s.vetoed]
+    if synthetic:
+        nodes = sorted(nodes + synthetic, key=lambda nd: nd.line)
     meetings_t = _meetings(text, path, events, fm_title, fm_lines, env)
 
     def meeting_at(line: int) -> int | None:
@@ -112,6 +133,32 @@ def _checkins(nodes: list[Node]) -> dict[str, str]:
         m = _CHECKIN.match(nd.first())
         if m and m.group(1) not in out:
             out[m.group(1)] = m.group(2)
+    return out
+
+
+def _attendees(events: list[Event], env: dict[str, Any]) -> dict[str, str]:
+    """Names listed under an `Attendees` / `Present` heading, one a line: name -> handle ("" if none).
+
+    People write these names in lower case elsewhere ("(tony)"); listed here, they are names.
+    """
+    out: dict[str, str] = {}
+    listing = False
+    for ev in events:
+        if ev.kind == "heading" and ev.inline is not None:
+            listing = _ATTENDANCE.match(ev.inline.content.strip(" #*_:")) is not None
+            continue
+        if not listing:
+            continue
+        if ev.kind == "item" and ev.node is not None and ev.node.inline is not None:
+            lines = ev.node.inline.content.split("\n")[:1]
+        elif ev.kind == "para" and ev.inline is not None and not ev.in_item:
+            lines = ev.inline.content.split("\n")[:200]
+        else:
+            continue
+        for line in lines:
+            m = _ROSTER_LINE.match(line)
+            if m and m.group(1).casefold() not in _NOT_NAMES:
+                out.setdefault(m.group(1), (m.group(2) or "").lstrip("@"))
     return out
 
 
@@ -158,14 +205,16 @@ def _found(
         body_text = _CHECKBOX.sub("", body_text, count=1)
     own = find_owners(body_text, text_line, known)
     raw = nd.inline.content if nd.inline is not None else ""
-    done = bool(m and m.group(1) in "xX") or bool(_DONE_WORD.search(body_text) or _DONE_RAW.search(raw) or _struck_out(raw))
+    done = bool(m and m.group(1) in "xX") or bool(
+        _DONE_WORD.search(body_text) or _DONE_RAW.search(raw) or _struck_out(raw) or _FOLLOWED.search(body_text)
+    )
     assert sec.label is not None
     item = Item(
         text=text_line, line=nd.line, owners=own.owners, tentative_owners=own.tentative,
         refs=find_refs(segs, repo), parent=parent, done=done, opens_issue=not done, source="section",
         section=sec.label.text, meeting=meeting_at(nd.line), body=body_text, end_line=nd.end_line(),
     )
-    return Found(item, nd, own, sec)
+    return Found(item, nd, own, sec, checkbox=m is not None)
 
 
 # ---------------------------------------------------------------- meetings

@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from actionbot.notes.blocks import Event, Node, plain_text, segment_lines
-from actionbot.notes.labels import REVIEW, Label, label_hint, match_label
-from actionbot.notes.owners import label_owners
+from markdown_it.token import Token
+
+from actionbot.notes.blocks import Event, Node, line_items, plain_text, segment_lines
+from actionbot.notes.labels import Label, is_review, label_hint, match_label
+from actionbot.notes.owners import VERBS, label_owners
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
 PLACEHOLDERS = frozenset(
@@ -25,7 +27,9 @@ PLACEHOLDERS = frozenset(
 )
 EMPTYISH = re.compile(r"^[\s\-–—.…_*]*$|^\d+[.)]?$")
 _CONTAINER_HINT = re.compile(r"\bagenda\b|\bdecisions?\s+needed\b|\bdiscussion\s+needed\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _FAR = 1 << 60
+_MAX_LABEL = 120  # longer lines are sentences
 
 
 @dataclass(eq=False)
@@ -51,21 +55,47 @@ def one_line(raw: str) -> bool:
     return all(EMPTYISH.match(ln.strip()) or ln.strip().casefold() in PLACEHOLDERS for ln in rest)
 
 
+def _wrapped(raw_lines: list[str], k: int) -> bool:
+    """Line `k` is a sentence that wraps onto the next line (which goes on in lower case)."""
+    if k + 1 >= len(raw_lines):
+        return False
+    nxt = raw_lines[k + 1].lstrip(" \t")
+    return nxt[:1].islower() and not raw_lines[k].rstrip().endswith(":")
+
+
 def label_of(node: Node, phrases: tuple[str, ...]) -> Label | None:
-    """The label a list item is, when its whole text is one."""
+    """The label a list item is, when the whole first line of its text is one.
+
+    Lines after it in the same paragraph are its items (see `line_items`) unless
+    the first line is a sentence that wraps onto them.
+    """
     inline = node.inline
     if inline is None:
         return None
     raw = inline.content
-    if len(raw) > 120 or not label_hint(phrases).search(raw) or not one_line(raw):
+    head = raw.split("\n", 1)[0]
+    if len(head) > _MAX_LABEL or not label_hint(phrases).search(head):
+        return None
+    if "\n" in raw and _wrapped(raw.split("\n"), 0):
         return None
     first = node.first()
-    if _CHECKBOX.match(first):
+    if _CHECKBOX.match(first) or is_review(first):
         return None  # "* [x] Follow ups" is an agenda entry, not a label
     label = match_label(first, phrases)
     if label is None:
         return None
     return Label(node.prefix + label.text, label.phrase, label.qualifier, label.owner)
+
+
+def _names_agenda(text: str) -> bool:
+    """An item that names the agenda or the decisions the way a heading does, not a task about them."""
+    m = _CONTAINER_HINT.search(text[:200])
+    if m is None or ":" in text[: m.start()]:
+        return False  # "All: add ideas to the agenda" is a task
+    if "agenda" not in m.group(0).casefold():
+        return True  # "Decisions needed", "Help or discussion needed": topic names
+    words = _FIRST_WORD.findall(text[:40])
+    return not words or words[0].casefold() not in VERBS
 
 
 def descendants(nd: Node) -> list[Node]:
@@ -105,6 +135,8 @@ class _Finder:
         self.heading_secs: list[Sec] = []
         self.open_headings: list[Sec] = []
         self.pending: Sec | None = None
+        self.after_heading: Sec | None = None  # a heading label whose plain lines may follow
+        self.synthetic: list[Node] = []  # items read from plain or makeshift-bullet lines
         self.list_nodes: dict[int, list[Node]] = {}
         for nd in nodes:
             self.list_nodes.setdefault(nd.list_id, []).append(nd)
@@ -114,6 +146,8 @@ class _Finder:
             if ev.line <= fm_lines:
                 continue
             if self.pending is not None and self._close_pending(ev):
+                continue
+            if self.after_heading is not None and self._heading_lines(ev):
                 continue
             if ev.kind == "heading" and ev.inline is not None:
                 self._heading(ev)
@@ -125,7 +159,7 @@ class _Finder:
             self.secs.append(self.pending)
         # Heading extents claim the items in their lines; labels inside them override.
         for h in self.heading_secs:
-            h.nodes = [nd for nd in self.nodes if h.start < nd.line < h.stop]
+            h.nodes.extend(nd for nd in self.nodes if h.start < nd.line < h.stop)
         return self.heading_secs + self.secs
 
     def _veto_open(self) -> None:
@@ -143,16 +177,38 @@ class _Finder:
             sec.nodes.append(nd)
             sec.nodes.extend(descendants(nd))
 
+    def _lines_of(self, sec: Sec, inline: Token, first: int, parent: Node | None) -> list[Node]:
+        """Lines of a paragraph read as items of `sec` (the label's list when CommonMark saw none)."""
+        found = line_items(inline, first, parent, -2 - len(self.synthetic), self.env)
+        self.synthetic.extend(found)
+        if sec.label is not None:
+            sec.nodes.extend(found)
+        return found
+
     def _close_pending(self, ev: Event) -> bool:
-        """A paragraph label takes the list right after it; True when `ev` was that list."""
+        """A paragraph label takes the list (or else the plain lines) right after it; True when `ev` was that."""
         pending = self.pending
         assert pending is not None
-        is_list = ev.kind == "list"
-        if is_list:
+        taken = ev.kind == "list" or (ev.kind == "para" and not ev.in_item and ev.inline is not None)
+        if ev.kind == "list":
             self._claim(pending, self.list_nodes.get(ev.list_id, []))
+        elif taken:
+            assert ev.inline is not None
+            self._lines_of(pending, ev.inline, 0, None)
         self.secs.append(pending)  # a label with no list after it is still a section, with no items
         self.pending = None
-        return is_list
+        return taken
+
+    def _heading_lines(self, ev: Event) -> bool:
+        """A heading label followed by plain lines, not a list: each line is an item.
+
+        One line alone under a heading is prose about the section, not an item.
+        """
+        sec, self.after_heading = self.after_heading, None
+        if sec is None or ev.kind != "para" or ev.in_item or ev.inline is None or "\n" not in ev.inline.content:
+            return False
+        self._lines_of(sec, ev.inline, 0, None)
+        return True
 
     def _heading(self, ev: Event) -> None:
         assert ev.inline is not None
@@ -166,10 +222,11 @@ class _Finder:
             self._veto_open()
         while self.open_headings and self.open_headings[-1].heading_level >= level:
             self.open_headings.pop().stop = ev.line
-        if label is not None:
-            sec = self._new(label, ev.line)
-        elif hinted and REVIEW.search(plain):
+        if hinted and is_review(plain):
             sec = Sec(None, ev.line)
+        elif label is not None:
+            sec = self._new(label, ev.line)
+            self.after_heading = sec
         else:
             return
         sec.heading_level, sec.start, sec.stop = level, ev.line, _FAR
@@ -179,12 +236,19 @@ class _Finder:
     def _item(self, ev: Event, nd: Node) -> None:
         label = label_of(nd, self.phrases)
         if label is None:
-            if not ev.in_item and nd.inline is not None and _CONTAINER_HINT.search(nd.inline.content[:200]):
+            head = nd.inline.content[:200] if nd.inline is not None else ""
+            if not ev.in_item and _CONTAINER_HINT.search(head) and _names_agenda(nd.first()):
                 self._veto_open()
+            if not nd.children and self.hint.search(head) and self._review_line(nd.first()):
+                self.pending = Sec(None, nd.line)
             return
         self._veto_open()
         sec = self._new(label, nd.line)
         sec.label_node = nd
+        assert nd.inline is not None
+        if "\n" in nd.inline.content:
+            self._lines_of(Sec(None, 0), nd.inline, 1, nd)  # makeshift bullets inside the label's paragraph
+            nd.children.sort(key=lambda c: c.line)
         if nd.children:
             sec.nodes = descendants(nd)
             self.secs.append(sec)
@@ -197,16 +261,41 @@ class _Finder:
         else:
             self.pending = sec
 
+    def _review_line(self, plain: str) -> bool:
+        """A short line about earlier actions ("Action items completed:"): its list is a review."""
+        return len(plain) <= 80 and self.hint.search(plain) is not None and is_review(plain)
+
     def _para(self, ev: Event) -> None:
+        """A label on a line of its own, anywhere in a paragraph: the lines after it, or the next list."""
         assert ev.inline is not None
         raw = ev.inline.content
-        if len(raw) > 120 or not self.hint.search(raw) or not one_line(raw):
+        if not self.hint.search(raw):
             if self.open_headings and _CONTAINER_HINT.search(raw[:200]):
                 self._veto_open()
             return
-        label = match_label(plain_text(segment_lines(ev.inline, self.env)[0]).strip(), self.phrases)
-        if label is not None:
-            self.pending = self._new(label, ev.line)
+        raw_lines = raw.split("\n")
+        lines = segment_lines(ev.inline, self.env)
+        if len(lines) != len(raw_lines):
+            lines, raw_lines = lines[:1], raw_lines[:1]  # a code span or tag across lines: the first only
+        for k, segs in enumerate(lines):
+            if len(raw_lines[k]) > _MAX_LABEL or not self.hint.search(raw_lines[k]) or _wrapped(raw_lines, k):
+                continue
+            plain = plain_text(segs).strip()
+            if self._review_line(plain):
+                self.pending = Sec(None, ev.line + k)
+                return
+            label = match_label(plain, self.phrases)
+            if label is None:
+                continue
+            self._veto_open()
+            sec = self._new(label, ev.line + k)
+            if k + 1 < len(raw_lines) and not one_line("\n".join(raw_lines[k:])):
+                self._lines_of(sec, ev.inline, k + 1, None)
+                self.secs.append(sec)
+            else:
+                self.pending = sec
+            return
+        if self.open_headings and _CONTAINER_HINT.search(raw[:200]):
             self._veto_open()
 
     def _next_siblings(self, nd: Node) -> list[Node]:
@@ -231,6 +320,8 @@ def find_sections(
     fm_lines: int,
     known: frozenset[str],
     env: dict[str, Any],
-) -> list[Sec]:
-    """Every section (vetoed containers and reviews included), headings first."""
-    return _Finder(nodes, phrases, known, env).run(events, fm_lines)
+) -> tuple[list[Sec], list[Node]]:
+    """Every section (vetoed containers and reviews included), headings first; and the
+    items read from lines CommonMark did not make list items (makeshift bullets, plain lines)."""
+    finder = _Finder(nodes, phrases, known, env)
+    return finder.run(events, fm_lines), finder.synthetic

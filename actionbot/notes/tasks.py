@@ -23,7 +23,12 @@ _STATUS = re.compile(
     r"\bon\s+(?:pause|hold)\b|^(?:heads[\s-]up|fyi)\b|"
     r"\b(?:leave|keep)\s+(?:it\s+|this\s+|them\s+)?(?:open|as\s+is)\b|\bno\s+action\s+(?:needed|required)\b|"
     r"^(?:benefits?|advantages?|drawbacks?|downsides?|upsides?|context|background|notes?|nb|info|status|rationale|"
-    r"motivation|reasons?|outcomes?|results?|conclusions?|pros|cons|caveats?|observations?)\s*:",
+    r"motivation|reasons?|outcomes?|results?|conclusions?|pros|cons|caveats?|observations?|remarks?|updates?|progress|"
+    r"wip|eta|ideas?|options?|alternatives?)\s*:|"
+    # waiting or holding: nothing to do until something else happens
+    r"^(?:still[ \t]+)?(?:waiting[ \t]+(?:for|on)|blocked[ \t]+(?:on|by)|holding[ \t]+off|parked|pending)\b|"
+    # a line that reports what was done ("Merged the fix", "Done.")
+    r"^(?:done|merged|shipped|released|fixed|resolved|completed|finished)\b",
     re.IGNORECASE,
 )
 # A statement about how things are ("X is testing it", "X is a later topic", "Y had
@@ -56,6 +61,7 @@ class Found:
     own: Owners  # owners written in the item's own text
     sec: Sec
     children: list[int] = field(default_factory=list)
+    checkbox: bool = False  # written with its own `[ ]` / `[x]`
 
 
 def is_statement(text: str) -> bool:
@@ -83,18 +89,55 @@ def looks_like_task(text: str, owned: bool) -> bool:
     return w in VERBS or (len(w) > 5 and w.endswith(("ify", "ize", "ise", "ing")))
 
 
+def _gerund(text: str) -> bool:
+    words = _FIRST_WORD.findall(text[:40])
+    return bool(words) and len(words[0]) > 5 and words[0].casefold().endswith("ing") and words[0].casefold() not in VERBS
+
+
+def _is_task_child(c: Found, siblings: list[Found] | None = None) -> bool:
+    """A sub-item written as a task of its own: its own checkbox, its own owner, or an
+    imperative among siblings that are mostly tasks too ("Read the docs / PyPI /
+    Analytics" enumerates a scope)."""
+    it = c.item
+    if c.checkbox or (bool(it.owners) and not c.own.ownership_only):
+        return True
+    if not _imperative(it.text):
+        return False
+    if siblings is None:
+        return True
+    tasks = sum(1 for s in siblings if s.checkbox or (s.item.owners and not s.own.ownership_only) or _imperative(s.item.text))
+    return 2 * tasks >= len(siblings)
+
+
+_ROLE = re.compile(r"^[^:]{1,40}:\s")
+
+
+def _imperative(text: str) -> bool:
+    """Starts with a verb in the imperative, not with a role or a label ("Support steward: ...")."""
+    words = _FIRST_WORD.findall(text[:40])
+    return bool(words) and words[0].casefold() in VERBS and not _ROLE.match(text)
+
+
 def _grouping(found: list[Found]) -> list[bool]:
-    """Items that only group tasks: not a task themselves, and a child is one."""
+    """Items that only group tasks: not a task themselves, and an open child is one.
+
+    A topic ("Our logs"), a gerund over a checklist ("Moving the docs"), a question
+    its children answer, or owners alone (`@dana will:`) whose sub-items are the tasks.
+    """
     out = []
     for f in found:
         it = f.item
-        out.append(
-            bool(f.children)
-            and not it.done
-            and not it.owners
-            and not looks_like_task(it.text, False)
-            and any(looks_like_task(found[c].item.text, bool(found[c].item.owners)) for c in f.children)
-        )
+        kids = [found[c] for c in f.children if not found[c].item.done]
+        if not kids or it.done:
+            out.append(False)
+        elif f.own.names_only:
+            out.append(True)
+        elif it.owners:
+            out.append(False)
+        elif not looks_like_task(it.text, False):
+            out.append(any(looks_like_task(c.item.text, bool(c.item.owners)) for c in kids))
+        else:
+            out.append((_gerund(it.text) or it.text.rstrip().endswith("?")) and any(_is_task_child(c) for c in kids))
     return out
 
 
@@ -104,12 +147,21 @@ def _opens(f: Found, found: list[Found], grouping: list[bool], k: int) -> tuple[
     if it.done:
         return False, ""
     if it.parent is not None and not grouping[it.parent]:
-        # a sub-item of a task: a task of its own only when it names its own owner
-        return bool(it.owners) and not f.own.ownership_only, ""
+        # a sub-item of a task details it, unless it is written as a task of its own;
+        # under a checked item only an open checkbox of its own is still to do
+        parent = found[it.parent]
+        if parent.item.done and not f.checkbox:
+            return False, ""
+        siblings = [found[c] for c in parent.children]
+        return _is_task_child(f, siblings) and not _STATUS.search(it.text) and not it.text.rstrip().endswith("?"), ""
     if grouping[k] or _STATUS.search(it.text) or (it.parent is not None and _URL_START.search(it.text)):
+        return False, ""
+    if f.own.names_only:
         return False, ""
     if not it.owners and is_statement(it.text):
         return False, "reads as a statement of how things are, not a task"
+    if f.node.plain_line and not it.owners and not looks_like_task(it.text, False):
+        return False, "a plain line after an actions label that does not read as a task"
     return True, ""
 
 
@@ -117,6 +169,11 @@ def _owners(f: Found, found: list[Found]) -> tuple[list[str], list[str]]:
     """The item's owners, then a sub-item's that only states ownership, then the label's."""
     it = f.item
     owners, tentative = list(it.owners), list(it.tentative_owners)
+    p = it.parent
+    if p is not None and found[p].own.names_only:
+        inherited = found[p].item  # "- @dana will:" then "- Open the issue": Dana's
+        owners += [o for o in inherited.owners if o not in owners]
+        tentative += [o for o in inherited.tentative_owners if o not in tentative]
     for c in f.children:
         if found[c].own.ownership_only and not owners:
             owners = list(found[c].item.owners)
