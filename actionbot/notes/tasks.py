@@ -105,8 +105,10 @@ def _is_task_child(c: Found, siblings: list[Found] | None = None) -> bool:
         return False
     if siblings is None:
         return True
-    tasks = sum(1 for s in siblings if s.checkbox or (s.item.owners and not s.own.ownership_only) or _imperative(s.item.text))
-    return 2 * tasks >= len(siblings)
+    # an enumeration is mostly nouns: count the siblings that are no question
+    listed = [s for s in siblings if not s.item.text.rstrip().endswith("?")]
+    tasks = sum(1 for s in listed if s.checkbox or (s.item.owners and not s.own.ownership_only) or _imperative(s.item.text))
+    return 2 * tasks > len(listed)
 
 
 _ROLE = re.compile(r"^[^:]{1,40}:\s")
