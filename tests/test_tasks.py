@@ -25,8 +25,8 @@ def test_imperative_sub_items_are_tasks_but_an_enumeration_details_its_parent() 
     assert opened(notes) == ["Improve the release checklist", "review which steps can be scripted"]
     notes = parse("- List the accounts we pay for\n  - Read the docs\n  - PyPI\n  - Netlify\n")
     assert opened(notes) == ["List the accounts we pay for"]
-    notes = parse("- Renew the keys of:\n  - Read the docs\n  - PyPI\n")
-    assert opened(notes) == ["Renew the keys of:"]
+    notes = parse("- Update the keys of:\n  - Read the docs\n  - PyPI\n")
+    assert opened(notes) == ["Update the keys of:"]
 
 
 def test_an_owner_only_parent_hands_its_owner_to_its_sub_items() -> None:
