@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pkgutil
 
-ORDER = ("parse", "plan", "sync", "serve", "handle_event", "redeliver", "register")
+ORDER = ("parse", "plan", "sync", "serve", "worker", "handle_event", "redeliver", "register")
 
 
 def command_modules() -> list[str]:

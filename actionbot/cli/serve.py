@@ -12,6 +12,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Run the webhook service. Configuration comes from the environment: GITHUB_APP_ID, "
         "GITHUB_PRIVATE_KEY (PEM or path), GITHUB_WEBHOOK_SECRET, PORT, HOST, GITHUB_API_URL, LOG_LEVEL, "
         "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, "
+        "REDIS_URL (Redis mode: the queue shared with other processes), ACTIONBOT_WORKER, ACTIONBOT_JOB_TIMEOUT, "
         "SENTRY_DSN. Flags win over the environment.",
     )
     p.add_argument("--host", help="address to listen on (default: $HOST or 0.0.0.0)")
@@ -21,6 +22,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="SECONDS",
         help="least time between two writes per installation (default: $ACTIONBOT_WRITE_INTERVAL or 1; 0 turns pacing off)",
+    )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="with REDIS_URL: only verify and queue deliveries; `actionbot worker` processes run them (also ACTIONBOT_WORKER=0)",
     )
     p.set_defaults(run=run)
 
@@ -32,9 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from actionbot.service import errors
     from actionbot.service.settings import Settings
 
-    settings = Settings.from_env().with_overrides(host=args.host, port=args.port, write_interval=args.write_interval)
+    settings = Settings.from_env().with_overrides(
+        host=args.host, port=args.port, write_interval=args.write_interval, worker=False if args.no_worker else None
+    )
     logs.register_secret(settings.webhook_secret)
     logs.register_secret(settings.private_key)
+    logs.register_secret(settings.redis_url)
     handler = logs.configure(settings.log_level)
     errors.init_sentry([settings.webhook_secret, settings.private_key])
     try:

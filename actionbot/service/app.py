@@ -34,11 +34,12 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
 import random
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -55,6 +56,8 @@ from actionbot.service.context import Context
 from actionbot.service.handlers.push import join_pushes
 from actionbot.service.metrics import Metrics
 from actionbot.service.queue import Submitted, WorkQueue
+from actionbot.service.redisqueue import Delivery, RedisError, RedisQueue
+from actionbot.service.worker import SharedWorker
 
 log = logging.getLogger("actionbot.service.app")
 MAX_BODY = 25 * 1024 * 1024
@@ -142,9 +145,13 @@ class Service:
         self.accepting = True
         self.background: set[asyncio.Task[Any]] = set()
         self.metrics = metrics if metrics is not None else Metrics()
-        self.metrics.track_queue_depth(lambda: self.queue.depth)
+        self._shared_depth: int | None = None  # Redis mode: the shared queue's depth, as last read
+        self.metrics.track_queue_depth(lambda: self.queue.depth if self._shared_depth is None else self._shared_depth)
         self.rate_limits: dict[int, int] = {}  # installation -> x-ratelimit-remaining last seen
         self.resyncer: Any = None  # actionbot.resync.Resyncer when the periodic resync is on
+        self.shared: RedisQueue | None = None  # Redis mode: the queue every process shares
+        self.worker: SharedWorker | None = None  # Redis mode: this process's worker, unless web only
+        self._redis_said = -60.0
 
     # -- POST /webhook ----------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
@@ -173,6 +180,8 @@ class Service:
         problem = payload_problem(event.data)
         if problem:
             return _text(400, f"bad request: {problem}")
+        if self.shared is not None:
+            return await self.accept_shared(event)
         return self.accept(event)
 
     async def _read_event(self, request: web.Request) -> sansio.Event:
@@ -207,13 +216,32 @@ class Service:
         return answer
 
     def _accept(self, event: sansio.Event) -> web.Response:
+        if event.event != "ping" and (event.delivery_id in self.seen or event.delivery_id in self.in_flight):
+            self.counts["duplicate"] += 1
+            return _text(200, "duplicate delivery: already processed or queued")
+        screened = self._screen(event)
+        if screened is not None:
+            return screened
+        data = event.data
+        installation = (data.get("installation") or {}).get("id")
+        repository = (data.get("repository") or {}).get("full_name")
+        key = repository or f"installation:{installation}"
+        desc = f"delivery={event.delivery_id} event={event.event} key={key}"
+        if event.event == "push":  # a hint to reconcile: joins the repository's waiting reconcile
+            submitted = self.queue.coalesce(key, _Pushes(event, (event.delivery_id,)), self._process_push, _Pushes.join, desc)
+        else:
+            record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
+            submitted = Submitted.QUEUED if self.queue.submit(key, partial(self.process, event, record), desc) else Submitted.REFUSED
+        if submitted:
+            self.in_flight.add(event.delivery_id)
+        return self._submitted(event, submitted)
+
+    def _screen(self, event: sansio.Event) -> web.Response | None:
+        """The answer for a delivery that is not work (ping, a bot's, no handler, no installation); None for work."""
         data = event.data
         if event.event == "ping":
             self.counts["ping"] += 1
             return web.json_response({"msg": "pong", "zen": data.get("zen")})
-        if event.delivery_id in self.seen or event.delivery_id in self.in_flight:
-            self.counts["duplicate"] += 1
-            return _text(200, "duplicate delivery: already processed or queued")
         if (data.get("sender") or {}).get("type") == "Bot":
             self.counts["ignored"] += 1
             return _text(200, "ignored: sent by a bot")
@@ -224,24 +252,79 @@ class Service:
         if installation is None:
             self.counts["ignored"] += 1
             return _text(200, "ignored: delivery without an installation")
-        repository = (data.get("repository") or {}).get("full_name")
-        key = repository or f"installation:{installation}"
-        desc = f"delivery={event.delivery_id} event={event.event} key={key}"
-        if event.event == "push":  # a hint to reconcile: joins the repository's waiting reconcile
-            submitted = self.queue.coalesce(key, _Pushes(event, (event.delivery_id,)), self._process_push, _Pushes.join, desc)
-        else:
-            record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
-            submitted = Submitted.QUEUED if self.queue.submit(key, partial(self.process, event, record), desc) else Submitted.REFUSED
+        return None
+
+    def _submitted(self, event: sansio.Event, submitted: Submitted) -> web.Response:
         if not submitted:
             self.counts["refused"] += 1
             return _text(503, "queue full, retry later" if self.accepting else "shutting down")
-        self.in_flight.add(event.delivery_id)
         self.counts["accepted"] += 1
         if submitted is Submitted.JOINED:
             self.counts["coalesced"] += 1
             self.metrics.record_delivery(event.event, "coalesced", None)
             return _text(202, "accepted: joined the waiting reconcile")
         return _text(202, "accepted")
+
+    async def accept_shared(self, event: sansio.Event) -> web.Response:
+        """Redis mode: claim the delivery id for the whole deployment, then queue it in Redis.
+
+        Never 202 for a delivery that is not in Redis: while Redis is unreachable
+        the answer is 503 (GitHub records the failure; it can be redelivered).
+        """
+        shared = self.shared
+        assert shared is not None
+        screened = self._screen(event)
+        if screened is not None:
+            self.metrics.record_delivery(event.event, _outcome_of(screened.text or ""), None)
+            return screened
+        data = event.data
+        key = (data.get("repository") or {}).get("full_name") or f"installation:{(data.get('installation') or {}).get('id')}"
+        try:
+            if not await shared.claim(event.delivery_id):
+                self.counts["duplicate"] += 1
+                self.metrics.record_delivery(event.event, "duplicate", None)
+                return _text(200, "duplicate delivery: already processed or queued")
+            delivery = Delivery(event.event, event.delivery_id, data)
+            submitted = await shared.submit(key, delivery, coalesce=event.event == "push")
+            if not submitted:
+                await shared.forget(event.delivery_id)
+        except RedisError as exc:
+            self._redis_down(exc)
+            self.counts["refused"] += 1
+            self.metrics.record_delivery(event.event, "refused", None)
+            return _text(503, "work queue unreachable, retry later")
+        answer = self._submitted(event, submitted)
+        if answer.status == 503:
+            self.metrics.record_delivery(event.event, "refused", None)
+        return answer
+
+    def _redis_down(self, exc: BaseException) -> None:
+        """Say why deliveries are refused, once a minute while it lasts."""
+        now = time.monotonic()
+        if now - self._redis_said >= 60:
+            self._redis_said = now
+            log.error("Redis unreachable: answering 503 until it is back %s", kv(error=f"{type(exc).__name__}: {exc}"))
+
+    async def process_shared(self, event: sansio.Event, delivery_ids: tuple[str, ...]) -> bool:
+        """Redis mode, in a worker: process one item (maybe several joined pushes); True when it succeeded."""
+        data = event.data
+        installation = (data.get("installation") or {}).get("id")
+        repository = (data.get("repository") or {}).get("full_name")
+        record = DeliveryRecord(event.delivery_id, event.event, data.get("action"), repository, installation)
+        await self.process(event, record, joined=delivery_ids)
+        return record.outcome == "ok"
+
+    def context(self, delivery_id: str) -> Context:
+        """A handler's context; in Redis mode follow-up work runs after the handler, in the same job."""
+        return Context(
+            handle=self.handle,
+            settings=self.settings,
+            clients=self.clients,
+            clock=self.clock,
+            delivery_id=delivery_id,
+            enqueue_fn=self.enqueue if self.shared is None else None,
+            service=self,
+        )
 
     async def _process_push(self, pushes: _Pushes) -> None:
         """A push job, maybe standing for several deliveries: all of them are done, or none."""
@@ -257,15 +340,7 @@ class Service:
         ids = joined or (event.delivery_id,)
         usage = track_usage()
         start = time.perf_counter()
-        ctx = Context(
-            handle=self.handle,
-            settings=self.settings,
-            clients=self.clients,
-            clock=self.clock,
-            delivery_id=event.delivery_id,
-            enqueue_fn=self.enqueue,
-            service=self,
-        )
+        ctx = self.context(event.delivery_id)
         gh = None
         error: BaseException | None = None
         for attempt in range(1, self.handler_attempts + 1):
@@ -276,6 +351,7 @@ class Service:
                     if gh is None:
                         gh = await self.clients.for_installation(record.installation)
                 await self.router.dispatch(event, gh, ctx)
+                await ctx.run_later()  # Redis mode's follow-ups (the embedded queue takes them itself)
                 error = None
                 break
             except asyncio.CancelledError:
@@ -404,8 +480,29 @@ class Service:
             "last_full_resync": resync.last_full_resync if resync is not None else None,
         }
 
+    async def shared_status(self) -> dict[str, Any] | None:
+        """Redis mode: the shared queue (depth, running, oldest waiting age, workers); None otherwise or when unreachable."""
+        if self.shared is None:
+            return None
+        try:
+            stats = await self.shared.stats()
+        except RedisError as exc:
+            self._redis_down(exc)
+            return {"error": f"Redis unreachable: {type(exc).__name__}"}
+        self._shared_depth = stats["depth"]
+        self.metrics.set_shared_queue(stats["running"], stats["oldest_waiting_seconds"], stats["workers"])
+        return stats
+
+    async def metrics_page(self, request: web.Request) -> web.StreamResponse:
+        await self.shared_status()  # the shared queue's gauges, read from Redis at each scrape
+        return await self.metrics.handler(request)
+
     async def index(self, request: web.Request) -> web.Response:
         status = self.status()
+        shared = await self.shared_status()
+        if shared is not None:
+            status["redis_queue"] = shared
+            status["queue_depth"] = shared.get("depth", status["queue_depth"])
         if "application/json" in request.headers.get("Accept", ""):
             return web.json_response(status)
         return web.Response(text=_html(status), content_type="text/html")
@@ -591,7 +688,7 @@ def make_app(
     app.router.add_post("/webhook", service.webhook)
     app.router.add_get("/healthz", service.healthz)
     app.router.add_get("/", service.index)
-    app.router.add_get("/metrics", service.metrics.handler)
+    app.router.add_get("/metrics", service.metrics_page)
     hours = getattr(settings, "resync_hours", 0) if resync_hours is None else resync_hours
     if hours and hours > 0:
         from actionbot.service.resync import Resyncer
@@ -613,7 +710,17 @@ def make_app(
                 handle=getattr(settings, "handle", None),
             ),
         )
-        if service.resyncer is not None:
+        if getattr(settings, "redis_url", ""):
+            # Redis mode: the queue, the delivery ids and the resync's schedule are shared (see worker.py).
+            service.shared = RedisQueue.from_url(settings.redis_url, max_pending=service.queue.max_pending)
+            if getattr(settings, "worker", True):
+                service.worker = SharedWorker(service, max_jobs=service.queue.max_concurrency)
+                service.spawn(service.worker.run(), "worker")
+        else:
+            warn_if_replica(os.environ)
+        if service.shared is not None:
+            pass  # the resync and the redelivery pass are the workers' (once per deployment)
+        elif service.resyncer is not None:
             service.spawn(service.resyncer.run(), "resync")
         elif redeliver_on_startup:
             from actionbot.github.redeliver import redeliver_failed
@@ -621,6 +728,10 @@ def make_app(
             service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
 
     async def on_cleanup(app: web.Application) -> None:
+        if service.worker is not None:
+            await service.worker.close()
+        if service.shared is not None:
+            await service.shared.close()
         for task in list(service.background):
             task.cancel()
         if service.background:
@@ -629,6 +740,25 @@ def make_app(
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def warn_if_replica(env: Mapping[str, str]) -> bool:
+    """Several replicas need Redis mode: say so when this one can tell it is not the first.
+
+    The one cheap and honest sign is Heroku's: its dynos are named `web.1`,
+    `web.2`, ... in `DYNO`. Elsewhere (a container platform names replicas at
+    random) nothing the service reads tells one replica from two, so nothing is said.
+    """
+    dyno = env.get("DYNO", "")
+    name, _, number = dyno.partition(".")
+    if name == "web" and number.isdigit() and int(number) > 1:
+        log.warning(
+            "several web replicas without REDIS_URL are not supported: each keeps its own queue, so two may "
+            "reconcile one repository at once; add Redis (see README, Several replicas) or run one %s",
+            kv(dyno=dyno),
+        )
+        return True
+    return False
 
 
 def _fingerprint(settings: Any) -> str | None:

@@ -66,6 +66,11 @@ class Metrics:
             "Deliveries accepted and not yet processed.",
             registry=r,
         )
+        self.queue_running = Gauge("actionbot_queue_running", "Redis mode: jobs running on some worker.", registry=r)
+        self.queue_oldest = Gauge(
+            "actionbot_queue_oldest_waiting_seconds", "Redis mode: age of the oldest waiting job (0: none waits).", registry=r
+        )
+        self.workers = Gauge("actionbot_workers", "Redis mode: workers that sent a heartbeat in the last 30 s.", registry=r)
         self.rate_limit_remaining = Gauge(
             "actionbot_rate_limit_remaining",
             "GitHub's x-ratelimit-remaining as last seen, per installation ('token' for a plain token).",
@@ -114,6 +119,12 @@ class Metrics:
         child.inc()
         if is_write:
             self.github_writes.inc()
+
+    def set_shared_queue(self, running: int, oldest_seconds: float, workers: int) -> None:
+        """Redis mode: the shared queue as read from Redis (its depth: `track_queue_depth`)."""
+        self.queue_running.set(running)
+        self.queue_oldest.set(oldest_seconds)
+        self.workers.set(workers)
 
     def set_queue_depth(self, n: int) -> None:
         self.queue_depth.set(n)

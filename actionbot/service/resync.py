@@ -33,6 +33,7 @@ from actionbot.engine.resync import FIRST_RUN_DAYS, RepoResync, resync_repositor
 from actionbot.github.redeliver import redeliver_failed
 from actionbot.logs import kv
 from actionbot.service.context import Context
+from actionbot.service.redisqueue import RESYNC, Delivery, RedisError
 
 log = logging.getLogger("actionbot.service.resync")
 
@@ -193,7 +194,7 @@ class Resyncer:
         """Resync `repo` in the per-repository queue (behind its deliveries) and wait for it."""
         return await run_in_queue(self.service, repo, lambda ctx: resync_repository(
             gh, repo, ctx=ctx, clock=self.clock, first_run_days=self.first_run_days
-        ), label=f"resync installation={installation_id}")
+        ), label=f"resync installation={installation_id}", installation=installation_id)
 
     # -- the operator's view ---------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -211,9 +212,21 @@ class Resyncer:
 
 
 async def run_in_queue(
-    service: Any, repo: str, work: Callable[[Any], Awaitable[RepoResync]], *, label: str = "resync"
+    service: Any, repo: str, work: Callable[[Any], Awaitable[RepoResync]], *, label: str = "resync", installation: int | None = None
 ) -> RepoResync:
-    """Run `work(ctx)` as a job of `repo`'s queue and wait for its result; errors become the result."""
+    """Run `work(ctx)` as a job of `repo`'s queue and wait for its result; errors become the result.
+
+    Redis mode: the repository's resync is queued in Redis (behind its deliveries,
+    on whichever worker) and not waited for; the result says "queued".
+    """
+    shared = getattr(service, "shared", None)
+    if shared is not None:
+        data = {"repository": {"full_name": repo}, "installation": {"id": installation}}
+        try:
+            await shared.submit(repo, Delivery(RESYNC, f"resync-{repo}", data), coalesce=False)
+        except RedisError as exc:
+            return RepoResync(repo, error=f"Redis unreachable: {type(exc).__name__}")
+        return RepoResync(repo, skipped="queued")
     loop = asyncio.get_running_loop()
     done: asyncio.Future[RepoResync] = loop.create_future()
     ctx = Context(

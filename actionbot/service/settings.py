@@ -45,6 +45,9 @@ class Settings:
     handle: str = "actionbot"
     resync_hours: float = 6.0  # full resync every N hours (and at start-up); 0 turns it off
     resync_pause: float = 1.0  # seconds between two repositories of a resync
+    redis_url: str = field(default="", repr=False)  # Redis mode when set: queue, de-duplication, schedule shared
+    worker: bool = True  # with redis_url, `serve` also runs a worker (ACTIONBOT_WORKER=0: web only)
+    job_timeout: float = 600.0  # Redis mode: a job running longer is cancelled and run again; a dead worker's job waits this long (+10 s)
 
     @property
     def key_fingerprint(self) -> str:
@@ -112,6 +115,14 @@ class Settings:
         resync_hours = _number(get("ACTIONBOT_RESYNC_HOURS") or "6", "ACTIONBOT_RESYNC_HOURS", float, problems, lo=0)
         resync_pause = _number(get("ACTIONBOT_RESYNC_PAUSE") or "1", "ACTIONBOT_RESYNC_PAUSE", float, problems, lo=0)
 
+        redis_url = get("REDIS_URL")
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            problems.append("REDIS_URL must be a redis://, rediss:// or unix:// URL (Heroku Redis sets it)")
+        worker = get("ACTIONBOT_WORKER") or "1"
+        if worker not in ("0", "1"):
+            problems.append(f"ACTIONBOT_WORKER must be 1 (serve also runs a worker) or 0 (web only), not {worker!r}")
+        job_timeout = _number(get("ACTIONBOT_JOB_TIMEOUT") or "600", "ACTIONBOT_JOB_TIMEOUT", float, problems, lo=1)
+
         handle = (get("ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
         if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
             problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
@@ -131,6 +142,9 @@ class Settings:
             handle=handle,
             resync_hours=float(resync_hours),
             resync_pause=float(resync_pause),
+            redis_url=redis_url,
+            worker=worker == "1",
+            job_timeout=float(job_timeout),
         )
 
 

@@ -27,7 +27,7 @@ from gidgethub.sansio import Event
 
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import ZERO_SHA, reconcile
-from actionbot.service.resync import resync_repository
+from actionbot.engine.resync import resync_repository
 
 router = Router()
 
