@@ -111,3 +111,19 @@ async def test_redis_stopped_and_restarted_under_load(service: Any, caplog: Any)
 
 async def _has(fake: Any, texts: list[str]) -> bool:
     return set(texts) <= set(by_title(fake))
+
+
+def test_a_second_heroku_web_dyno_without_redis_says_so(caplog: Any) -> None:
+    from actionbot.service.app import warn_if_replica
+
+    assert not warn_if_replica({"DYNO": "web.1"}) and not warn_if_replica({}) and not warn_if_replica({"DYNO": "worker.3"})
+    assert warn_if_replica({"DYNO": "web.2"})
+    assert "several web replicas without REDIS_URL are not supported" in caplog.text
+
+
+def test_cron_fields_spread_the_resync_over_the_period() -> None:
+    from actionbot.service.worker import cron_fields
+
+    assert cron_fields(6) == {"hour": {0, 6, 12, 18}, "minute": {17}, "second": {0}}
+    assert cron_fields(0.5) == {"minute": {0, 30}, "second": {0}}
+    assert cron_fields(2 / 3600) == {"second": set(range(0, 60, 2))}

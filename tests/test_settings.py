@@ -98,3 +98,14 @@ def test_secrets_not_in_repr_and_fingerprint_is_public_key_hash(pem: str) -> Non
 def test_flags_override_environment(pem: str) -> None:
     s = Settings.from_env(env(pem)).with_overrides(port=1234, host=None, write_interval=0.0)
     assert (s.port, s.host, s.write_interval) == (1234, "0.0.0.0", 0.0)
+
+
+def test_redis_mode_variables(pem: str) -> None:
+    s = Settings.from_env(env(pem, REDIS_URL="redis://:pw@h:6379/0", ACTIONBOT_WORKER="0", ACTIONBOT_JOB_TIMEOUT="90"))
+    assert (s.redis_url, s.worker, s.job_timeout) == ("redis://:pw@h:6379/0", False, 90.0)
+    assert "pw@h" not in repr(s)  # the URL may hold a password
+    plain = Settings.from_env(env(pem))
+    assert (plain.redis_url, plain.worker, plain.job_timeout) == ("", True, 600.0)
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(env(pem, REDIS_URL="h:6379", ACTIONBOT_WORKER="yes"))
+    assert "REDIS_URL must be a redis://" in str(err.value) and "ACTIONBOT_WORKER must be 1" in str(err.value)
