@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import sys
 
-    from actionbot.service import errors, logs
+    from actionbot import logs
+    from actionbot.service import errors
     from actionbot.service.settings import Settings
 
     settings = Settings.from_env()

@@ -36,10 +36,10 @@ from arq.worker import Worker
 from gidgethub import sansio
 from redis.exceptions import RedisError
 
-from actionbot.service.handlers.push import join_pushes
-from actionbot.logs import kv
-from actionbot.service.redisqueue import PREFIX, QUEUE_NAME, RESYNC, Delivery, RedisQueue, Taken
 from actionbot.engine.resync import resync_repository
+from actionbot.logs import kv
+from actionbot.service.handlers.push import join_pushes
+from actionbot.service.redisqueue import PREFIX, QUEUE_NAME, RESYNC, Delivery, RedisQueue, Taken
 
 if TYPE_CHECKING:
     from actionbot.service.app import Service
