@@ -49,6 +49,9 @@ from actionbot.notes.model import Item, Meeting, Notes
         # Clauses that only say who owns what go; the task after them stays.
         ("Yara owns this, Bo is helping, Yara will report back on Friday", ["Yara", "Bo"], "Report back on Friday"),
         ("If the budget allows, Kim to order the new laptops", ["Kim"], "If the budget allows, order the new laptops"),
+        ("Mara and Teo working on the settings page", ["Mara", "Teo"], "Work on the settings page"),
+        ("Mara acme/site#261 (help wanted!)", ["Mara"], "acme/site#261 (help wanted!)"),
+        ("Film the demo (not while driving, Glenn)", ["Glenn"], "Film the demo"),
         # A name that is not an owner stays where it is.
         ("Sync with Hauwa about the grant", ["Sara"], "Sync with Hauwa about the grant"),
     ],
@@ -132,6 +135,13 @@ def test_a_cut_never_splits_a_word_an_abbreviation_or_a_parenthesis() -> None:
     assert not issue_title(abbreviated).endswith(("e.g", "e.g."))
     plural = "Look at the proposals for notebooks and themes and dashboards, and decide which of them the team takes on"
     assert issue_title(plural) == "Look at the proposals for notebooks and themes and dashboards"
+
+
+def test_a_cut_leaves_no_dangling_word() -> None:
+    so = "Record a short screencast of the installer on the oldest laptop we have so that new contributors see it work"
+    assert issue_title(so) == "Record a short screencast of the installer on the oldest laptop we have"
+    want = "Say at the start of the contributing guide why a newcomer would want to build the docs locally"
+    assert not issue_title(want).endswith(("want", "would want"))
 
 
 def test_an_ellipsis_only_when_no_clause_ends_in_the_first_80_characters() -> None:

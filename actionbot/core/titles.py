@@ -60,8 +60,10 @@ _OWNERSHIP_RE = re.compile(
     r"(?:has|have)[ \t]+offered[ \t]+to[ \t]+help|will[ \t]+(?:lead|own|help|champion)[ \t]*(?:[,;]|$))"
 )
 _MODAL_START_RE = re.compile(r"(?:[Ww]ill|[Ss]hould)[ \t]+(?=[a-z])")
+_REF_START_RE = re.compile(r"[ \t]+(?:[\w.-]{1,100}/[\w.-]{1,100})?#\d")
 _OWNER_SEP_RE = re.compile(r"[ \t]*(?:,[ \t]*(?:and[ \t]+)?|/|&|\+|[ \t]and[ \t])[ \t]*")
 _PAREN_RE = re.compile(r"[ \t]?\(([^()]{0,120})\)")
+_TRAILING_PAREN_RE = re.compile(r"[ \t]?\(([^()]{1,200})\)[.!?]?$")
 _PAREN_SPLIT_RE = re.compile(r"[ \t]*(?:,|/|\+|&|\band\b|\bwith\b)[ \t]*")
 _DASH_TAIL_RE = re.compile(r"[ \t]{1,4}(?:-{1,2}|–|—)[ \t]{0,4}|[ \t]{0,4}(?:–|—)[ \t]{0,4}|[ \t]{1,4}-(?=\S)")
 _SPACE_RE = re.compile(r"[ \t]+")
@@ -77,7 +79,7 @@ _BOUNDARIES: tuple[tuple[int, tuple[str, ...]], ...] = (
     (24, (" so that ", " so ", " because ", " in order to ", " to make sure ", " to ensure ", " which ",
           " that ", " that's ", " whether ", " but ", " if ", " when ", " where ", " since ", " while ",
           " until ", " and ", " or ", " with ", " via ", " for ", " before ", " after ")),
-    (40, (" and ", " or ", " to ", " on ", " in ", " at ", " about ", " from ", " into ", " by ")),
+    (30, (" and ", " or ", " to ", " on ", " in ", " at ", " about ", " from ", " into ", " by ")),
 )  # fmt: skip
 
 
@@ -188,6 +190,12 @@ def _word_char(text: str, i: int) -> bool:
     return i < len(text) and (text[i].isalnum() or text[i] in "_-'’")
 
 
+def _mentions_owner(text: str, keys: tuple[str, ...]) -> bool:
+    words = {w.strip(".,;:!?'’\"").lstrip("@").casefold() for w in text.split()}
+    folded = " ".join(text.casefold().split())
+    return any(key in words or (" " in key and key in folded) for key in keys)
+
+
 def _names_only(inner: str, keys: tuple[str, ...]) -> bool:
     """Whether a parenthesis or tail holds owner names only (`Tiago, Lucie?`, `@x with Bo`)."""
     inner = inner.strip()
@@ -213,6 +221,8 @@ def _strip_owners(title: str, keys: tuple[str, ...]) -> str:
             title = rest.strip(" \t:")
         elif verb:
             title = rest[verb.end() :].strip()
+        elif _REF_START_RE.match(rest):  # `Mike acme/site#12 (help wanted)`: the name labels a reference
+            title = rest.strip()
         else:
             title = _third_person(rest) or title
     elif modal := _MODAL_START_RE.match(title):  # `[name=Kim] Will check ...`: the name was elsewhere
@@ -265,19 +275,34 @@ def _strip_owner_parens(title: str, keys: tuple[str, ...]) -> str:
 
 
 def _third_person(rest: str) -> str:
-    """`Chris writes a paragraph` -> `write a paragraph` (the rest after the names), or ""."""
+    """`Chris writes a paragraph` -> `write a paragraph`, `Kim and Bo working on X` -> `work on X`
+    (the rest after the names), or "" when the next word is no verb of a task."""
     words = rest.split(maxsplit=1)
     if not words or not words[0].islower():
         return ""
-    verb = words[0]
-    for stem in (verb[:-1], verb[:-2]) if verb.endswith("es") else (verb[:-1],) if verb.endswith("s") else ():
-        if stem in VERBS:
-            return " ".join([stem, *words[1:]])
-    return ""
+    stem = _verb_stem(words[0])
+    return " ".join([stem, *words[1:]]) if stem else ""
+
+
+def _verb_stem(word: str) -> str:
+    """The task verb of `writes`, `fixes`, `writing`, `running` (in `VERBS`), or ""."""
+    stems: tuple[str, ...] = ()
+    if word.endswith("ing") and len(word) > 5:
+        base = word[:-3]
+        stems = (base, base + "e", base[:-1] if len(base) > 2 and base[-1] == base[-2] else base)
+    elif word.endswith("es"):
+        stems = (word[:-1], word[:-2])
+    elif word.endswith("s"):
+        stems = (word[:-1],)
+    return next((stem for stem in stems if stem in VERBS), "")
 
 
 def _strip_owner_tail(title: str, keys: tuple[str, ...]) -> str:
-    """A trailing `- Xavier, Riccardo`, `— Elie` or `, Sara` that names owners only."""
+    """A trailing `- Xavier, Riccardo`, `— Elie` or `, Sara` that names owners only, and a
+    trailing aside that names one (`(no demo while driving, Glenn)`): the body keeps it."""
+    aside = _TRAILING_PAREN_RE.search(title)
+    if aside and aside.start() > 0 and _mentions_owner(aside.group(1), keys):
+        title = title[: aside.start()].rstrip()
     for _ in range(2):
         cut = -1
         for m in _DASH_TAIL_RE.finditer(title):
@@ -341,7 +366,7 @@ def cut_title(title: str, limit: int = TITLE_MAX) -> str:
                 at = title.rfind(sep, minimum, at + len(sep) - 1)
             best = max(best, at)
         if best >= minimum:
-            return title[:best].rstrip(" ,;:-–—")
+            return _drop_dangling(title[:best].rstrip(" ,;:-–—"))
     cut = title[: limit - 1]
     space = cut.rfind(" ")
     if space > limit // 2:
@@ -353,17 +378,32 @@ def _ends_clause(title: str, at: int, sep: str, minimum: int) -> bool:
     """Whether `sep` at `at` ends a clause: not the dot of `e.g.`, `etc.` or `J.`; an
     `and`/`or` before a verb (`review and merge it`) ends one, before a noun
     (`notebooks and themes`) only when nothing better is found (the weakest kind)."""
-    if sep in (" and ", " or ") and minimum < 40:
+    if sep in (" and ", " or ") and minimum < 30:
         following = title[at + len(sep) : at + len(sep) + 40].split(" ", 1)[0].casefold()
         return following in VERBS or _third_person(following) != ""
+    word = title[max(0, at - 40) : at].rsplit(" ", 1)[-1]
+    if sep == " to ":
+        return word.casefold() not in _TAKES_TO  # `would want | to include` is one clause
     if sep != ". ":
         return True
-    word = title[:at].rsplit(" ", 1)[-1]
     single_letter = len(word) == 1 and word.isalpha()
     return "." not in word and word.casefold() not in _ABBREVIATIONS and not single_letter
 
 
+_TAKES_TO = frozenset("want wants need needs have has had going able how what where when trying try tried order used due".split())
+# Words a cut must not leave at the end (`... step so`, `... the work that`): they open what was cut.
+_DANGLING = frozenset("so and or to that which the a an of for with in on at by from if when but as such".split())
 _ABBREVIATIONS = frozenset("etc vs approx incl esp cf dr mr ms mrs st no".split())
+
+
+def _drop_dangling(title: str) -> str:
+    """Without the function words a cut left at the end (`the step so` -> `the step`)."""
+    for _ in range(3):
+        head, _sep, last = title.rpartition(" ")
+        if not head or last.casefold() not in _DANGLING:
+            break
+        title = head.rstrip(" ,;:-–—")
+    return title
 
 
 def _drop_asides(title: str) -> str:
