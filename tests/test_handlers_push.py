@@ -47,7 +47,7 @@ async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str
             await service_of(app).queue.join()
             return answer
 
-        yield SimpleNamespace(fake=fake_github, send=send, service=service_of(app))
+        yield SimpleNamespace(fake=fake_github, send=send, service=service_of(app), client=client)
 
 
 async def test_push_of_new_notes_opens_the_expected_issues(service: Any) -> None:

@@ -26,6 +26,7 @@ from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.plan import ExistingIssue
 from actionbot.core.review import ReviewLine, review_lines
+from actionbot.engine.worker import TooComplex, run_bounded
 from actionbot.notes.model import Notes, Problem, Unsure
 from actionbot.notes.parse import parse_notes
 
@@ -100,7 +101,11 @@ async def read_notes(
         after = await _read(gh, repo, c.path, sha, entries.get(c.path), config, problems) if present else None
         if after is not None:
             files.append(c.path)
-        notes_after = _parse(after, c.path, repo, config, problems) if after is not None else None
+        context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
+        read_after = await _read_file(after, config, context, problems) if after is not None else None
+        if after is not None and read_after is None:
+            continue  # too complex to read: a problem says so, and none of its issues is touched
+        notes_after = read_after.notes if read_after is not None else None
         old_path = c.previous or c.path
         notes_before = None
         meetings: set[str | None] | None = None  # None: all
@@ -108,18 +113,17 @@ async def read_notes(
             old = None
             if c.status not in ("added", "config"):
                 old = await _read(gh, repo, old_path, before, None, config, problems, quiet=True)
-            notes_before = _parse(old, old_path, repo, config, None) if old is not None else None
+            notes_before = await _parse(old, old_path, repo, config) if old is not None else None
             meetings = _changed_meetings(after, notes_after, old, notes_before) if c.status != "config" else set()
             if c.previous and c.previous != c.path:
                 meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
             meetings |= extra.get(c.path, set())
         if only_meetings is not None:
             meetings = set(only_meetings) if meetings is None else meetings & only_meetings
-        if notes_after is not None:
-            context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
-            desired += [d for d in desired_issues(notes_after, config, context) if meetings is None or d.meeting_date in meetings]
+        if read_after is not None and notes_after is not None:
+            desired += [d for d in read_after.desired if meetings is None or d.meeting_date in meetings]
             scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
-            reviews += [r for r in review_lines(after or "", notes_after, config, context) if meetings is None or r.date in meetings]
+            reviews += [r for r in read_after.reviews if meetings is None or r.date in meetings]
             unsure += _unsure_in(notes_after, meetings)
         if meetings is not None and notes_before is not None:
             # Meetings gone from the file (or the file deleted): their items left the notes.
@@ -252,11 +256,50 @@ async def _read(
         return None
 
 
-def _parse(text: str, path: str, repo: str, config: Config, problems: list[Problem] | None) -> Notes:
-    notes = parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people)
-    if problems is not None:
-        problems.extend(notes.problems)
-    return notes
+@dataclass(frozen=True)
+class _FileReading:
+    """One notes file read: what the parser found, the issues it wants, its review lines."""
+
+    notes: Notes
+    desired: list[DesiredIssue]
+    reviews: list[ReviewLine]
+
+
+def _read_job(text: str, config: Config, context: NotesContext) -> _FileReading:
+    """In the worker: parse one file and derive what it asks for (all of it linear, none of it I/O)."""
+    notes = _parse_job(text, context.path, context.repo, config)
+    return _FileReading(notes, list(desired_issues(notes, config, context)), list(review_lines(text, notes, config, context)))
+
+
+def _parse_job(text: str, path: str, repo: str, config: Config) -> Notes:
+    return parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people)
+
+
+async def _read_file(text: str, config: Config, context: NotesContext, problems: list[Problem]) -> _FileReading | None:
+    """The file read in a worker within the time budget; None (and a problem naming the file) past it."""
+    try:
+        found = await run_bounded(f"reading {context.path}", _read_job, text, config, context)
+    except TooComplex as exc:
+        problems.append(Problem(context.path, None, too_complex(exc)))
+        return None
+    problems.extend(found.notes.problems)
+    return found
+
+
+async def _parse(text: str, path: str, repo: str, config: Config) -> Notes | None:
+    """An earlier version of a file (only compared with the new one): None when too complex to read."""
+    try:
+        return await run_bounded(f"reading {path}", _parse_job, text, path, repo, config)
+    except TooComplex:
+        return None
+
+
+def too_complex(exc: TooComplex) -> str:
+    """The problem's text: what was cut off and what the author can do about it."""
+    return (
+        f"notes too complex to read: reading took longer than {exc.budget:g} s and was stopped; "
+        "split the file or shorten its longest lines and lists"
+    )
 
 
 def meeting_texts(text: str, notes: Notes) -> dict[str | None, str]:

@@ -45,8 +45,9 @@ from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
-from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves
+from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
 from actionbot.engine.subissues import link_sub_issues
+from actionbot.engine.worker import TooComplex, run_bounded
 from actionbot.notes.model import Problem, Unsure
 
 log = logging.getLogger(__name__)
@@ -250,10 +251,7 @@ class _Run:
         logins = {login for d in desired for login in d.logins()}
         assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
         states = await _ref_states(gh, desired, existing_raw)
-        result = make_plan(
-            desired,
-            self.existing,
-            self.config,
+        options = dict(
             tracking_repo=tracking,
             assignable=assignable,
             scope=scope_after_moves(self.read, desired, self.scope),
@@ -262,6 +260,12 @@ class _Run:
             reviews=self.reviews,
             gone=self.gone,
         )
+        try:
+            result = await run_bounded("planning", _plan_job, desired, self.existing, self.config, options)
+        except TooComplex as exc:
+            files = ", ".join(self.report.files) or "the notes"
+            self.report.problems.append(Problem(files, None, too_complex(exc)))
+            result = Plan()
         self.report.plan = result
         self.report.deferred = result.deferred
         return result
@@ -295,6 +299,13 @@ class _Run:
         )
         if linked.added:
             log.info("sub-issues added repo=%s: %s", self.tracking, ", ".join(f"#{ln.child} under #{ln.parent}" for ln in linked.added))
+
+
+def _plan_job(
+    desired: list[DesiredIssue], existing: tuple[ExistingIssue, ...], config: Config, options: dict[str, Any]
+) -> Plan:
+    """In the worker: the pure planner (linear, but seconds for a 1 MB history: off the event loop)."""
+    return make_plan(desired, existing, config, **options)
 
 
 async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
