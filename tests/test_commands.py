@@ -163,7 +163,7 @@ def test_several_commands_in_one_comment_in_order():
 def test_table_has_every_command_of_the_issue():
     assert [s.name for s in COMMANDS] == [
         "help", "status", "done", "drop", "reopen", "assign", "unassign", "link", "unlink", "sync",
-        "dashboard", "track",
+        "dashboard", "agenda", "track",
     ]  # fmt: skip
 
 

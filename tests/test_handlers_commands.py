@@ -247,3 +247,21 @@ async def test_several_commands_one_reply_in_order(fake_github, gh):
     assert thumbs(fake_github, c) == ["+1"]
     (text,) = bot_replies(fake_github, item.number)
     assert "`nope`" in text
+
+
+# --- agenda ------------------------------------------------------------------------------
+
+
+async def test_agenda_on_any_issue_by_anyone_replies_with_the_review_list(fake_github, gh):
+    item = new_item(fake_github)
+    plain = fake_github.add_issue(TRACK, "Meeting 2026-01-15", "agenda goes here")
+    fake_github.reset_log()
+    c = await say(gh, fake_github, plain.number, "@actionbot agenda", "stranger")
+    (answer,) = bot_replies(fake_github, plain.number)
+    assert answer.startswith("> `@actionbot agenda`\n\n@stranger: the review list for the next meeting")
+    assert "#### carol (1)" in answer
+    assert f"- [ ] Ship (`@carol`) #{item.number} · 2026-01-08 · " in answer
+    assert "@carol)" not in answer.replace("`@carol`", "")  # an owner is shown, never notified
+    assert thumbs(fake_github, c) == ["+1"]
+    # only the reply and the reaction were written
+    assert [w.method for w in fake_github.writes()] == ["POST", "POST"]

@@ -205,6 +205,22 @@ def markdown(agenda: Agenda, *, mentions: bool = True, heading: str = "##") -> s
     return "\n".join(lines) + "\n"
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut at a line boundary to at most `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 200:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    left = sum(1 for line in lines[len(kept) :] if line.startswith("- "))
+    return "\n".join(kept) + f"\n\n… and {left} more lines: `actionbot agenda OWNER/NAME` prints the whole list.\n"
+
+
 def _item_json(item: AgendaItem, repo: str) -> dict[str, Any]:
     return {
         "number": item.number,

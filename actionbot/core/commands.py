@@ -103,6 +103,13 @@ COMMANDS: tuple[Spec, ...] = (
         Rule.OWNERS_OR_TRIAGE,
     ),
     Spec(
+        "agenda",
+        "agenda",
+        "Reply with the review list for the next meeting: open items by owner, and what closed since the last one.",
+        Rule.ANYONE,
+        any_issue=True,
+    ),
+    Spec(
         "track",
         "track",
         "Make this ordinary issue an action item (works on any issue).",

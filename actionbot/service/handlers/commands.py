@@ -20,6 +20,7 @@ from typing import Any
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
+from actionbot.core import agenda
 from actionbot.core.commands import (
     MAX_ASSIGNEES,
     Command,
@@ -39,6 +40,7 @@ from actionbot.core.commands import (
 from actionbot.core.config import Config
 from actionbot.core.refstate import body_with_refs, refs_in_body
 from actionbot.core.render import Marker, parse_marker, replace_marker_state, with_marker
+from actionbot.engine.agenda import review_list
 from actionbot.engine.items import (
     check_item,
     config_or_defaults,
@@ -50,6 +52,7 @@ from actionbot.engine.items import (
 
 log = logging.getLogger(__name__)
 router = Router()
+REPLY_LIMIT = 60_000  # GitHub takes at most 65536 characters in a comment
 
 
 def _login(user: Any) -> str:
@@ -128,7 +131,16 @@ async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any, 
         return None
     if cmd.name == "track":
         return await _track(gh, item)
+    if cmd.name == "agenda":
+        return await _agenda(gh, item)
     raise AssertionError(cmd.name)  # every row of the table is handled above
+
+
+async def _agenda(gh: Any, item: Item) -> str:
+    """The review list of this repository's action items (owners in code spans: nobody is notified)."""
+    listing = await review_list(gh, item.repo, await _config(gh, item))
+    text = agenda.clip(agenda.markdown(listing, mentions=False, heading="###"), REPLY_LIMIT)
+    return f"the review list for the next meeting (paste it into the notes' review section):\n\n{text}"
 
 
 async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
