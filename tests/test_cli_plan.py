@@ -103,3 +103,13 @@ def test_the_readme_first_command_plans_the_shipped_example(
     assert "10 issues would be opened" in out
     assert "assignees: maya-k" in out  # the example roster maps Maya
     assert "Jonas (not in people:)" in out  # and leaves Jonas unmapped, as its comment says
+
+
+def test_a_hostile_config_file_is_one_line_on_the_command_line(
+    notes_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("bad.yml").write_text('notes: ["a\x01"]\n', encoding="utf-8")
+    assert main(["plan", notes_file.name, "--config", "bad.yml"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert "bad.yml:1:" in err and "control character" in err

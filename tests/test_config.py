@@ -169,3 +169,30 @@ def test_unknown_key_lists_the_keys() -> None:
 
 def test_config_equality_ignores_the_roster_index() -> None:
     assert Config(people={"A": "a"}) == Config(people={"A": "a"})
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        pytest.param('notes: ["a\x01"]\n', ["control character U+0001", "remove it"], id="control-character"),
+        pytest.param("sections: " + "[" * 5000 + "]" * 5000 + "\n", ["nested more than 50 deep"], id="deep-nesting"),
+        pytest.param("max_file_bytes: 99999999999999999999999\n", ["at most 5000000"], id="huge-file-limit"),
+        pytest.param("max_writes_per_run: 99999999999999999999999\n", ["at most 1000000000"], id="huge-number"),
+        pytest.param("max_file_bytes: 50000000\n", ["at most 5000000", "no configuration can raise"], id="over-ceiling"),
+        pytest.param("sections: [" + ",".join(["a"] * 40_000) + "]\n", ["40000 entries", "at most 1000"], id="long-list"),
+        pytest.param("sections: [" + ",".join(["a"] * 100_000) + "]\n", ["at most 100000"], id="huge-file"),
+        pytest.param("people:\n" + "".join(f"  P{i}: p{i}\n" for i in range(5001)), ["5001 entries"], id="huge-roster"),
+    ],
+)
+def test_hostile_configuration_is_one_line_error(text: str, words: list[str]) -> None:
+    exc = error(text)
+    assert "\n" not in str(exc) and len(str(exc)) < 300, str(exc)
+    for word in words:
+        assert word in str(exc), str(exc)
+
+
+def test_max_file_bytes_up_to_the_ceiling_is_accepted() -> None:
+    assert load_config("max_file_bytes: 5000000\n").max_file_bytes == 5_000_000

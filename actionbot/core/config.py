@@ -33,6 +33,14 @@ ON_REVIEW = ("close", "comment", "ignore")
 # second, 80 writes is one minute of writing: a first sync of a large history
 # spreads over several runs instead of tripping the limit.
 DEFAULT_MAX_WRITES = 80
+# Hard limits no configuration can raise: what keeps reading bounded is not up to
+# whoever edits the file (a pull request's preview uses the base branch's anyway).
+MAX_FILE_BYTES_CEILING = 5_000_000
+MAX_CONFIG_CHARS = 100_000  # the file itself, roster included
+MAX_ENTRIES = 1_000  # entries of one list (notes globs, sections, labels)
+MAX_PEOPLE = 5_000  # entries of the roster
+MAX_NUMBER = 1_000_000_000
+MAX_DEPTH = 50  # [ and { nesting: deeper is no configuration, and the YAML composer recurses on it
 
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -137,8 +145,13 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
     """Parse the configuration file's text (None: the file is absent -> defaults)."""
     if text is None:
         return DEFAULT_CONFIG
-    loader = _Loader(text)
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError(path, f"is {len(text)} characters; a configuration is at most {MAX_CONFIG_CHARS}", None)
+    if _flow_depth(text) > MAX_DEPTH:
+        raise ConfigError(path, f"invalid YAML: lists or mappings nested more than {MAX_DEPTH} deep; flatten them", None)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # refuses control characters before anything is parsed
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -148,10 +161,17 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
         raise ConfigError(
             path, f"invalid YAML: {problem}; fix the syntax at this line (indentation, quotes, ':')", line
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise ConfigError(path, f"invalid YAML: the control character U+{char:04X} is not allowed; remove it", line) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(path, f"invalid YAML: {exc}", None) from None
+        raise ConfigError(path, f"invalid YAML: {' '.join(str(exc).split())}", None) from None
+    except RecursionError:
+        raise ConfigError(path, "invalid YAML: lists or mappings nested too deeply; flatten them", None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None or node is None:  # no node, no data
         return DEFAULT_CONFIG
     return _Reader(path).config(node, data)
@@ -222,6 +242,8 @@ class _Reader:
             return (value,)
         if not isinstance(value, list):
             raise self.fail(node, f"`{key}` must be a list of strings, e.g. `{key}: [\"...\"]`")
+        if len(value) > MAX_ENTRIES:
+            raise self.fail(node, f"`{key}` has {len(value)} entries; at most {MAX_ENTRIES}")
         for item, inode in zip(value, _seq_nodes(node, len(value)), strict=False):
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(inode, f"`{key}`: every entry must be a non-empty string (quote it)")
@@ -232,11 +254,13 @@ class _Reader:
             raise self.fail(node, f"`{key}` must be true or false, not {value!r}")
         return value
 
-    def _int(self, node: yaml.Node, value: Any, key: str, minimum: int) -> int:
+    def _int(self, node: yaml.Node, value: Any, key: str, minimum: int, maximum: int = MAX_NUMBER) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(node, f"`{key}` must be a whole number, not {value!r}")
+            raise self.fail(node, f"`{key}` must be a whole number, not {_short(value)}")
         if value < minimum:
             raise self.fail(node, f"`{key}` must be at least {minimum}")
+        if value > maximum:
+            raise self.fail(node, f"`{key}` must be at most {maximum}")
         return value
 
     def read_notes(self, node: yaml.Node, value: Any) -> tuple[str, ...]:
@@ -260,6 +284,10 @@ class _Reader:
         return self._int(node, value, "max_writes_per_run", 1)
 
     def read_max_file_bytes(self, node: yaml.Node, value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_FILE_BYTES_CEILING:
+            raise self.fail(
+                node, f"`max_file_bytes` must be at most {MAX_FILE_BYTES_CEILING} (5 MB, a limit no configuration can raise); split larger notes"
+            )
         return self._int(node, value, "max_file_bytes", 1)
 
     def read_tracking_repo(self, node: yaml.Node, value: Any) -> str | None:
@@ -286,6 +314,8 @@ class _Reader:
     def read_people(self, node: yaml.Node, value: Any) -> dict[str, str]:
         if value is None:
             return {}
+        if isinstance(node, yaml.MappingNode) and len(node.value) > MAX_PEOPLE:
+            raise self.fail(node, f"`people` has {len(node.value)} entries; at most {MAX_PEOPLE}")
         people: dict[str, str] = {}
         for _knode, name, vnode, login in self.mapping(node, value, "`people`"):
             if not isinstance(login, str) or not _LOGIN_RE.match(login.strip().lstrip("@")):
@@ -377,6 +407,24 @@ def _construct_key(knode: yaml.Node, data: dict[Any, Any]) -> Any:
         if str(key) == raw:
             return key
     return raw
+
+
+def _flow_depth(text: str) -> int:
+    """How deep `[` and `{` nest (quotes not told apart: only ever an over-estimate)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch == "[" or ch == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif (ch == "]" or ch == "}") and depth:
+            depth -= 1
+    return deepest
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A value as an error message shows it: its repr, cut (a huge number or string stays one short line)."""
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 128 else f"a {len(str(value))}-digit number"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _seq_nodes(node: yaml.Node, n: int) -> list[yaml.Node]:

@@ -130,6 +130,7 @@ async def reconcile(
     check: bool = True,
     dashboard: bool = True,
     meetings: Collection[str | None] | None = None,
+    config_ref: str | None = None,
     ctx: Any = None,
     _depth: int = 0,
 ) -> SyncReport:
@@ -143,8 +144,10 @@ async def reconcile(
     writes the check run saying what merging would do. `check`: write the
     `actionbot` check run on the commit. `meetings`: act only on these meeting
     dates of the files read (`@actionbot sync` re-reads one item's meetings:
-    the rest of a yearly file is not swept in). `ctx`: the service's Context, used to
-    schedule a follow-up run when the write cap deferred work.
+    the rest of a yearly file is not swept in). `config_ref`: read the configuration
+    there instead (a pull request's preview: the base branch's, so a pull request
+    can not raise its own limits; its own file is only validated). `ctx`: the
+    service's Context, used to schedule a follow-up run when the write cap deferred work.
     """
     report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
     check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
@@ -159,13 +162,12 @@ async def reconcile(
         before = None
 
     try:
-        config = await read_config(gh, repo, ref=sha)
+        config = await read_config(gh, repo, ref=config_ref or sha)
     except ConfigError as exc:
-        report.config_error = Problem(exc.path, exc.line, exc.message)
         report.tracking_repo = repo
-        if check:
-            await _write_check(gh, repo, sha, checkrun.summarise([], preview=preview, config_error=report.config_error), report, applied_anything=False)
-        return _recorded(ctx, report)
+        return await _config_failed(gh, Problem(exc.path, exc.line, exc.message), report, check=check, ctx=ctx)
+    if config_ref and config_ref != sha:
+        report.problems += await _unapplied_config(gh, repo, sha)
     if since:
         config = dataclasses.replace(config, since=since)
     tracking = config.tracking_repo or repo
@@ -184,7 +186,13 @@ async def reconcile(
     html_url = repo_data.get("html_url") or f"https://github.com/{repo}"
 
     async with lock_for(tracking):
-        existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+        try:
+            existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+        except BadRequest as exc:
+            if int(exc.status_code) != 404 or tracking.casefold() == repo.casefold():
+                raise
+            missing = f"`tracking_repo` {tracking} was not found, or actionbot can not see it; fix `tracking_repo` or install the app there"
+            return await _config_failed(gh, Problem(CONFIG_PATH, None, missing), report, check=check, ctx=ctx)
         existing = existing_issues(existing_raw)
         reading = await read_notes(
             gh, repo, html_url, sha, before, changed, config, existing, config_changed=config_changed,
@@ -216,6 +224,25 @@ async def reconcile(
 
         report.follow_up = bool(ctx.enqueue(repo, follow_up))
     return _recorded(ctx, report)
+
+
+async def _config_failed(gh: Any, problem: Problem, report: SyncReport, *, check: bool, ctx: Any) -> SyncReport:
+    """A configuration that can not be worked with: one line in the check run (and the report), nothing else."""
+    report.config_error = problem
+    if check:
+        output = checkrun.summarise([], preview=report.preview, config_error=problem)
+        await _write_check(gh, report.repo, report.sha or "", output, report, applied_anything=False)
+    return _recorded(ctx, report)
+
+
+async def _unapplied_config(gh: Any, repo: str, sha: str) -> list[Problem]:
+    """A preview's own configuration: validated, its errors shown, never applied."""
+    try:
+        await read_config(gh, repo, ref=sha)
+    except ConfigError as exc:
+        note = "in this pull request's version, which the preview does not use (it uses the base branch's); fix it before merging"
+        return [Problem(exc.path, exc.line, f"{exc.message} ({note})")]
+    return []
 
 
 def _recorded(ctx: Any, report: SyncReport) -> SyncReport:

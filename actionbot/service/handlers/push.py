@@ -14,7 +14,10 @@ default branch's head bounded by `since`, which converges to the same issues.
 
 `pull_request` opened / synchronize / reopened against the default branch: the
 same reconcile as a dry run on the head commit, whose only write is the
-`actionbot` check run previewing what merging will do.
+`actionbot` check run previewing what merging will do. The preview reads the
+base branch's configuration: the pull request's own `.github/actionbot.yml`
+is only validated (its errors are shown), so nobody can raise the limits that
+keep reading bounded by proposing a change.
 """
 
 from __future__ import annotations
@@ -167,7 +170,11 @@ async def on_pull_request(event: Event, gh: Any, ctx: Any = None, *args: Any, **
     if not changed:
         return
     merge_base = (compared.get("merge_base_commit") or {}).get("sha") or base.get("sha")
-    report = await reconcile(gh, repo, ref=head["sha"], before=merge_base, changed=changed, preview=True, ctx=ctx)
+    # The base branch's configuration: a pull request can not raise its own limits (max_file_bytes).
+    config_ref = base.get("sha") or merge_base
+    report = await reconcile(
+        gh, repo, ref=head["sha"], before=merge_base, changed=changed, preview=True, config_ref=config_ref, ctx=ctx
+    )
     if ctx is not None:
         ctx.note(_note(report))
 
