@@ -45,6 +45,7 @@ from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
+from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
 from actionbot.engine.subissues import link_sub_issues
 from actionbot.engine.worker import TooComplex, run_bounded
@@ -308,6 +309,8 @@ class _Run:
         if self.dashboard and config.dashboard and outcome.applied:
             handle = getattr(self.ctx, "handle", "actionbot")
             await keep_dashboard_current(gh, tracking, config, handle=handle, known_labels=self.known_labels)
+        if outcome.applied and config.meeting_issues is not None:
+            await refresh_meeting_issues(gh, report.repo, config, handle=getattr(self.ctx, "handle", "actionbot"))
         return bool(outcome.applied)
 
     async def link_sub_issues(self, outcome: ApplyResult) -> None:

@@ -24,6 +24,7 @@ from gidgethub import BadRequest
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError
 from actionbot.core.plan import existing_issues
 from actionbot.engine.items import check_references, keep_dashboard_current, read_config
+from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.reconcile import reconcile
 
 FIRST_RUN_DAYS = 30
@@ -135,6 +136,11 @@ async def resync_repository(
         await keep_dashboard_current(
             gh, config.tracking_repo or repo, config, handle=getattr(ctx, "handle", "actionbot"),
             now=datetime.fromtimestamp(clock(), UTC), create=False,
+        )
+    if config.meeting_issues is not None and not report.applied and report.config_error is None:
+        # ages and states move on quiet days too (a sync that wrote refreshed them already)
+        await refresh_meeting_issues(
+            gh, repo, config, now=datetime.fromtimestamp(clock(), UTC), handle=getattr(ctx, "handle", "actionbot")
         )
     if ctx is not None:
         ctx.note(result.summary())

@@ -1,0 +1,125 @@
+"""Meeting issues over the fake GitHub: the review list posted once, edited in place, frozen when
+the meeting's notes land; and which issues are meeting issues (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from gidgethub.sansio import Event
+
+from actionbot.core import meeting
+from actionbot.core.agenda import Agenda
+from actionbot.core.config import load_config
+from actionbot.engine.meetings import refresh_meeting_issues
+from actionbot.engine.read import Changed
+from actionbot.engine.reconcile import reconcile
+from actionbot.service.context import Context
+from actionbot.service.handlers.meetings import router
+from tests.syncenv import CONFIG, REPO, by_title, client, head, setup_repo
+
+MEETINGS = CONFIG + 'meeting_issues:\n  labels: ["meeting"]\n  title: "*meeting*"\n'
+INCIDENT = "Write the incident report for the February outage"
+
+
+@pytest.fixture
+async def fake(fake_github: Any) -> Any:
+    setup_repo(fake_github, config=MEETINGS)
+    async with aiohttp.ClientSession() as session:
+        await reconcile(client(session, fake_github), REPO)
+    return fake_github
+
+
+async def deliver(fake: Any, number: int, action: str, **extra: Any) -> None:
+    data = {
+        "action": action, "issue": fake.issue_json(REPO, number), "repository": {"full_name": REPO},
+        "sender": {"login": "carol", "type": "User"}, **extra,
+    }  # fmt: skip
+    async with aiohttp.ClientSession() as session:
+        await router.dispatch(Event(data, event="issues", delivery_id="d"), client(session, fake), Context())
+
+
+def ours(fake: Any, number: int) -> list[dict[str, Any]]:
+    return [c for c in fake.comments(REPO, number) if c["body"].startswith(meeting.MARKER)]
+
+
+async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
+    issue = fake.add_issue(REPO, "Team meeting 2025-03-20", "Agenda:\n", labels=["meeting"])
+    await deliver(fake, issue.number, "opened")
+    (posted,) = ours(fake, issue.number)
+    assert "**Actions to review at this meeting.**" in posted["body"]
+    assert "`@actionbot done`" in posted["body"] and "## Review of previous action items" in posted["body"]
+    assert f"- [ ] {INCIDENT} (`@carol`) #" in posted["body"]
+
+    # a redelivery, a label added later: nothing new, nothing edited
+    fake.reset_log()
+    await deliver(fake, issue.number, "opened")
+    await deliver(fake, issue.number, "labeled", label={"name": "meeting"})
+    assert fake.writes() == [] and len(ours(fake, issue.number)) == 1
+
+    # an item closes: the one comment is edited, not a second one posted
+    incident = by_title(fake)[INCIDENT]["number"]
+    async with aiohttp.ClientSession() as session:
+        gh = client(session, fake)
+        await gh.update_issue(REPO, incident, state="closed", state_reason="completed")
+        fake.reset_log()
+        assert await refresh_meeting_issues(gh, REPO, load_config(MEETINGS)) == 1
+    (edited,) = ours(fake, issue.number)
+    assert edited["id"] == posted["id"] and f"- [x] {INCIDENT} #{incident} · done" in edited["body"]
+    assert [w.method for w in fake.writes()] == ["PATCH"]
+
+    # the meeting's notes land: the comment is the record now
+    before = head(fake)
+    after = fake.commit(REPO, {"docs/meetings/2025-03-20.md": "# Team meeting 2025-03-20\n\n## Action items\n\n- Carol: book the room\n"})
+    fake.reset_log()
+    async with aiohttp.ClientSession() as session:
+        report = await reconcile(client(session, fake), REPO, ref=after, before=before, changed=[Changed("docs/meetings/2025-03-20.md")])
+    assert report.applied
+    assert [c["body"] for c in ours(fake, issue.number)] == [edited["body"]]
+
+
+async def test_title_glob_and_other_issues(fake: Any) -> None:
+    by_glob = fake.add_issue(REPO, "Weekly Meeting notes", "")
+    other = fake.add_issue(REPO, "Bug: crash", "")
+    await deliver(fake, by_glob.number, "opened")
+    await deliver(fake, other.number, "opened")
+    assert len(ours(fake, by_glob.number)) == 1 and ours(fake, other.number) == []
+    # retitled into a meeting issue: posted then
+    await deliver(fake, other.number, "edited", changes={"title": {"from": "x"}})
+    assert ours(fake, other.number) == []  # still not a meeting title
+    renamed = fake.add_issue(REPO, "Planning", "")
+    fake.issue(REPO, renamed.number).title = "Planning meeting"
+    await deliver(fake, renamed.number, "edited", changes={"title": {"from": "Planning"}})
+    assert len(ours(fake, renamed.number)) == 1
+
+
+async def test_off_without_configuration(fake_github: Any) -> None:
+    setup_repo(fake_github)
+    issue = fake_github.add_issue(REPO, "Team meeting", "", labels=["meeting"])
+    await deliver(fake_github, issue.number, "opened")
+    assert ours(fake_github, issue.number) == []
+
+
+def test_which_issues_are_meeting_issues() -> None:
+    config = load_config(MEETINGS)
+    assert meeting.is_meeting_issue({"title": "Team MEETING", "labels": []}, config)
+    assert meeting.is_meeting_issue({"title": "Sync", "labels": [{"name": "Meeting"}]}, config)
+    assert not meeting.is_meeting_issue({"title": "Sync", "labels": [{"name": "meeting: 2025-03-06"}]}, config)
+    action = "<!-- actionbot:begin -->\n<!-- actionbot:marker {\"key\":\"k\"} -->\n<!-- actionbot:end -->"
+    assert not meeting.is_meeting_issue({"title": "Plan the meeting", "body": action}, config)
+    assert not meeting.is_meeting_issue({"title": "Team meeting", "pull_request": {}}, config)
+    assert not meeting.is_meeting_issue({"title": "Team meeting"}, load_config(CONFIG))
+
+
+def test_frozen_when_closed_or_when_the_meetings_notes_landed() -> None:
+    def listing(last: str | None) -> Agenda:
+        return Agenda("o/r", "2025-06-20", last, (), ())
+
+    dated = {"title": "Meeting 2025-06-16", "state": "open", "created_at": "2025-06-10T09:00:00Z"}
+    assert not meeting.frozen(dated, listing("2025-06-09"))
+    assert meeting.frozen(dated, listing("2025-06-16"))
+    undated = {"title": "Next meeting", "state": "open", "created_at": "2025-06-10T09:00:00Z"}
+    assert not meeting.frozen(undated, listing("2025-06-10"))  # the last meeting's notes, landed the same day
+    assert meeting.frozen(undated, listing("2025-06-16"))
+    assert meeting.frozen({**undated, "state": "closed"}, listing(None))
