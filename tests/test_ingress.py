@@ -17,7 +17,17 @@ from typing import Any
 import pytest
 
 from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY, make_app, service_of
-from tests.test_server import SECRET, Recorder, StubClients, delivery_headers, no_sleep, payload, post
+from tests.test_server import (
+    OPERATOR,
+    SECRET,
+    STATUS_TOKEN,
+    Recorder,
+    StubClients,
+    delivery_headers,
+    no_sleep,
+    payload,
+    post,
+)
 
 HELD_LENGTH = 26_214_300  # just under 25 MB, as the probe sent
 
@@ -170,3 +180,31 @@ async def test_a_redelivery_while_the_first_is_queued_is_a_duplicate(served: Any
     await served.service.queue.join()
     assert [c[1] for c in served.rec.calls] == ["twice"]
 
+
+
+# -- the operator's page ----------------------------------------------------------------------
+@pytest.mark.parametrize("auth", [None, "Bearer wrong-token-0123456789", "Basic b3BlcmF0b3I=", "Bearer "])
+async def test_the_status_page_and_metrics_show_anonymous_callers_counts_only(served: Any, auth: str | None) -> None:
+    served.service.settings.status_token = STATUS_TOKEN
+    data = payload(repository={"full_name": "secret-org/private-notes"}, installation={"id": 42})
+    assert (await post(served, "push", data, delivery="d-private")).status == 202
+    await served.service.queue.join()
+    served.service.metrics.set_rate_limit(42, 4321)
+    headers = {} if auth is None else {"Authorization": auth}
+    for accept in ("application/json", "text/html"):
+        text = await (await served.client.get("/", headers={"Accept": accept, **headers})).text()
+        assert "processed" in text
+        for secret in ("secret-org", "private-notes", "d-private", '"app_id"'):
+            assert secret not in text
+    scrape = await (await served.client.get("/metrics", headers=headers)).text()
+    assert "actionbot_deliveries_total" in scrape
+    assert "actionbot_rate_limit_remaining" not in scrape and "installation=" not in scrape
+    full = await (await served.client.get("/", headers={"Accept": "application/json", **OPERATOR})).json()
+    assert full["last_deliveries"][0]["repository"] == "secret-org/private-notes"
+    assert 'installation="42"' in await (await served.client.get("/metrics", headers=OPERATOR)).text()
+
+
+async def test_without_a_configured_token_nobody_sees_details(served: Any) -> None:
+    served.service.settings.status_token = ""
+    status = await (await served.client.get("/", headers={"Accept": "application/json", "Authorization": "Bearer "})).json()
+    assert "last_deliveries" not in status and "deliveries" in status

@@ -19,6 +19,7 @@ from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver, load_example
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
+from tests.test_server import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
 REPO = "octo-org/notes"
@@ -92,7 +93,8 @@ class GatedSleep:
 
 
 def settings(fake: Any) -> Any:
-    return SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot", write_interval=0)
+    return SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot", write_interval=0,
+                           status_token=STATUS_TOKEN)
 
 
 @pytest.fixture
@@ -151,13 +153,13 @@ async def test_startup_and_periodic_resync_repair_missed_deliveries(
         first = bot.service.resyncer.last_full_resync
         assert first is not None
 
-        status = await (await bot.client.get("/", headers={"Accept": "application/json"})).json()
+        status = await (await bot.client.get("/", headers={"Accept": "application/json", **OPERATOR})).json()
         assert status["last_full_resync"] == first
         assert [(i["id"], i["repositories"]) for i in status["installations"]] == [(42, 2)]
         assert abs(status["rate_limit_remaining"]["42"] - fake.rate_bucket("installation:42").remaining) <= 1
-        page = await (await bot.client.get("/")).text()
+        page = await (await bot.client.get("/", headers=OPERATOR)).text()
         assert "Last full resync" in page and "octo-org" in page
-        scrape = await (await bot.client.get("/metrics")).text()
+        scrape = await (await bot.client.get("/metrics", headers=OPERATOR)).text()
         stamps = [s.value for f in text_string_to_metric_families(scrape) for s in f.samples
                   if s.name == "actionbot_last_full_resync_timestamp_seconds"]
         assert stamps == [first]
@@ -304,7 +306,7 @@ async def test_repositories_added_and_uninstall(
         assert service.recent[-1].outcome == "ok"
         assert fake.token_requests == tokens_before  # nothing minted for a deleted installation
         assert 42 not in clients._tokens and 42 not in service.rate_limits
-        scrape = await (await client.get("/metrics")).text()
+        scrape = await (await client.get("/metrics", headers=OPERATOR)).text()
         assert 'actionbot_rate_limit_remaining{installation="42"}' not in scrape
 
 

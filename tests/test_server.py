@@ -26,6 +26,8 @@ from actionbot.service.app import MAX_BODY, make_app, service_of
 from tests.shared import has_shared, shared_path
 
 SECRET = "It's a Secret to Everybody"
+STATUS_TOKEN = "operator-token-0123456789"
+OPERATOR = {"Authorization": f"Bearer {STATUS_TOKEN}"}
 FACTS_SIG = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
 FACTS_SHA1 = "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59"
 
@@ -101,7 +103,7 @@ async def no_sleep(seconds: float) -> None:
 
 @pytest.fixture
 def settings() -> Any:
-    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot",
+    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot", status_token=STATUS_TOKEN,
                            key_fingerprint="SHA256:x", write_interval=0)
 
 
@@ -335,12 +337,12 @@ async def test_healthz_and_index(bot: Any) -> None:
     assert resp.status == 200 and (await resp.json())["ok"] is True
     await post(bot, "push", payload(), delivery="shown")
     await bot.service.queue.join()
-    resp = await bot.client.get("/", headers={"Accept": "application/json"})
+    resp = await bot.client.get("/", headers={"Accept": "application/json", **OPERATOR})
     status = await resp.json()
     assert status["name"] == "actionbot" and status["app_id"] == "1"
     assert status["deliveries"]["accepted"] == 1 and status["deliveries"]["processed"] == 1
     assert status["queue_depth"] == 0 and status["last_deliveries"][0]["delivery_id"] == "shown"
-    resp = await bot.client.get("/")
+    resp = await bot.client.get("/", headers=OPERATOR)
     assert resp.content_type == "text/html" and "shown" in await resp.text()
     assert bot.clients.requests == [42]  # the pages made no GitHub request
 

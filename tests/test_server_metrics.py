@@ -18,6 +18,7 @@ from actionbot.service.app import make_app, service_of
 from actionbot.service.metrics import Metrics
 from tests.deliveries import deliver
 from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
+from tests.test_server import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
 
@@ -43,7 +44,8 @@ async def test_metrics_count_outcomes_requests_and_rate_limit(
     async def read_repo(event: sansio.Event, gh: Any, ctx: Any) -> None:
         await gh.get_repo("octo-org/notes")
 
-    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot")
+    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot",
+                               status_token=STATUS_TOKEN)
     metrics = Metrics()
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, sleep=Sleeper(), metrics=metrics)
@@ -61,7 +63,7 @@ async def test_metrics_count_outcomes_requests_and_rate_limit(
         assert (await deliver(client, "issues", {**payload, "action": "opened"}, secret=SECRET)).status == 200  # ignored
         assert (await deliver(client, "issues", payload, secret="wrong")).status == 401
         await service_of(app).queue.join()
-        resp = await client.get("/metrics")
+        resp = await client.get("/metrics", headers=OPERATOR)
         assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
         got = samples(await resp.text())
 

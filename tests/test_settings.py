@@ -109,3 +109,12 @@ def test_redis_mode_variables(pem: str) -> None:
     with pytest.raises(SettingsError) as err:
         Settings.from_env(env(pem, REDIS_URL="h:6379", ACTIONBOT_WORKER="yes"))
     assert "REDIS_URL must be a redis://" in str(err.value) and "ACTIONBOT_WORKER must be 1" in str(err.value)
+
+
+def test_status_token_is_optional_long_and_kept_out_of_repr(pem: str) -> None:
+    base = {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": pem, "GITHUB_WEBHOOK_SECRET": "s"}
+    assert Settings.from_env(base).status_token == ""
+    settings = Settings.from_env({**base, "ACTIONBOT_STATUS_TOKEN": "t" * 20})
+    assert settings.status_token == "t" * 20 and "t" * 20 not in repr(settings)
+    with pytest.raises(SettingsError, match="ACTIONBOT_STATUS_TOKEN must be at least 16"):
+        Settings.from_env({**base, "ACTIONBOT_STATUS_TOKEN": "short"})

@@ -11,7 +11,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="run the webhook service (GitHub App mode)",
         description="Run the webhook service. Configuration comes from the environment: GITHUB_APP_ID, "
         "GITHUB_PRIVATE_KEY (PEM or path), GITHUB_WEBHOOK_SECRET, PORT, HOST, GITHUB_API_URL, LOG_LEVEL, "
-        "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, "
+        "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, ACTIONBOT_STATUS_TOKEN, "
         "REDIS_URL (Redis mode: the queue shared with other processes), ACTIONBOT_WORKER, ACTIONBOT_JOB_TIMEOUT, "
         "SENTRY_DSN. Flags win over the environment.",
     )
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     logs.register_secret(settings.webhook_secret)
     logs.register_secret(settings.private_key)
     logs.register_secret(settings.redis_url)
+    if settings.status_token:
+        logs.register_secret(settings.status_token)
     handler = logs.configure(settings.log_level)
     errors.init_sentry([settings.webhook_secret, settings.private_key])
     try:

@@ -32,6 +32,7 @@ redelivery of a failed delivery (same id) is processed again.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import html
 import logging
 import os
@@ -48,6 +49,7 @@ import aiohttp
 import cachetools
 from aiohttp import web
 from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
+from prometheus_client.exposition import choose_encoder
 
 from actionbot import __version__
 from actionbot.github.client import track_usage
@@ -74,6 +76,8 @@ HEADER_TIMEOUT = 15.0  # seconds from connecting (or from the last answer) to a 
 # arrived within this time of connecting or of the last answer: the header timeout.
 SERVER_OPTIONS: dict[str, Any] = {"keepalive_timeout": HEADER_TIMEOUT}
 _SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}")
+# Metrics that name installations: shown on `/metrics` to the operator only.
+_OPERATOR_METRICS = frozenset({"actionbot_rate_limit_remaining"})
 # Fields of a payload the service itself reads: each must be an object when present.
 _OBJECT_FIELDS = ("sender", "installation", "repository", "issue", "comment", "pull_request", "organization")
 
@@ -493,11 +497,28 @@ class Service:
         self.metrics.set_shared_queue(stats["running"], stats["oldest_waiting_seconds"], stats["workers"])
         return stats
 
-    async def metrics_page(self, request: web.Request) -> web.StreamResponse:
-        await self.shared_status()  # the shared queue's gauges, read from Redis at each scrape
-        return await self.metrics.handler(request)
+
+    def operator(self, request: web.Request) -> bool:
+        """Whether the caller gave `ACTIONBOT_STATUS_TOKEN` as `Authorization: Bearer ...` (never without one set)."""
+        token = getattr(self.settings, "status_token", "") or ""
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+    def public_status(self) -> dict[str, Any]:
+        """What anyone may see: counts only (no repository, account, delivery id or app id)."""
+        full = self.status()
+        return {k: full[k] for k in ("name", "version", "uptime_seconds", "accepting", "deliveries", "queue_depth")} | {
+            "installations": len(full["installations"]),
+            "failures": len(full["failures"]),
+            "details": "send the status token (ACTIONBOT_STATUS_TOKEN) as 'Authorization: Bearer TOKEN' for the rest",
+        }
 
     async def index(self, request: web.Request) -> web.Response:
+        if not self.operator(request):
+            public = self.public_status()
+            if "application/json" in request.headers.get("Accept", ""):
+                return web.json_response(public)
+            return web.Response(text=_public_html(public), content_type="text/html")
         status = self.status()
         shared = await self.shared_status()
         if shared is not None:
@@ -506,6 +527,16 @@ class Service:
         if "application/json" in request.headers.get("Accept", ""):
             return web.json_response(status)
         return web.Response(text=_html(status), content_type="text/html")
+
+    async def metrics_page(self, request: web.Request) -> web.Response:
+        """`GET /metrics`: counts for anyone; the per-installation series only for the operator."""
+        await self.shared_status()  # the shared queue's gauges, read from Redis at each scrape
+        if self.operator(request):
+            return await self.metrics.handler(request)
+        registry = self.metrics.registry
+        names = {s.name for m in registry.collect() if m.name not in _OPERATOR_METRICS for s in m.samples}
+        encoder, content_type = choose_encoder(request.headers.get("Accept") or "")
+        return web.Response(body=encoder(registry.restricted_registry(names)), headers={"Content-Type": content_type})
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "accepting": self.accepting, "queue_depth": self.queue.depth})
@@ -599,6 +630,17 @@ def _html(status: dict[str, Any]) -> str:
         f"{rows}</table>"
         f"{_html_operations(status)}"
         "<p>JSON: send <code>Accept: application/json</code>. Prometheus: <a href=metrics>/metrics</a>.</p>"
+    )
+
+
+def _public_html(status: dict[str, Any]) -> str:
+    counts = " · ".join(f"{k} {v}" for k, v in status["deliveries"].items())
+    return (
+        "<!doctype html><meta charset=utf-8><title>actionbot</title>"
+        f"<h1>actionbot {html.escape(status['version'])}</h1>"
+        f"<p>up {status['uptime_seconds']:.0f} s · queue {status['queue_depth']} · "
+        f"{status['installations']} installations · {status['failures']} recent failures</p>"
+        f"<p>{html.escape(counts)}</p><p>{html.escape(status['details'])}.</p>"
     )
 
 

@@ -48,6 +48,8 @@ class Settings:
     redis_url: str = field(default="", repr=False)  # Redis mode when set: queue, de-duplication, schedule shared
     worker: bool = True  # with redis_url, `serve` also runs a worker (ACTIONBOT_WORKER=0: web only)
     job_timeout: float = 600.0  # Redis mode: a job running longer is cancelled and run again; a dead worker's job waits this long (+10 s)
+    # Bearer token for the full status page and metrics (unset: anyone sees counts only).
+    status_token: str = field(default="", repr=False)
 
     @property
     def key_fingerprint(self) -> str:
@@ -127,6 +129,12 @@ class Settings:
         if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
             problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
 
+        status_token = get("ACTIONBOT_STATUS_TOKEN")
+        if status_token and len(status_token) < 16:
+            problems.append(
+                "ACTIONBOT_STATUS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 20`), or unset"
+            )
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -145,6 +153,7 @@ class Settings:
             redis_url=redis_url,
             worker=worker == "1",
             job_timeout=float(job_timeout),
+            status_token=status_token,
         )
 
 
