@@ -35,6 +35,7 @@ from tests.deliveries import deliver, payload_for, push_payload
 from tests.fakegithub import FakeGitHub
 from tests.redisserver import RedisServer, redis_server  # noqa: F401  (fixture)
 from tests.syncenv import action_issues, head
+from tests.test_server import OPERATOR, STATUS_TOKEN
 
 APP_ID = 4242
 SECRET = "replicas-secret"
@@ -117,7 +118,7 @@ async def wait_ready(session: aiohttp.ClientSession, url: str, proc: Any, what: 
 
 
 async def status(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    async with session.get(url + "/", headers={"Accept": "application/json"}) as r:
+    async with session.get(url + "/", headers={"Accept": "application/json", **OPERATOR}) as r:
         return await r.json()
 
 
@@ -171,6 +172,7 @@ async def test_two_replicas_with_redis_behind_nginx_converge(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACTIONBOT_"))}
     env.update(GITHUB_APP_ID=str(APP_ID), GITHUB_PRIVATE_KEY=str(key), GITHUB_WEBHOOK_SECRET=SECRET,
                GITHUB_API_URL=fake.url, ACTIONBOT_WRITE_INTERVAL="0", ACTIONBOT_RESYNC_HOURS="0",
+               ACTIONBOT_STATUS_TOKEN=STATUS_TOKEN,
                HOST="127.0.0.1", LOG_LEVEL="INFO", REDIS_URL=redis_server.url)
     replicas: list[asyncio.subprocess.Process] = []
     for i, p in enumerate(ports):
