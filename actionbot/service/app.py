@@ -514,19 +514,16 @@ class Service:
         }
 
     async def index(self, request: web.Request) -> web.Response:
-        if not self.operator(request):
-            public = self.public_status()
-            if "application/json" in request.headers.get("Accept", ""):
-                return web.json_response(public)
-            return web.Response(text=_public_html(public), content_type="text/html")
-        status = self.status()
-        shared = await self.shared_status()
+        """`GET /`: counts for anyone, everything for the operator (the status token)."""
+        operator = self.operator(request)
+        status = self.status() if operator else self.public_status()
+        shared = await self.shared_status()  # Redis mode: the shared queue's figures (counts only)
         if shared is not None:
             status["redis_queue"] = shared
             status["queue_depth"] = shared.get("depth", status["queue_depth"])
         if "application/json" in request.headers.get("Accept", ""):
             return web.json_response(status)
-        return web.Response(text=_html(status), content_type="text/html")
+        return web.Response(text=_html(status) if operator else _public_html(status), content_type="text/html")
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         """`GET /metrics`: counts for anyone; the per-installation series only for the operator."""
