@@ -26,6 +26,7 @@ from actionbot.core.plan import existing_issues
 from actionbot.engine.items import check_references, keep_dashboard_current, read_config
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.reconcile import reconcile
+from actionbot.engine.reminders import send_reminders
 
 FIRST_RUN_DAYS = 30
 
@@ -136,6 +137,11 @@ async def resync_repository(
         await keep_dashboard_current(
             gh, config.tracking_repo or repo, config, handle=getattr(ctx, "handle", "actionbot"),
             now=datetime.fromtimestamp(clock(), UTC), create=False,
+        )
+    if config.reminders is not None and report.config_error is None:
+        await send_reminders(
+            gh, config.tracking_repo or repo, config, datetime.fromtimestamp(clock(), UTC),
+            handle=getattr(ctx, "handle", "actionbot"),
         )
     if config.meeting_issues is not None and not report.applied and report.config_error is None:
         # ages and states move on quiet days too (a sync that wrote refreshed them already)
