@@ -19,6 +19,12 @@ and `@actionbot sync` run for repositories without the app) with nothing
 changed, whose every read must be a 304: zero requests counted against the
 rate limit.
 
+Then the review list (`actionbot agenda`, `@actionbot agenda`, meeting
+issues) for a repository with 200 open action items and 10 closed since the
+last meeting: the requests a first build costs, and a second build with the
+same client, whose reads must all be answered 304 (not counted against the
+rate limit).
+
     .venv/bin/python benchmarks/api_economy.py [--no-dashboard]
 """
 
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -36,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 import aiohttp
 from gidgethub.sansio import Event
 
+from actionbot.core.config import DEFAULT_CONFIG
+from actionbot.core.render import BEGIN, END, Marker, marker_comment
+from actionbot.engine.agenda import review_list
 from actionbot.engine.items import check_references
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
@@ -136,6 +146,38 @@ async def measure_references(dashboard: bool) -> list[tuple[str, int, int, int, 
     return rows
 
 
+OPEN_ITEMS, CLOSED_ITEMS = 200, 10
+
+
+async def measure_review_list() -> list[tuple[str, int, int, float, int]]:
+    """(build, requests, counted against the rate limit, seconds, lines) for the review list."""
+    fake = FakeGitHub(validate=False)
+    await fake.start()
+    rows = []
+    try:
+        setup_repo(fake)
+        for n in range(OPEN_ITEMS + CLOSED_ITEMS):
+            meeting = f"2025-{1 + n % 6:02d}-{1 + n % 28:02d}"
+            marker = Marker(key=f"k{n}", repo=REPO, path=NOTES, meeting=meeting, meetings=(meeting,), owners=(f"user{n % 7}",))
+            body = f"{BEGIN}\n{marker_comment(marker)}\n> Item {n}\n\n**References:**\n- {REPO}#{n + 1} (open)\n{END}"
+            issue = fake.add_issue(REPO, f"Action item number {n}", body, labels=["action item"])
+            if n >= OPEN_ITEMS:
+                fake.set_state(issue, "closed", "completed", actor=f"user{n % 7}")
+        async with aiohttp.ClientSession() as session:
+            gh = client(session, fake)
+            for name in ("first build", "second build (same client)"):
+                fake.reset_log()
+                started = time.perf_counter()
+                listing = await review_list(gh, REPO, DEFAULT_CONFIG, since="2025-01-01")
+                elapsed = time.perf_counter() - started
+                counted = sum(1 for r in fake.requests if r.counted)
+                lines = listing.open_count + len(listing.closed)
+                rows.append((name, len(fake.requests), counted, elapsed, lines))
+    finally:
+        await fake.stop()
+    return rows
+
+
 def _kind(path: str) -> str:
     parts = path.split("/")[4:]
     return "/".join("N" if p.isdigit() else p for p in parts) or path
@@ -158,6 +200,12 @@ def main() -> None:
     for name, requests, counted, writes, kinds, minimum in refs:
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
         print(f"{name:<42}{requests:>9}{counted:>8}{writes:>8}   {minimum:<19} {detail}")
+    review = asyncio.run(measure_review_list())
+    print()
+    print(f"review list: {OPEN_ITEMS} open action items, {CLOSED_ITEMS} closed since the last meeting")
+    print(f"{'build':<30}{'requests':>9}{'counted':>8}{'seconds':>9}{'items':>7}")
+    for name, requests, counted, seconds, lines in review:
+        print(f"{name:<30}{requests:>9}{counted:>8}{seconds:>9.3f}{lines:>7}")
 
 
 if __name__ == "__main__":
