@@ -46,3 +46,9 @@ def test_a_marker_starting_a_source_line_inside_a_hard_wrapped_item() -> None:
 )
 def test_not_markers(line: str) -> None:
     assert inline(f"## Discussion\n\n{line}\n") == [], line
+
+
+def test_a_marker_after_other_text_is_reported_unsure() -> None:
+    notes = parse_notes("## Discussion\n\n- Release went out today! [ACTION] kim\n", path="n.md")
+    assert [it for it in notes.items if it.source == "inline"] == []
+    assert [(u.line, u.text) for u in notes.unsure] == [(3, "Release went out today! [ACTION] kim")]

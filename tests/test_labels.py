@@ -38,7 +38,7 @@ def test_qualifiers_before_the_phrase_plurals_and_heading_forms(line: str, phras
     "line",
     ["Discuss next steps", "Possible action items", "Old TODOs", "Recently completed action items",
      "Actioned todo before Friday", "Next steps are to ask the board", "## Followup", "## Follow-Up Discussion",
-     "Action items: someone will"],
+     "Action items: someone will", "### Next steps (Ana, 15 min)", "- Action items tracking in GitHub"],
 )
 def test_not_labels(line: str) -> None:
     notes = parse(f"{line}\n\n- Rotate the signing key\n")

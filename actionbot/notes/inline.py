@@ -25,6 +25,8 @@ _INLINE = re.compile(
     r"[ \t]{0,8}(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
+# A marker in mid-line: "... release today! [ACTION] kim", "and then TODO: the docs".
+_MID_MARKER = re.compile(r"\S[ \t]{1,8}(?:\[(?:action|to-?do)\]|\b(?:TODO|ACTION(?:[ \t]ITEMS?)?)[ \t]{0,2}:)", re.IGNORECASE)
 _INLINE_HINT = re.compile(r"to-?do|action|next step", re.IGNORECASE)
 # What follows a marker that is no task: "Action items: none", "TODO: done".
 _NO_TASK = frozenset(["none", "n/a", "na", "tbd", "tba", "nothing", "done", "completed", "-", "…", "..."])
@@ -88,8 +90,13 @@ def inline_actions(
     known: frozenset[str],
     meeting_at: Callable[[int], int | None],
     env: dict[str, Any],
+    unsure: list[tuple[int, str, str]] | None = None,
 ) -> list[Item]:
-    """Marked lines outside every section (`claimed`: ids of section nodes, `ranges`: heading extents)."""
+    """Marked lines outside every section (`claimed`: ids of section nodes, `ranges`: heading extents).
+
+    A marker after other text is prose to a careful reader, but may be a task its
+    writer meant: it goes to `unsure` as (line, text, reason).
+    """
     out: list[Item] = []
     for line, segs in _lines(events, claimed, ranges, env):
         first = plain_text(segs).strip()
@@ -97,6 +104,8 @@ def inline_actions(
         plain = first[cb.end():] if cb else first
         m = _INLINE.match(plain)
         if not m:
+            if unsure is not None and _MID_MARKER.search(plain):
+                unsure.append((line, plain, "an action marker after other text, not at the start of the line"))
             continue
         found = _owners(m.group("who"), m.group("rest"), known)
         if found is None:

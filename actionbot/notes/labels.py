@@ -59,6 +59,8 @@ _NOT_BEFORE = frozenset(
     last earlier old older completed done closed finished resolved actioned addressed handled discussed open pending remaining outstanding existing our
     the a an these those this that my your his her their its about on re with and or of for to from in""".split()
 ) - {"our", "the", "my", "your", "his", "her", "their"}
+# A time box in the qualifier makes the line an agenda topic: "Next steps (Ana, 15 min)".
+_TIMEBOX = re.compile(r"\d{1,3}[ \t]?(?:m|min|mins|minutes|h|hr|hrs|hours)\b|\b(?:min|mins|minutes)\b", re.IGNORECASE)
 _BEFORE_WORD = re.compile(r"[A-Za-z][\w'’-]{0,24}")
 
 
@@ -125,6 +127,8 @@ def match_label(plain: str, phrases: Iterable[str] = ()) -> Label | None:
     m = _label_re(DEFAULT_PHRASES + extra).match(text)
     if not m or (m.group("before") and not _before_ok(m.group("before"))):
         return None
+    if m.group("q") and _TIMEBOX.search(m.group("q")):
+        return None  # an agenda topic named with the phrase
     owner = (m.group("owner") or "").strip()
     if m.group("who"):
         found = _who(m.group("who"))

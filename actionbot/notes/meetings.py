@@ -1,8 +1,13 @@
 """Dates and titles of the meetings a notes file holds.
 
 A file is one meeting (front matter `title:`, a `Date: January 04, 2018` line,
-a dated first heading, a dated file name) or a year of them, one dated heading
-(`## 2026-05-19`) each. Labels such as `meeting: 2018-01-04` need the ISO date.
+a dated first heading, a dated file or folder name: `2024-05-02.md`,
+`20240502.md`, `meetings/2024-05-02/index.md`) or a year of them, one dated
+heading each (`## 2026-05-19`, `## 7 June 2022`, `## June 7th, 2022`). A
+heading that gives only a month (`## 2022-06`, `## June 2022`) starts a
+meeting dated to the month, `2022-06`: its items keep a date, so their
+identity does not depend on the file's path. Labels such as
+`meeting: 2018-01-04` need the ISO date.
 """
 
 from __future__ import annotations
@@ -71,6 +76,32 @@ def find_date(text: str) -> str | None:
 
 def is_month_heading(text: str) -> bool:
     return _MONTH_ONLY.match(text) is not None
+
+
+def month_of(text: str) -> str | None:
+    """`YYYY-MM` for a heading that is only a month (`2022-06`, `June 2022`), else None."""
+    m = _MONTH_ONLY.match(text)
+    if m is None:
+        return None
+    year, month = (m.group(1), int(m.group(2))) if m.group(1) else (m.group(4), _MONTHS[m.group(3).casefold()])
+    return f"{int(year):04d}-{month:02d}" if 1900 <= int(year) <= 2200 and 1 <= month <= 12 else None
+
+
+# A date written without separators in a file name: "20220315.md".
+_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?!\d)")
+
+
+def date_of_path(path: str) -> str | None:
+    """The date a file's name gives, else its folder's (`meetings/2024-05-02/index.md`)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p][-3:]
+    for part in reversed(parts):
+        found = find_date(part)
+        if found is None:
+            m = _COMPACT.search(part)
+            found = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        if found:
+            return found
+    return None
 
 
 def front_matter(text: str) -> tuple[str | None, int]:

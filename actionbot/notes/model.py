@@ -14,7 +14,7 @@ class Meeting:
     """One meeting inside a notes file (a yearly file holds many)."""
 
     title: str | None
-    date: str | None  # ISO "YYYY-MM-DD" when known
+    date: str | None  # ISO "YYYY-MM-DD" when known; "YYYY-MM" for a meeting headed by a month only
     line: int  # 1-based line where the meeting starts
 
 

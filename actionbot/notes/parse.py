@@ -113,14 +113,18 @@ def parse_notes(
     items, doubts = judge(found)
     claimed = {id(nd) for s in sections for nd in s.nodes}
     ranges = [(s.start, s.stop) for s in sections if s.heading_level]
-    items.extend(inline_actions(events, claimed, ranges, repo, known, meeting_at, env))
+    marked: list[tuple[int, str, str]] = []
+    items.extend(inline_actions(events, claimed, ranges, repo, known, meeting_at, env, marked))
     return Notes(
         path=path,
         meetings=tuple(meetings_t),
         sections=tuple(sorted((Section(s.label.text, s.line) for s in sections if s.label is not None), key=lambda s: s.line)),
         items=tuple(items),
         people=dict(found_people),
-        unsure=tuple(Unsure(path, it.line, it.text, why) for it, why in doubts),
+        unsure=tuple(sorted(
+            [Unsure(path, it.line, it.text, why) for it, why in doubts] + [Unsure(path, *u) for u in marked],
+            key=lambda u: u.line,
+        )),
     )
 
 
@@ -231,8 +235,8 @@ def _meetings(
         plain = plain_text(segment_lines(ev.inline, env)[0]).strip()
         if first_heading is None and ev.level == 1:
             first_heading = plain
-        date = mt.find_date(plain)
-        if date is None and not mt.is_month_heading(plain):
+        date = mt.find_date(plain) or mt.month_of(plain)
+        if date is None:
             continue
         if dated and date is not None and dated[-1].date == date:
             continue
@@ -247,7 +251,7 @@ def _meetings(
             break
     if fm_title or date_line:
         title = fm_title or first_heading
-        date = date_line or (mt.find_date(title) if title else None) or mt.find_date(os.path.basename(path))
+        date = date_line or (mt.find_date(title) if title else None) or mt.date_of_path(path)
         if dated and dated[0].line <= fm_lines + 3 and (dated[0].date in (None, date)):
             dated[0] = Meeting(title, date, 1)
             return dated
@@ -255,7 +259,7 @@ def _meetings(
     if dated:
         return dated
     title = first_heading
-    date = (mt.find_date(title) if title else None) or mt.find_date(os.path.basename(path))
+    date = (mt.find_date(title) if title else None) or mt.date_of_path(path)
     return [Meeting(title, date, 1)]
 
 
