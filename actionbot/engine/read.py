@@ -196,7 +196,8 @@ def keep_permalinks(
 
 
 def scope_after_moves(
-    read: list[DesiredIssue], kept: list[DesiredIssue], scope: set[tuple[str, str | None]]
+    read: list[DesiredIssue], kept: list[DesiredIssue], scope: set[tuple[str, str | None]],
+    existing: Collection[ExistingIssue] = (), gone: Collection[str] = frozenset(),
 ) -> set[tuple[str, str | None]]:
     """`scope` plus the moved-away paths whose items were all found in one file that was read.
 
@@ -214,6 +215,19 @@ def scope_after_moves(
         if len(new) == 1:
             [path] = new
             out |= {(old, date) for p, date in scope if p == path}
+    # A dated meeting (a month is a date too) read in full in one file that has the
+    # name of a gone path: the file moved folders, that meeting of the old path was read.
+    dated: dict[str | None, set[str]] = {}
+    for p, date in scope:
+        if date is not None:
+            dated.setdefault(date, set()).add(p)
+    for e in existing:
+        m = e.marker
+        if m is None or m.path not in gone or len(dated.get(m.meeting, ())) != 1:
+            continue
+        [path] = dated[m.meeting]
+        if path.rsplit("/", 1)[-1] == m.path.rsplit("/", 1)[-1]:
+            out.add((m.path, m.meeting))
     return out
 
 

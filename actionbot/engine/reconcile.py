@@ -282,7 +282,7 @@ class _Run:
         options = dict(
             tracking_repo=tracking,
             assignable=assignable,
-            scope=scope_after_moves(self.read, desired, self.scope),
+            scope=scope_after_moves(self.read, desired, self.scope, self.existing, self.gone),
             ref_states=states,
             known_labels=self.known_labels,
             reviews=self.reviews,
