@@ -74,6 +74,12 @@ async def test_a_burst_in_redis_mode_is_coalesced_and_every_item_lands(service: 
     assert 1 <= processed <= 3, processed
     newest = head(fake)
     assert [r for r in fake.check_runs(REPO) if r["head_sha"] == newest]
+    page = await (await service.client.get("/")).text()
+    assert "Redis queue: 0 jobs, 0 running" in page and "1 workers" in page
+    status = await (await service.client.get("/", headers={"Accept": "application/json"})).json()
+    assert status["redis_queue"] == {"depth": 0, "running": 0, "oldest_waiting_seconds": 0.0, "workers": 1}
+    metrics = await (await service.client.get("/metrics")).text()
+    assert "actionbot_workers 1.0" in metrics and "actionbot_queue_depth 0.0" in metrics
 
 
 async def test_redis_stopped_and_restarted_under_load(service: Any, caplog: Any) -> None:

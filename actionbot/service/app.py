@@ -622,6 +622,7 @@ def _html(status: dict[str, Any]) -> str:
         "<!doctype html><meta charset=utf-8><title>actionbot</title>"
         f"<h1>actionbot {e(status['version'])}</h1>"
         f"<p>App {e(str(status['app_id']))} · up {status['uptime_seconds']:.0f} s · queue {status['queue_depth']}</p>"
+        f"{_html_shared(status.get('redis_queue'))}"
         f"<p>{e(counts)}</p>"
         "<table><tr><th>delivery</th><th>event</th><th>repository</th><th>outcome</th><th>ms</th></tr>"
         f"{rows}</table>"
@@ -637,7 +638,20 @@ def _public_html(status: dict[str, Any]) -> str:
         f"<h1>actionbot {html.escape(status['version'])}</h1>"
         f"<p>up {status['uptime_seconds']:.0f} s · queue {status['queue_depth']} · "
         f"{status['installations']} installations · {status['failures']} recent failures</p>"
+        f"{_html_shared(status.get('redis_queue'))}"
         f"<p>{html.escape(counts)}</p><p>{html.escape(status['details'])}.</p>"
+    )
+
+
+def _html_shared(shared: dict[str, Any] | None) -> str:
+    """Redis mode: the shared queue and its workers (nothing in one-process mode)."""
+    if shared is None:
+        return ""
+    if "error" in shared:
+        return f"<p>Redis: {html.escape(str(shared['error']))}</p>"
+    return (
+        f"<p>Redis queue: {shared['depth']} jobs, {shared['running']} running, oldest waiting "
+        f"{shared['oldest_waiting_seconds']:g} s · {shared['workers']} workers</p>"
     )
 
 
@@ -749,17 +763,10 @@ def make_app(
                 handle=getattr(settings, "handle", None),
             ),
         )
-        if getattr(settings, "redis_url", ""):
-            # Redis mode: the queue, the delivery ids and the resync's schedule are shared (see worker.py).
-            service.shared = RedisQueue.from_url(settings.redis_url, max_pending=service.queue.max_pending)
-            if getattr(settings, "worker", True):
-                service.worker = SharedWorker(service, max_jobs=service.queue.max_concurrency)
-                service.spawn(service.worker.run(), "worker")
-        else:
-            warn_if_replica(os.environ)
-        if service.shared is not None:
-            pass  # the resync and the redelivery pass are the workers' (once per deployment)
-        elif service.resyncer is not None:
+        if start_shared(service, settings):
+            return  # the resync and the redelivery pass are the workers' (once per deployment)
+        warn_if_replica(os.environ)
+        if service.resyncer is not None:
             service.spawn(service.resyncer.run(), "resync")
         elif redeliver_on_startup:
             from actionbot.github.redeliver import redeliver_failed
@@ -767,10 +774,7 @@ def make_app(
             service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
 
     async def on_cleanup(app: web.Application) -> None:
-        if service.worker is not None:
-            await service.worker.close()
-        if service.shared is not None:
-            await service.shared.close()
+        await stop_shared(service)
         for task in list(service.background):
             task.cancel()
         if service.background:
@@ -779,6 +783,27 @@ def make_app(
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def start_shared(service: Service, settings: Any) -> bool:
+    """Redis mode (`REDIS_URL`): the queue, the delivery ids and the resync's schedule are shared (worker.py).
+
+    Also a worker in this process unless `ACTIONBOT_WORKER=0` / `--no-worker`. False without Redis.
+    """
+    if not getattr(settings, "redis_url", ""):
+        return False
+    service.shared = RedisQueue.from_url(settings.redis_url, max_pending=service.queue.max_pending)
+    if getattr(settings, "worker", True):
+        service.worker = SharedWorker(service, max_jobs=service.queue.max_concurrency)
+        service.spawn(service.worker.run(), "worker")
+    return True
+
+
+async def stop_shared(service: Service) -> None:
+    if service.worker is not None:
+        await service.worker.close()
+    if service.shared is not None:
+        await service.shared.close()
 
 
 def warn_if_replica(env: Mapping[str, str]) -> bool:
