@@ -165,12 +165,20 @@ def issues_by_repo(fake: FakeGitHub, expected: dict[str, set[str]]) -> tuple[int
     return missing, once
 
 
+def start_services(env: dict[str, str], ports: list[int], logs: Path) -> list[subprocess.Popen[bytes]]:
+    """`actionbot serve` on each port, its log in a file beside the others."""
+    procs = []
+    for i, port in enumerate(ports):
+        with open(f"{logs}-{i}.log", "wb") as log:
+            procs.append(subprocess.Popen([sys.executable, "-m", "actionbot", "serve"], env={**env, "PORT": str(port)},
+                                          stdout=subprocess.DEVNULL, stderr=log))
+    return procs
+
+
 async def run_mode(mode: str, fake: FakeGitHub, env: dict[str, str], replicas: int, deliveries: list[tuple[str, dict[str, Any]]],
                    expected: dict[str, set[str]], tmp: Path) -> Result:
     ports = [free_port() for _ in range(replicas)]
-    procs = [subprocess.Popen([sys.executable, "-m", "actionbot", "serve"], env={**env, "PORT": str(p)},
-                              stdout=subprocess.DEVNULL, stderr=open(tmp / f"{mode}-{i}.log", "wb"))  # noqa: SIM115
-             for i, p in enumerate(ports)]
+    procs = start_services(env, ports, tmp / mode)
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         async with aiohttp.ClientSession() as session:
@@ -194,7 +202,9 @@ async def run_mode(mode: str, fake: FakeGitHub, env: dict[str, str], replicas: i
 
             await asyncio.gather(*(send(i, e, p) for i, (e, p) in enumerate(deliveries)))
             deadline = time.monotonic() + 900
-            while issues_by_repo(fake, expected)[0] and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                if not issues_by_repo(fake, expected)[0]:
+                    break
                 await asyncio.sleep(0.2)
             seconds = time.monotonic() - start
             await asyncio.sleep(1)  # work still queued behind the last item (a last coalesced run) is counted too

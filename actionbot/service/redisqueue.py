@@ -49,12 +49,16 @@ PREFIX = "actionbot:"
 QUEUE_NAME = PREFIX + "queue"  # arq's sorted set of jobs
 DELIVERY_TTL = 3 * 24 * 3600
 WORKER_TTL = 30.0  # a worker not heard of for this long is not counted
+PUSH = "push:"  # the marker of a repository's waiting pushes in its queue
+QUIET = 1.0  # seconds without a push before a repository's waiting pushes are taken ...
+MAX_DELAY = 20.0  # ... or at the latest this long after the first of them arrived
 RESYNC = "actionbot.resync"  # the event name of a queued resync of one repository
 
-# KEYS: q, pushes, joinable, sched, depth, since   ARGV: key, item (JSON), is_push, now, max_pending
+# KEYS: q, pushes, joinable, sched, depth, since, pushed   ARGV: key, item (JSON), is_push, now, max_pending
 SUBMIT = """
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[7], ARGV[4], 'EX', 3600)
   return {1, 0}
 end
 if tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[5]) then
@@ -62,6 +66,7 @@ if tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[5]) then
 end
 if ARGV[3] == '1' then
   redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[7], ARGV[4], 'EX', 3600)
   redis.call('SET', KEYS[3], '1')
   redis.call('RPUSH', KEYS[1], 'push:' .. ARGV[4])
 else
@@ -185,11 +190,27 @@ class RedisQueue:
     async def submit(self, key: str, delivery: Delivery, *, coalesce: bool) -> Submitted:
         """Queue `delivery` behind the key's work (a push joins the waiting pushes); enqueue a drain job when none is."""
         now = self.clock()
-        keys = [*_keys(key, "q", "pushes", "joinable", "sched"), PREFIX + "depth", PREFIX + "since"]
+        keys = [*_keys(key, "q", "pushes", "joinable", "sched"), PREFIX + "depth", PREFIX + "since", *_keys(key, "pushed")]
         state, schedule = await self._submit(keys=keys, args=[key, encode(delivery, now), "1" if coalesce else "0", now, self.max_pending])
         if int(schedule):
             await self.redis.enqueue_job("drain", key, _queue_name=QUEUE_NAME)
         return {0: Submitted.QUEUED, 1: Submitted.JOINED}.get(int(state), Submitted.REFUSED)
+
+    async def settle_delay(self, key: str) -> float:
+        """Seconds to leave the key's waiting pushes alone so that a burst joins one run (0: take now).
+
+        A push marker at the head is taken once the repository has had no push
+        for `QUIET` seconds, or once it has waited `MAX_DELAY`: a lone push
+        waits a second, a burst of pushes to one repository becomes one reconcile.
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lindex(f"{PREFIX}q:{key}", 0)
+            pipe.get(f"{PREFIX}pushed:{key}")
+            head, pushed = await pipe.execute()
+        if not head or not head.startswith(PUSH.encode()) or not pushed:
+            return 0.0
+        ready = min(float(pushed) + QUIET, float(head[len(PUSH):]) + MAX_DELAY)
+        return max(0.0, ready - self.clock())
 
     async def take(self, key: str) -> Taken | None:
         """The key's next item (or the one a dead worker left running); None: nothing left, the drain ends."""

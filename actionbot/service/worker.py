@@ -77,7 +77,14 @@ async def drain(ctx: dict[str, Any], key: str) -> None:
 async def _drain(service: Service, queue: RedisQueue, key: str) -> None:
     budget = service.settings.job_timeout / 2
     start = time.monotonic()
-    while (taken := await queue.take(key)) is not None:
+    while True:
+        delay = await queue.settle_delay(key)
+        if delay > 0:
+            await asyncio.sleep(min(delay, 0.25))  # a burst's later pushes join the waiting marker meanwhile
+            continue
+        taken = await queue.take(key)
+        if taken is None:
+            return
         ids = tuple(d.delivery_id for d in taken.deliveries)
         if taken.tries >= MAX_TRIES:
             log.error("item given up after %d tries (the resync repairs it) %s", taken.tries, kv(key=key, deliveries=",".join(ids)))
