@@ -67,8 +67,15 @@ async def drain(ctx: dict[str, Any], key: str) -> None:
     The job must never end while the key still has work (nothing else would
     start another): Redis failing mid-way makes it a retry, not a failure.
     """
+    service: Service = ctx[SERVICE]
     try:
-        await _drain(ctx[SERVICE], ctx[QUEUE], key)
+        # Ends before arq's own timeout would (a timed-out arq job is over for good, and its
+        # repository's work would wait for ever): the item running then runs again in the next try.
+        async with asyncio.timeout(service.settings.job_timeout * 0.9):
+            await _drain(service, ctx[QUEUE], key)
+    except TimeoutError as exc:
+        log.warning("drain ran out of time, continuing in a new try %s", kv(key=key))
+        raise Retry(defer=0) from exc
     except (RedisError, OSError) as exc:
         log.warning("drain interrupted, retrying %s", kv(key=key, error=f"{type(exc).__name__}: {exc}"))
         raise Retry(defer=1) from exc
@@ -78,6 +85,8 @@ async def _drain(service: Service, queue: RedisQueue, key: str) -> None:
     budget = service.settings.job_timeout / 2
     start = time.monotonic()
     while True:
+        if time.monotonic() - start > budget:
+            raise Retry(defer=0)  # the rest in a fresh try: no single try runs into the job timeout
         delay = await queue.settle_delay(key)
         if delay > 0:
             await asyncio.sleep(min(delay, 0.25))  # a burst's later pushes join the waiting marker meanwhile
@@ -95,8 +104,6 @@ async def _drain(service: Service, queue: RedisQueue, key: str) -> None:
         if not ok:
             await queue.forget(*ids)  # a redelivery is processed again
         await queue.done(key)
-        if time.monotonic() - start > budget:
-            raise Retry(defer=0)  # the rest in a fresh try: no single try runs into the job timeout
 
 
 async def run(service: Service, taken: Taken) -> bool:
