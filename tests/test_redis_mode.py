@@ -133,3 +133,41 @@ def test_cron_fields_spread_the_resync_over_the_period() -> None:
     assert cron_fields(6) == {"hour": {0, 6, 12, 18}, "minute": {17}, "second": {0}}
     assert cron_fields(0.5) == {"minute": {0, 30}, "second": {0}}
     assert cron_fields(2 / 3600) == {"second": set(range(0, 60, 2))}
+
+
+async def test_the_shared_queue_joins_waiting_pushes_and_keeps_commands_in_order(redis_server: RedisServer) -> None:  # noqa: F811
+    """The Lua scripts alone: pushes join the waiting marker, never the running one; other events keep arrival order."""
+    from actionbot.service.queue import Submitted
+    from actionbot.service.redisqueue import Delivery, RedisQueue
+
+    queue = RedisQueue.from_url(redis_server.url, max_pending=3)
+    try:
+        def push(n: int) -> Delivery:
+            return Delivery("push", f"p{n}", {"after": str(n)})
+
+        def comment(n: int) -> Delivery:
+            return Delivery("issue_comment", f"c{n}", {"comment": n})
+
+        assert await queue.submit("o/r", push(1), coalesce=True) is Submitted.QUEUED
+        assert await queue.submit("o/r", comment(1), coalesce=False) is Submitted.QUEUED
+        assert await queue.submit("o/r", push(2), coalesce=True) is Submitted.JOINED  # joins push 1, ahead of comment 1
+        first = await queue.take("o/r")
+        assert first is not None and [d.delivery_id for d in first.deliveries] == ["p1", "p2"]
+        assert await queue.submit("o/r", push(3), coalesce=True) is Submitted.QUEUED  # one is running: one more run
+        assert await queue.submit("o/r", push(4), coalesce=True) is Submitted.JOINED
+        assert await queue.submit("other/r", comment(9), coalesce=False) is Submitted.REFUSED  # 3 jobs: the bound
+        assert (await queue.stats())["depth"] == 3 and (await queue.stats())["running"] == 1
+        again = await queue.take("o/r")  # a worker that died leaves its item: taken again, counted
+        assert again is not None and again.tries == 1 and [d.delivery_id for d in again.deliveries] == ["p1", "p2"]
+        await queue.done("o/r")
+        order = []
+        while (taken := await queue.take("o/r")) is not None:
+            order.append([d.delivery_id for d in taken.deliveries])
+            await queue.done("o/r")
+        assert order == [["c1"], ["p3", "p4"]]
+        assert (await queue.stats())["depth"] == 0
+        assert await queue.claim("d-1") and not await queue.claim("d-1")  # once, deployment-wide
+        await queue.forget("d-1")
+        assert await queue.claim("d-1")  # a failed delivery is processed again when redelivered
+    finally:
+        await queue.close()
