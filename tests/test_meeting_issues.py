@@ -123,3 +123,22 @@ def test_frozen_when_closed_or_when_the_meetings_notes_landed() -> None:
     assert not meeting.frozen(undated, listing("2025-06-10"))  # the last meeting's notes, landed the same day
     assert meeting.frozen(undated, listing("2025-06-16"))
     assert meeting.frozen({**undated, "state": "closed"}, listing(None))
+
+
+async def test_a_command_on_an_item_updates_the_meeting_issue(fake: Any) -> None:
+    from actionbot.service.handlers.commands import router as commands
+
+    issue = fake.add_issue(REPO, "Team meeting 2025-03-20", "", labels=["meeting"])
+    await deliver(fake, issue.number, "opened")
+    incident = by_title(fake)[INCIDENT]["number"]
+    fake.add_collaborator(REPO, "maint", "write")
+    comment = fake.add_comment(REPO, incident, "@actionbot done", user="maint")
+    data = {
+        "action": "created", "issue": fake.issue_json(REPO, incident), "repository": {"full_name": REPO},
+        "comment": {"id": comment.id, "body": "@actionbot done", "user": {"login": "maint", "type": "User"}},
+        "sender": {"login": "maint", "type": "User"},
+    }  # fmt: skip
+    async with aiohttp.ClientSession() as session:
+        await commands.dispatch(Event(data, event="issue_comment", delivery_id="c"), client(session, fake), Context())
+    (edited,) = ours(fake, issue.number)
+    assert f"- [x] {INCIDENT} #{incident} · done" in edited["body"]

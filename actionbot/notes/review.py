@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actionbot.notes.blocks import MD, Event, Node, plain_text, segment_lines, structure
-from actionbot.notes.labels import REVIEW
+from actionbot.notes.labels import is_review
 from actionbot.notes.model import Meeting
 from actionbot.notes.refs import find_refs
 
@@ -84,7 +84,7 @@ def is_review_label(plain: str, phrases: Iterable[str] = ()) -> bool:
     folded = text.casefold()
     if any(p.strip() and " ".join(p.split()).casefold() in folded for p in phrases):
         return True
-    return bool(_HINT.search(text) and (REVIEW.search(text) or _FROM_LAST.search(text) or _POSSESSIVE.search(text)))
+    return bool(_HINT.search(text) and (is_review(text) or _FROM_LAST.search(text) or _POSSESSIVE.search(text)))
 
 
 def mark_of(plain: str, raw: str) -> str:

@@ -49,6 +49,7 @@ from actionbot.engine.items import (
     refresh_dashboard,
     settle_item,
 )
+from actionbot.engine.meetings import refresh_meeting_issues
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -387,6 +388,9 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
     if succeeded:
         await gh.add_reaction(repo, int(comment["id"]), "+1")
     if ran & DASHBOARD_SHOWS and item.marker is not None:
-        await keep_dashboard_current(gh, repo, await _config(gh, item), handle=handle)
+        config = await _config(gh, item)
+        await keep_dashboard_current(gh, repo, config, handle=handle)
+        if config.meeting_issues is not None:  # the review list on an open meeting issue shows it too
+            await refresh_meeting_issues(gh, item.marker.repo or repo, config, handle=handle)
     if replies:
         await gh.create_comment(repo, item.number, "\n\n---\n\n".join(replies))
