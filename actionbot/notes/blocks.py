@@ -224,6 +224,7 @@ def line_items(inline: Token, first: int, parent: Node | None, list_id: int, env
     base = inline.map[0] if inline.map else 0
     out: list[Node] = []
     stack: list[tuple[int, Node]] = []  # (indent, node) of the open items
+    wrapped: list[list[str]] = []  # each item's lines: its first, then the lines that continue it
     for k in range(first, len(raw)):
         line = raw[k]
         text = line.lstrip(" \t")
@@ -231,13 +232,8 @@ def line_items(inline: Token, first: int, parent: Node | None, list_id: int, env
         m = _VISIBLE_BULLET.match(text)
         if m is not None and text[0] == "_" and "_" in text[1:]:
             m = None  # `_emphasis_`, not a makeshift bullet
-        if m is None and out and text[:1].islower() and not out[-1].first().endswith(_CLOSED):
-            prev = out[-1]
-            assert prev.inline is not None
-            prev.inline.content += "\n" + text
-            if prev.inline.map:
-                prev.inline.map[1] += 1
-            prev._lines = None
+        if m is None and out and text[:1].islower() and not wrapped[-1][-1].rstrip().endswith(_CLOSED):
+            wrapped[-1].append(text)  # joined once at the end: no quadratic concatenation
             continue
         body = text[m.end():].lstrip(" \t") if m else text
         while stack and stack[-1][0] >= indent:
@@ -251,4 +247,9 @@ def line_items(inline: Token, first: int, parent: Node | None, list_id: int, env
             up.children.append(node)
         stack.append((indent, node))
         out.append(node)
+        wrapped.append([body])
+    for node, parts in zip(out, wrapped, strict=True):
+        if len(parts) > 1 and node.inline is not None and node.inline.map:
+            node.inline.content = "\n".join(parts)
+            node.inline.map[1] += len(parts) - 1
     return out

@@ -333,6 +333,7 @@ _CONTACT = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;.!?:]")
+_MID_PAREN_CHARS = 400  # owners in mid-sentence are written early in the line
 _WORDS = re.compile(r"[A-Za-z][\w'’-]*")
 _DASH = re.compile(r"[ \t][-–—](?=[ \t]*[^\s-])")
 # A name, then only references: "Mike https://github.com/o/r/issues/1 (help wanted)".
@@ -350,9 +351,10 @@ def _undecorated(text: str) -> str:
         if start < 0 or not _SHORTCODE.fullmatch(text, start):
             break
         text = text[:start].rstrip()
-    while text and not text[-1].isascii() and not text[-1].isalnum():
-        text = text[:-1].rstrip()
-    return text
+    end = len(text)
+    while end and ((not text[end - 1].isascii() and not text[end - 1].isalnum()) or text[end - 1] in " \t"):
+        end -= 1
+    return text[:end]
 
 
 def _paren_names(inner: str, known: frozenset[str]) -> list[tuple[str, bool]] | None:
@@ -405,11 +407,15 @@ def _trailing_paren(text: str, known: frozenset[str], acc: _Acc) -> None:
 def _mid_parens(line: str, known: frozenset[str], acc: _Acc) -> None:
     """A parenthesis of names anywhere in the first line names owners ("Turn X into a list (Ana and Li) so ..."),
     unless it gives the handle of someone to contact or spells out an abbreviation."""
+    line = line[:_MID_PAREN_CHARS]
+    cut = 0  # where the clause of the parenthesis starts
+    seen = 0
     for m in _PAREN.finditer(line):
-        clause = line[: m.start()]
-        cut = max((c.end() for c in _CLAUSE_END.finditer(clause)), default=0)
+        for c in _CLAUSE_END.finditer(line, seen, m.start()):
+            cut = c.end()
+        seen = m.end()
         inner = m.group(1)
-        if _CONTACT.search(clause, cut) or _abbreviation(line, m.start(), inner.strip()):
+        if _CONTACT.search(line, cut, m.start()) or _abbreviation(line, m.start(), inner.strip()):
             continue
         for n, t in _paren_names(inner, known) or ():
             acc.add(n, t)

@@ -94,18 +94,18 @@ def _gerund(text: str) -> bool:
     return bool(words) and len(words[0]) > 5 and words[0].casefold().endswith("ing") and words[0].casefold() not in VERBS
 
 
-def _is_task_child(c: Found, siblings: list[Found] | None = None) -> bool:
+def _is_task_child(c: Found, mostly: bool = True) -> bool:
     """A sub-item written as a task of its own: its own checkbox, its own owner, or an
-    imperative among siblings that are mostly tasks too ("Read the docs / PyPI /
-    Analytics" enumerates a scope)."""
+    imperative among siblings that are mostly tasks too (`mostly`: "Read the docs /
+    PyPI / Analytics" enumerates a scope)."""
     it = c.item
     if c.checkbox or (bool(it.owners) and not c.own.ownership_only):
         return True
-    if not _imperative(it.text):
-        return False
-    if siblings is None:
-        return True
-    # an enumeration is mostly nouns: count the siblings that are no question
+    return mostly and _imperative(it.text)
+
+
+def _mostly_tasks(siblings: list[Found]) -> bool:
+    """Whether most siblings (questions aside) are tasks: an enumeration is mostly nouns."""
     listed = [s for s in siblings if not s.item.text.rstrip().endswith("?")]
     tasks = sum(1 for s in listed if s.checkbox or (s.item.owners and not s.own.ownership_only) or _imperative(s.item.text))
     return 2 * tasks > len(listed)
@@ -143,7 +143,7 @@ def _grouping(found: list[Found]) -> list[bool]:
     return out
 
 
-def _opens(f: Found, found: list[Found], grouping: list[bool], k: int) -> tuple[bool, str]:
+def _opens(f: Found, k: int, found: list[Found], grouping: list[bool], mostly: dict[int, bool]) -> tuple[bool, str]:
     """Whether an item opens an issue, and (when a guess decided it did not) why."""
     it = f.item
     if it.done:
@@ -154,8 +154,9 @@ def _opens(f: Found, found: list[Found], grouping: list[bool], k: int) -> tuple[
         parent = found[it.parent]
         if parent.item.done and not f.checkbox:
             return False, ""
-        siblings = [found[c] for c in parent.children]
-        return _is_task_child(f, siblings) and not _STATUS.search(it.text) and not it.text.rstrip().endswith("?"), ""
+        if it.parent not in mostly:
+            mostly[it.parent] = _mostly_tasks([found[c] for c in parent.children])
+        return _is_task_child(f, mostly[it.parent]) and not _STATUS.search(it.text) and not it.text.rstrip().endswith("?"), ""
     if grouping[k] or _STATUS.search(it.text) or (it.parent is not None and _URL_START.search(it.text)):
         return False, ""
     if f.own.names_only:
@@ -191,11 +192,12 @@ def _owners(f: Found, found: list[Found]) -> tuple[list[str], list[str]]:
 def judge(found: list[Found]) -> tuple[list[Item], list[tuple[Item, str]]]:
     """The items with their final owners and `opens_issue`; and those left unopened on a guess."""
     grouping = _grouping(found)
+    mostly: dict[int, bool] = {}  # parent index -> its sub-items are mostly tasks
     out: list[Item] = []
     unsure: list[tuple[Item, str]] = []
     for k, f in enumerate(found):
         it = f.item
-        opens, why = _opens(f, found, grouping, k)
+        opens, why = _opens(f, k, found, grouping, mostly)
         owners, tentative = _owners(f, found)
         if tuple(owners) != it.owners or tuple(tentative) != it.tentative_owners or opens != it.opens_issue:
             it = replace(it, owners=tuple(owners), tentative_owners=tuple(tentative), opens_issue=opens)
