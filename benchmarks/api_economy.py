@@ -49,6 +49,7 @@ from actionbot.engine.agenda import review_list
 from actionbot.engine.items import check_references
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
+from actionbot.service.context import Context
 from actionbot.service.handlers.references import router as references_router
 from tests.deliveries import payload_for
 from tests.fakegithub import FakeGitHub
@@ -131,7 +132,7 @@ async def measure_references(dashboard: bool) -> list[tuple[str, int, int, int, 
             fake.merge_pull(UPSTREAM, pr.number, by="dev")
             data = payload_for(fake, "pull_request", "closed", UPSTREAM, number=pr.number, sender="dev")
             fake.reset_log()
-            await references_router.dispatch(Event(data, event="pull_request", delivery_id="bench"), gh, None)
+            await references_router.dispatch(Event(data, event="pull_request", delivery_id="bench"), gh, Context())
             row(f"PR merged, {n} items", f"{n} notices + {n} edits = {2 * n}")
             name, requests, counted, writes, kinds, minimum = rows[-1]
             rows[-1] = (f"{name} (per item: {requests / n:.1f} req)", requests, counted, writes, kinds, minimum)

@@ -152,7 +152,7 @@ def test_sync_failures_follow_the_sync_rule() -> None:
     from types import SimpleNamespace
 
     from actionbot.cli.handle_event import sync_failures
-    from actionbot.engine.reconcile import SyncReport
+    from actionbot.engine.report import SyncReport
 
     ok = SyncReport(repo=REPO, tracking_repo=REPO)
     followed = SyncReport(repo=REPO, deferred=("op",), follow_up=True)  # type: ignore[arg-type]

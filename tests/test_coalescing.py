@@ -19,6 +19,7 @@ from actionbot.service.app import make_app, service_of
 from actionbot.service.handlers import router as real_router
 from actionbot.service.handlers.push import COALESCED, join_pushes, on_push
 from tests.deliveries import deliver, payload_for
+from tests.helpers import service_settings
 from tests.syncenv import EXAMPLE, FAST, NOTES, REPO, by_title, head, no_wait, push_payload, setup_repo
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
@@ -55,8 +56,7 @@ async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str
     router = routing.Router()
     router.add(gate.push, "push")
     router.add(gate.comment, "issue_comment", action="created")
-    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake_github.url, handle="actionbot",
-                               key_fingerprint="x", write_interval=0)
+    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url)
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
                              write_interval=0, sleep=no_wait, policy=FAST)

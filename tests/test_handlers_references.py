@@ -11,6 +11,7 @@ from gidgethub.sansio import Event
 from actionbot.core.refstate import refs_in_body
 from actionbot.core.render import BEGIN, END, Marker, marker_comment
 from actionbot.github.client import GitHubClient
+from actionbot.service.context import Context
 from actionbot.service.handlers.references import router
 from tests.fakegithub.state import iso
 
@@ -61,7 +62,7 @@ def payload(fake, repo: str, number: int, action: str, sender: str = "minrk") ->
 
 async def deliver(gh, fake, repo, number, action, sender="minrk"):
     name, data = payload(fake, repo, number, action, sender)
-    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, None)
+    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, Context())
 
 
 def notices(fake, number: int) -> list[str]:
@@ -242,12 +243,12 @@ async def test_a_public_item_never_shows_a_private_references_title_or_state(fak
     fake_github.set_state(pr, "closed", None, actor="ceo")
     name, data = payload(fake_github, SECRET_REPO, pr.number, "closed", sender="ceo")
     data["repository"]["private"] = True
-    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, None)
+    await router.dispatch(Event(data, event=name, delivery_id="d"), gh, Context())
     (text,) = notices(fake_github, item.number)
     assert "a referenced item in a private repository" in text.lower()
     for secret in ("Acquire", "competitor", "ceo", SECRET_REPO, "closed by", "merged"):
         assert secret not in text
-    await router.dispatch(Event(data, event=name, delivery_id="d2"), gh, None)  # a redelivery: once
+    await router.dispatch(Event(data, event=name, delivery_id="d2"), gh, Context())  # a redelivery: once
     assert len(notices(fake_github, item.number)) == 1
 
 

@@ -9,6 +9,7 @@ are 400. A delivery id is remembered only once its work succeeded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 
 from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY, make_app, service_of
+from actionbot.service.settings import Settings
+from tests.helpers import service_settings
 from tests.test_server import (
     OPERATOR,
     SECRET,
@@ -65,9 +68,8 @@ async def served(aiohttp_server: Any, aiohttp_client: Any, settings: Any) -> Asy
 
 
 @pytest.fixture
-def settings() -> Any:
-    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot",
-                           key_fingerprint="SHA256:x", write_interval=0)
+def settings() -> Settings:
+    return service_settings(SECRET)
 
 
 @pytest.mark.parametrize("signature", [None, "", "sha1=" + "0" * 40, "sha256=abc", "sha256=" + "A" * 64])
@@ -185,7 +187,7 @@ async def test_a_redelivery_while_the_first_is_queued_is_a_duplicate(served: Any
 # -- the operator's page ----------------------------------------------------------------------
 @pytest.mark.parametrize("auth", [None, "Bearer wrong-token-0123456789", "Basic b3BlcmF0b3I=", "Bearer "])
 async def test_the_status_page_and_metrics_show_anonymous_callers_counts_only(served: Any, auth: str | None) -> None:
-    served.service.settings.status_token = STATUS_TOKEN
+    served.service.settings = dataclasses.replace(served.service.settings, status_token=STATUS_TOKEN)
     data = payload(repository={"full_name": "secret-org/private-notes"}, installation={"id": 42})
     assert (await post(served, "push", data, delivery="d-private")).status == 202
     await served.service.queue.join()
@@ -205,6 +207,6 @@ async def test_the_status_page_and_metrics_show_anonymous_callers_counts_only(se
 
 
 async def test_without_a_configured_token_nobody_sees_details(served: Any) -> None:
-    served.service.settings.status_token = ""
+    served.service.settings = dataclasses.replace(served.service.settings, status_token="")
     status = await (await served.client.get("/", headers={"Accept": "application/json", "Authorization": "Bearer "})).json()
     assert "last_deliveries" not in status and "deliveries" in status

@@ -17,6 +17,7 @@ import pytest
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver
+from tests.helpers import service_settings
 from tests.redisserver import RedisServer, redis_server  # noqa: F401  (fixture)
 from tests.syncenv import FAST, NOTES, REPO, by_title, head, no_wait, push_payload, setup_repo
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
@@ -39,8 +40,7 @@ async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     setup_repo(fake_github, installation_id=42)
-    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake_github.url, handle="actionbot",
-                               key_fingerprint="x", write_interval=0, redis_url=redis_server.url, worker=True, job_timeout=4)
+    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url, redis_url=redis_server.url, job_timeout=4)
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
                              write_interval=0, sleep=no_wait, policy=FAST)

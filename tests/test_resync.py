@@ -17,7 +17,9 @@ from actionbot.core.render import parse_marker
 from actionbot.engine.resync import bound_since
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
+from actionbot.service.settings import Settings
 from tests.deliveries import deliver, load_example
+from tests.helpers import service_settings
 from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 from tests.test_server import OPERATOR, STATUS_TOKEN
 
@@ -92,9 +94,8 @@ class GatedSleep:
         self.go.set()
 
 
-def settings(fake: Any) -> Any:
-    return SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot", write_interval=0,
-                           status_token=STATUS_TOKEN)
+def settings(fake: Any) -> Settings:
+    return service_settings(SECRET, app_id=str(APP_ID), api_url=fake.url, status_token=STATUS_TOKEN)
 
 
 @pytest.fixture

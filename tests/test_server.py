@@ -23,6 +23,8 @@ import pytest
 from gidgethub import BadRequest, GitHubBroken, routing, sansio
 
 from actionbot.service.app import MAX_BODY, make_app, service_of
+from actionbot.service.settings import Settings
+from tests.helpers import service_settings
 from tests.shared import has_shared, shared_path
 
 SECRET = "It's a Secret to Everybody"
@@ -102,9 +104,8 @@ async def no_sleep(seconds: float) -> None:
 
 
 @pytest.fixture
-def settings() -> Any:
-    return SimpleNamespace(webhook_secret=SECRET, app_id="1", api_url="http://fake", handle="actionbot", status_token=STATUS_TOKEN,
-                           key_fingerprint="SHA256:x", write_interval=0)
+def settings() -> Settings:
+    return service_settings(SECRET, status_token=STATUS_TOKEN)
 
 
 @pytest.fixture
@@ -366,7 +367,7 @@ async def test_shutdown_grace_runs_out_and_reports_unfinished(bot: Any) -> None:
 
 def test_service_refuses_to_exist_without_secret() -> None:
     with pytest.raises(ValueError, match="GITHUB_WEBHOOK_SECRET"):
-        make_app(SimpleNamespace(webhook_secret=""), clients=StubClients(), router=routing.Router())
+        make_app(service_settings(""), clients=StubClients(), router=routing.Router())
 
 
 # -- against the fake GitHub: real AppClients, real HTTP ---------------------------------------

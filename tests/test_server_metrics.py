@@ -6,7 +6,6 @@ wires them), so one scrape shows both sides of a delivery.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -17,6 +16,7 @@ from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from actionbot.service.metrics import Metrics
 from tests.deliveries import deliver
+from tests.helpers import service_settings
 from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
 from tests.test_server import OPERATOR, STATUS_TOKEN
 
@@ -44,8 +44,7 @@ async def test_metrics_count_outcomes_requests_and_rate_limit(
     async def read_repo(event: sansio.Event, gh: Any, ctx: Any) -> None:
         await gh.get_repo("octo-org/notes")
 
-    settings = SimpleNamespace(webhook_secret=SECRET, app_id=str(APP_ID), api_url=fake.url, handle="actionbot",
-                               status_token=STATUS_TOKEN)
+    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake.url, status_token=STATUS_TOKEN)
     metrics = Metrics()
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake.url, sleep=Sleeper(), metrics=metrics)

@@ -8,11 +8,11 @@ same. The leading underscore keeps this module out of the sub-command list.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from actionbot.core.config import Config
-    from actionbot.notes.model import Notes
+from actionbot.core.config import DEFAULT_CONFIG, Config, load_config
+from actionbot.notes.model import InputError, Notes
+from actionbot.notes.parse import parse_notes, read_notes_file
 
 
 def add_notes_file_arguments(p: Any, *, repo_help: str, config_help: str) -> None:
@@ -25,9 +25,6 @@ def add_notes_file_arguments(p: Any, *, repo_help: str, config_help: str) -> Non
 
 def load_config_file(path: str | None) -> Config:
     """The Config in `path` (errors as InputError naming the file), or the defaults."""
-    from actionbot.core.config import DEFAULT_CONFIG, load_config
-    from actionbot.notes.model import InputError
-
     if not path:
         return DEFAULT_CONFIG
     try:
@@ -44,7 +41,5 @@ def load_config_file(path: str | None) -> Config:
 
 def read_notes(args: argparse.Namespace, config: Config) -> Notes:
     """The notes in args.file, read with the config's size limit, phrases and roster."""
-    from actionbot.notes.parse import parse_notes, read_notes_file
-
     text = read_notes_file(args.file, max_bytes=config.max_file_bytes)
     return parse_notes(text, path=args.file, repo=args.repo, phrases=config.sections, people=config.people)

@@ -23,13 +23,28 @@ unusable. Every failure is one line on stderr naming what to fix.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+import aiohttp
+from gidgethub import GitHubException
+from gidgethub.routing import Router
+from gidgethub.sansio import Event
+
+from actionbot import logs
+from actionbot.core.commands import DEFAULT_HANDLE
+from actionbot.engine.apply import describe_error
+from actionbot.engine.report import SyncReport
+from actionbot.engine.resync import resync_repository
+from actionbot.github.client import GitHubClient
+from actionbot.logs import redact
+from actionbot.service import handlers
+from actionbot.service.context import Context, GitHub
 
 DEFAULT_API_URL = "https://api.github.com"
 REQUIRED = ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY", "GITHUB_TOKEN")
@@ -87,10 +102,8 @@ def read_env(env: Mapping[str, str]) -> ActionEnv:
     )
 
 
-def load_event(action: ActionEnv) -> Any:
+def load_event(action: ActionEnv) -> Event:
     """The event as a `gidgethub.sansio.Event`, its repository filled from GITHUB_REPOSITORY if absent."""
-    from gidgethub.sansio import Event
-
     try:
         with open(action.event_path, encoding="utf-8") as f:
             data = json.load(f)
@@ -115,7 +128,7 @@ class Outcome:
     failures: list[str] = field(default_factory=list)  # what the reconciles it ran left undone
 
 
-def sync_failures(reports: list[Any]) -> list[str]:
+def sync_failures(reports: list[SyncReport]) -> list[str]:
     """What keeps the reconciles an event ran from counting as done (`actionbot sync`'s rule).
 
     Work deferred to a follow-up run is not a failure: that run's own report is
@@ -136,20 +149,14 @@ def sync_failures(reports: list[Any]) -> list[str]:
     return out
 
 
-async def handle(event: Any, gh: Any, *, handle: str = "actionbot", router: Any = None) -> Outcome:
+async def handle(event: Event, gh: GitHub, *, handle: str = DEFAULT_HANDLE, router: Router | None = None) -> Outcome:
     """Dispatch like the service does (bots ignored, same router), then run the follow-up work."""
-    from actionbot.service.context import Context
-
-    if router is None:
-        from actionbot.service.handlers import router as default_router
-
-        router = default_router
+    router = router or handlers.router
     data = event.data
     if (data.get("sender") or {}).get("type") == "Bot":
         return Outcome("ignored", "sent by a bot")
     ctx = Context(handle=handle, delivery_id=event.delivery_id)
     if event.event in RESYNC_EVENTS and not router.fetch(event):
-        from actionbot.engine.resync import resync_repository
 
         await resync_repository(gh, data["repository"]["full_name"], ctx=ctx)
     elif not router.fetch(event):
@@ -175,10 +182,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from actionbot import logs
-
     env = os.environ
     logs.register_secret(env.get("GITHUB_TOKEN"))
     level = (env.get("LOG_LEVEL") or "INFO").upper()
@@ -192,14 +195,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(action, event))
 
 
-async def _run(action: ActionEnv, event: Any) -> int:
-    import aiohttp
-    from gidgethub import GitHubException
-
-    from actionbot.engine.apply import describe_error
-    from actionbot.github.client import GitHubClient
-    from actionbot.logs import redact
-
+async def _run(action: ActionEnv, event: Event) -> int:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10)) as session:
             gh = GitHubClient.from_token(session, action.token, action.api_url, write_interval=action.write_interval)

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from actionbot.cli._notes_file import add_notes_file_arguments, load_config_file, read_notes
+from actionbot.notes.parse import notes_to_json
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,8 +29,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actionbot.notes.parse import notes_to_json
-
     notes = read_notes(args, load_config_file(args.config))
     if args.format == "json":
         json.dump(notes_to_json(notes), sys.stdout, indent=2, ensure_ascii=False)

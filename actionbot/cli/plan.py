@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any
 
 from actionbot.cli._notes_file import add_notes_file_arguments, load_config_file, read_notes
+from actionbot.core.desired import NotesContext, desired_issues, scope_of
+from actionbot.core.operations import CreateIssue
+from actionbot.core.plan import plan
+from actionbot.notes.model import InputError
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,11 +36,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actionbot.core.desired import NotesContext, desired_issues, scope_of
-    from actionbot.core.operations import CreateIssue
-    from actionbot.core.plan import plan
-    from actionbot.notes.model import InputError
-
     config = load_config_file(args.config)
     repo = args.repo or config.tracking_repo or "OWNER/REPO"
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
@@ -70,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _repo_path(file: str) -> str:
     """A repository-relative-looking path for links: the file as given, or its name when outside."""
-    import os
-
     rel = os.path.normpath(file)
     if os.path.isabs(rel) or rel.startswith(".."):
         return os.path.basename(rel)

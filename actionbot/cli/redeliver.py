@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+
+import aiohttp
+
+from actionbot import logs
+from actionbot.github.app import AppClients
+from actionbot.github.redeliver import redeliver_failed
+from actionbot.service.settings import Settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,25 +25,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from actionbot import logs
-    from actionbot.service.settings import Settings
-
     settings = Settings.from_env(need_webhook_secret=False)
     logs.register_secret(settings.private_key)
     logs.configure(settings.log_level)
     return asyncio.run(_run(settings, args.since))
 
 
-async def _run(settings: object, since: float) -> int:
-    import aiohttp
-
-    from actionbot.github.app import AppClients
-    from actionbot.github.redeliver import redeliver_failed
-
+async def _run(settings: Settings, since: float) -> int:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        clients = AppClients.from_settings(session, settings)
+        clients = AppClients(
+            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
+            write_interval=settings.write_interval,
+        )
         report = await redeliver_failed(clients, since_hours=since)
     print(
         f"examined {report.examined} deliveries of the last {since:g} h; "

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from pathlib import Path
+
+from actionbot.setup.register import RegisterError, RegisterOptions, Registration, next_steps
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,10 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-    import sys
 
-    from actionbot.setup.register import RegisterError, RegisterOptions, Registration, next_steps
 
     options = RegisterOptions(
         webhook_url=args.webhook_url,

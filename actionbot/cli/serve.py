@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
+
+import aiohttp
+from aiohttp import web
+
+from actionbot import logs
+from actionbot.github.app import AppClients
+from actionbot.logs import kv
+from actionbot.service import errors
+from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
+from actionbot.service.metrics import Metrics
+from actionbot.service.settings import Settings
+
+log = logging.getLogger("actionbot.serve")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -32,12 +48,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from actionbot import logs
-    from actionbot.service import errors
-    from actionbot.service.settings import Settings
-
     settings = Settings.from_env().with_overrides(
         host=args.host, port=args.port, write_interval=args.write_interval, worker=False if args.no_worker else None
     )
@@ -46,77 +56,33 @@ def run(args: argparse.Namespace) -> int:
     logs.register_secret(settings.redis_url)
     if settings.status_token:
         logs.register_secret(settings.status_token)
-    handler = logs.configure(settings.log_level)
+    logs.configure(settings.log_level)
     errors.init_sentry([settings.webhook_secret, settings.private_key])
-    try:
-        import uvloop  # optional: faster event loop when installed
-
-        uvloop.install()
-    except ImportError:
-        pass
-    try:
-        return asyncio.run(serve(settings))
-    finally:
-        handler.flush()  # the last loop turn's lines, if the loop closed before writing them
+    return asyncio.run(serve(settings))
 
 
-#: Allocations between two young-generation collections (CPython's default: 700).
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_gc() -> None:
-    """Make the cyclic garbage collector cheap for the service's allocation pattern.
-
-    Each accepted delivery's parsed JSON (hundreds of dicts and lists) stays alive
-    from the answer until the background job has run, so at CPython's default
-    threshold young collections ran every few deliveries and walked the payloads
-    waiting in the queue, promoting them to older generations to be walked again.
-    With a higher threshold most payloads are already freed (by reference counting)
-    when a collection runs; `gc.freeze()` moves everything alive after start-up
-    (modules, the app, the routers) out of the collector's sight for good.
-    Measured: ~24 -> ~4 ms of collection per 1000 deliveries (count-only bench).
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
-
-
-async def serve(settings: object) -> int:
+async def serve(settings: Settings) -> int:
     """Listen until SIGTERM/SIGINT, then refuse new work, drain within the grace period, exit 0."""
-    import asyncio
-    import logging
-    import signal
-
-    import aiohttp
-    from aiohttp import web
-
-    from actionbot.github.app import AppClients
-    from actionbot.logs import kv
-    from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
-    from actionbot.service.metrics import Metrics
-
-    log = logging.getLogger("actionbot.serve")
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()  # one registry: the clients record requests, the service serves /metrics
-        clients = AppClients.from_settings(session, settings, metrics=metrics)
+        clients = AppClients(
+            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
+            write_interval=settings.write_interval, metrics=metrics,
+        )
         app = make_app(settings, clients=clients, metrics=metrics)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **SERVER_OPTIONS)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)  # type: ignore[attr-defined]
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
         await site.start()
-        tune_gc()
-        log.info("listening %s", kv(host=settings.host, port=settings.port))  # type: ignore[attr-defined]
+        log.info("listening %s", kv(host=settings.host, port=settings.port))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         service = service_of(app)
-        log.info("stopping: no new deliveries, draining %s", kv(queued=service.queue.depth, grace_seconds=settings.grace_seconds))  # type: ignore[attr-defined]
-        await service.shutdown(settings.grace_seconds)  # type: ignore[attr-defined]
+        log.info("stopping: no new deliveries, draining %s", kv(queued=service.queue.depth, grace_seconds=settings.grace_seconds))
+        await service.shutdown(settings.grace_seconds)
         await runner.cleanup()
     return 0

@@ -13,12 +13,21 @@ read (bad token, unknown repository, outage).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as _dt
 import json
 import os
 import re
 import sys
 from typing import Any
+
+import aiohttp
+from gidgethub import BadRequest, GitHubException
+
+from actionbot.engine.apply import LOST, describe_error
+from actionbot.engine.reconcile import reconcile
+from actionbot.github.client import GitHubClient, track_usage
+from actionbot.logs import register_secret
 
 MAX_RUNS = 50  # write-cap follow-ups within one command
 
@@ -51,8 +60,6 @@ def usage_error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
     token = args.token or os.environ.get("GITHUB_TOKEN") or ""
     api_url = (args.api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
     if not token.strip():
@@ -68,19 +75,13 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--write-interval must be 0 or more seconds")
     if not api_url.startswith(("http://", "https://")):
         return usage_error(f"--api-url must be an http(s) URL, not {api_url!r}")
-    from actionbot.logs import register_secret
 
     register_secret(token)
     return asyncio.run(_main(args, token, api_url))
 
 
 async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
-    import aiohttp
-    from gidgethub import BadRequest, GitHubException
 
-    from actionbot.engine.apply import LOST, describe_error
-    from actionbot.engine.reconcile import reconcile
-    from actionbot.github.client import GitHubClient, track_usage
 
     usage = track_usage()
     reports = []

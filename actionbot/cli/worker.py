@@ -70,7 +70,10 @@ async def work(settings: Settings, max_jobs: int) -> int:
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()
-        clients = AppClients.from_settings(session, settings, metrics=metrics)
+        clients = AppClients(
+            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
+            write_interval=settings.write_interval, metrics=metrics,
+        )
         service = Service(settings, clients=clients, router=router, metrics=metrics)
         service.shared = RedisQueue.from_url(settings.redis_url)
         if settings.resync_hours > 0:

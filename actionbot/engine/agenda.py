@@ -18,10 +18,11 @@ from typing import Any
 from actionbot.core import agenda
 from actionbot.core.config import Config
 from actionbot.core.render import parse_marker
+from actionbot.engine.port import GitHub
 
 
 async def review_list(
-    gh: Any, repo: str, config: Config, *, now: datetime | None = None, since: str | None = None
+    gh: GitHub, repo: str, config: Config, *, now: datetime | None = None, since: str | None = None
 ) -> agenda.Agenda:
     """The review list of the action items in `repo` (the tracking repository)."""
     now = now or datetime.now(UTC)

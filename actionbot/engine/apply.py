@@ -35,6 +35,7 @@ from actionbot.core.operations import (
     Plan,
     UpdateIssue,
 )
+from actionbot.engine.port import GitHub
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def describe_error(exc: BaseException) -> str:
 class Applier:
     """Applies one plan to one tracking repository."""
 
-    def __init__(self, gh: Any, repo: str, *, action_label: str, attempts: int = 3, issue_urls: Mapping[int, str] | None = None):
+    def __init__(self, gh: GitHub, repo: str, *, action_label: str, attempts: int = 3, issue_urls: Mapping[int, str] | None = None):
         self.gh = gh
         self.repo = repo
         self.action_label = action_label
@@ -83,7 +84,7 @@ class Applier:
             note = ""
             if op.comment:
                 note = await self.comment(op.number, op.comment)
-            extra = {"body": op.body} if op.body is not None else {}
+            extra: dict[str, Any] = {"body": op.body} if op.body is not None else {}
             await self.gh.update_issue(self.repo, op.number, state="closed", state_reason=op.reason, **extra)
             self.done(op, op.number, note)
         else:  # pragma: no cover - the Operation union is closed
@@ -194,7 +195,7 @@ class Applier:
 
 
 async def apply_plan(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     plan: Plan,
     *,

@@ -32,6 +32,7 @@ from actionbot.core.refstate import (
 )
 from actionbot.core.render import LABEL_STYLES, parse_marker
 from actionbot.engine.apply import LOST, describe_error
+from actionbot.engine.port import GitHub, Runner
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def split_ref(ref: str) -> tuple[str, int]:
     return repo, int(number)
 
 
-async def read_config(gh: Any, repo: str, ref: str | None = None) -> Config:
+async def read_config(gh: GitHub, repo: str, ref: str | None = None) -> Config:
     """`.github/actionbot.yml` of `repo` at `ref` (default branch: None); defaults when absent.
 
     Raises ConfigError (with the line at fault) when the file is invalid.
@@ -61,7 +62,7 @@ async def read_config(gh: Any, repo: str, ref: str | None = None) -> Config:
     return load_config(None if raw is None else raw.decode("utf-8-sig", "replace"), CONFIG_PATH)
 
 
-async def config_or_defaults(gh: Any, repo: str) -> Config:
+async def config_or_defaults(gh: GitHub, repo: str) -> Config:
     """The configuration an item's handler works with: defaults when unreadable or invalid (labels still need names)."""
     try:
         return await read_config(gh, repo)
@@ -72,7 +73,7 @@ async def config_or_defaults(gh: Any, repo: str) -> Config:
         return DEFAULT_CONFIG
 
 
-async def ref_states(gh: Any, refs: list[str], known: Mapping[str, str] | None = None) -> dict[str, str | None]:
+async def ref_states(gh: GitHub, refs: list[str], known: Mapping[str, str] | None = None) -> dict[str, str | None]:
     """Current state of each reference: `known` first, else one ETag-cached `get_issue`."""
     known_l = {k.lower(): v for k, v in (known or {}).items()}
     out: dict[str, str | None] = {}
@@ -93,7 +94,7 @@ def _label_names(issue: Mapping[str, Any]) -> list[str]:
 
 
 async def settle_item(
-    gh: Any, repo: str, issue: Mapping[str, Any], config: Config, known: Mapping[str, str] | None = None
+    gh: GitHub, repo: str, issue: Mapping[str, Any], config: Config, known: Mapping[str, str] | None = None
 ) -> list[str]:
     """Bring an item's reference list, `refs closed` label and (option) state in line. Returns what it did."""
     body = issue.get("body") or ""
@@ -130,7 +131,7 @@ async def settle_item(
     return did
 
 
-async def is_private(gh: Any, repo: str, issue: Mapping[str, Any] | None = None) -> bool:
+async def is_private(gh: GitHub, repo: str, issue: Mapping[str, Any] | None = None) -> bool:
     """Whether `repo` is private: from `issue`'s `repository` when it carries one (webhooks and
     timeline sources do), else one ETag-cached read of the repository."""
     repository = (issue or {}).get("repository")
@@ -139,7 +140,7 @@ async def is_private(gh: Any, repo: str, issue: Mapping[str, Any] | None = None)
     return bool((await gh.get_repo(repo)).get("private"))
 
 
-async def post_once(gh: Any, repo: str, number: int, text: str, marker: str) -> bool:
+async def post_once(gh: GitHub, repo: str, number: int, text: str, marker: str) -> bool:
     """Post `text` unless a comment already carries `marker`. True when this call posted it."""
     async with lock_for(f"{repo.lower()}#{number}:{marker}"):
         if already_reported(await gh.list_comments(repo, number), marker):
@@ -151,7 +152,7 @@ async def post_once(gh: Any, repo: str, number: int, text: str, marker: str) -> 
         return True
 
 
-async def check_item(gh: Any, repo: str, issue: Mapping[str, Any], config: Config, ctx: Any = None) -> int:
+async def check_item(gh: GitHub, repo: str, issue: Mapping[str, Any], config: Config, ctx: Runner | None = None) -> int:
     """Re-read one item's references (conditional requests) and report what changed since its body said.
 
     For references in repositories without the app (no webhook ever comes),
@@ -186,7 +187,7 @@ async def check_item(gh: Any, repo: str, issue: Mapping[str, Any], config: Confi
     return posted
 
 
-async def check_references(gh: Any, repo: str, config: Config | None = None, ctx: Any = None) -> int:
+async def check_references(gh: GitHub, repo: str, config: Config | None = None, ctx: Runner | None = None) -> int:
     """`check_item` for every open action item of a tracking repository (one ETag-cached list)."""
     config = config or await config_or_defaults(gh, repo)
     posted = 0
@@ -197,7 +198,7 @@ async def check_references(gh: Any, repo: str, config: Config | None = None, ctx
 
 
 async def refresh_dashboard(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     config: Config,
     *,
@@ -242,15 +243,15 @@ async def refresh_dashboard(
         return dashboard.Upkeep("none")
     if decision.action == "create":
         await gh.create_issue(repo, title=dashboard.TITLE, body=body, labels=[config.labels.dashboard])
-    elif decision.action == "reopen":
+    elif decision.number is not None and decision.action == "reopen":
         await gh.update_issue(repo, decision.number, state="open", body=body)
-    elif decision.action == "update":
+    elif decision.number is not None and decision.action == "update":
         await gh.update_issue(repo, decision.number, body=body)
     return decision
 
 
 async def keep_dashboard_current(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     config: Config,
     *,

@@ -21,12 +21,13 @@ from actionbot.core.agenda import Agenda
 from actionbot.core.config import Config
 from actionbot.engine.agenda import review_list
 from actionbot.engine.apply import LOST, describe_error
+from actionbot.engine.port import GitHub
 
 log = logging.getLogger(__name__)
 
 
 async def keep_meeting_issue(
-    gh: Any, repo: str, issue: Mapping[str, Any], config: Config, *,
+    gh: GitHub, repo: str, issue: Mapping[str, Any], config: Config, *,
     now: datetime | None = None, handle: str = "actionbot", listing: Agenda | None = None,
 ) -> meeting.Upkeep:
     """Post or edit the review-list comment of one meeting issue of `repo` (nothing if it is not one)."""
@@ -45,7 +46,7 @@ async def keep_meeting_issue(
 
 
 async def refresh_meeting_issues(
-    gh: Any, repo: str, config: Config, *, now: datetime | None = None, handle: str = "actionbot"
+    gh: GitHub, repo: str, config: Config, *, now: datetime | None = None, handle: str = "actionbot"
 ) -> int:
     """Bring every open meeting issue of `repo` up to date; returns how many comments were written.
 
@@ -67,7 +68,7 @@ async def refresh_meeting_issues(
     return written
 
 
-async def _open_candidates(gh: Any, repo: str, config: Config) -> list[dict[str, Any]]:
+async def _open_candidates(gh: GitHub, repo: str, config: Config) -> list[dict[str, Any]]:
     """Open meeting issues: by label (one listing each), and by title when a glob is set (every open issue)."""
     rule = config.meeting_issues
     assert rule is not None

@@ -26,6 +26,7 @@ from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.plan import ExistingIssue
 from actionbot.core.review import ReviewLine, review_lines
+from actionbot.engine.port import GitHub
 from actionbot.engine.worker import TooComplex, run_bounded
 from actionbot.notes.model import Notes, Problem, Unsure
 from actionbot.notes.parse import parse_notes
@@ -54,7 +55,7 @@ class Reading:
 
 
 async def read_notes(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     html_url: str,
     sha: str,
@@ -241,7 +242,7 @@ def render_block_of(body: str) -> str:
 
 
 async def _read(
-    gh: Any, repo: str, path: str, ref: str, entry: Mapping[str, Any] | None, config: Config,
+    gh: GitHub, repo: str, path: str, ref: str, entry: Mapping[str, Any] | None, config: Config,
     problems: list[Problem], *, quiet: bool = False,
 ) -> str | None:
     """The text of a notes file at `ref`, or None (absent, too big, not text: a problem is reported)."""

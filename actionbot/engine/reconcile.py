@@ -28,15 +28,16 @@ import dataclasses
 import logging
 import weakref
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gidgethub import BadRequest, GitHubException
 
 from actionbot.core import checkrun
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, Config, ConfigError
 from actionbot.core.desired import DesiredIssue
-from actionbot.core.operations import Applied, ApplyResult, CloseIssue, CreateIssue, Failed, Operation, Plan, op_to_dict
+from actionbot.core.operations import ApplyResult, CloseIssue, CreateIssue, Plan
 from actionbot.core.plan import ExistingIssue, existing_issues
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.refstate import refs_in_body
@@ -46,10 +47,12 @@ from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
 from actionbot.engine.meetings import refresh_meeting_issues
+from actionbot.engine.port import GitHub, Runner
 from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
+from actionbot.engine.report import SyncReport
 from actionbot.engine.subissues import link_sub_issues
 from actionbot.engine.worker import TooComplex, run_bounded
-from actionbot.notes.model import Problem, Unsure
+from actionbot.notes.model import Problem
 
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
@@ -67,59 +70,42 @@ def lock_for(tracking_repo: str) -> asyncio.Lock:
     return lock
 
 
-@dataclass
-class SyncReport:
-    """What one reconcile found and did: the CLI prints it, the check run summarises it."""
+@dataclass(frozen=True)
+class Request:
+    """What one reconcile is asked to do (see `reconcile` for each field)."""
 
     repo: str
-    tracking_repo: str = ""
-    sha: str | None = None
+    ref: str | None = None
+    before: str | None = None
+    changed: Collection[Changed] | None = None
+    since: str | None = None
     dry_run: bool = False
     preview: bool = False
-    plan: Plan | None = None
-    applied: list[Applied] = field(default_factory=list)
-    failed: list[Failed] = field(default_factory=list)
-    deferred: tuple[Operation, ...] = ()
-    problems: list[Problem] = field(default_factory=list)
-    unsure: list[Unsure] = field(default_factory=list)  # lines read as maybe-tasks, not opened
-    config_error: Problem | None = None
-    files: list[str] = field(default_factory=list)  # notes files read
-    entries: list[checkrun.Entry] = field(default_factory=list)
-    check: str = "not written"  # created | already there | not written | failed: ...
-    follow_up: bool = False  # a run was scheduled for the deferred operations
-    skipped: str = ""  # why nothing was read (e.g. "no notes changed")
+    check: bool = True
+    dashboard: bool = True
+    meetings: Collection[str | None] | None = None
+    config_ref: str | None = None  # read the configuration there (a preview: the base branch's)
+    follow_ups: int = 0  # how many deferred runs led to this one
 
     @property
-    def ok(self) -> bool:
-        """The whole plan was applied (or, for a dry run, could be computed)."""
-        return self.config_error is None and not self.failed and not self.deferred
+    def writes_check(self) -> bool:
+        return self.check and (self.preview or not self.dry_run)  # a dry run writes nothing; a preview only its check
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "repo": self.repo,
-            "tracking_repo": self.tracking_repo,
-            "sha": self.sha,
-            "dry_run": self.dry_run,
-            "ok": self.ok,
-            "skipped": self.skipped or None,
-            "files": self.files,
-            "plan": [op_to_dict(op) for op in (self.plan.ops if self.plan else ())],
-            "applied": [{**op_to_dict(a.op), "number": a.number, "url": a.url, "note": a.note or None} for a in self.applied],
-            "failed": [{**op_to_dict(f.op), "error": f.error} for f in self.failed],
-            "deferred": [op_to_dict(op) for op in self.deferred],
-            "unchanged": list(self.plan.unchanged) if self.plan else [],
-            "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in self.problems],
-            "unsure": [{"path": u.path, "line": u.line, "text": u.text, "reason": u.reason} for u in self.unsure],
-            "config_error": (
-                {"path": self.config_error.path, "line": self.config_error.line, "message": self.config_error.message}
-                if self.config_error else None
-            ),
-            "check": self.check,
-        }
+
+@dataclass
+class _Target:
+    """What the read step learned: the commit, its configuration and the notes files to read."""
+
+    sha: str
+    config: Config
+    tracking: str
+    changed: list[Changed] | None
+    config_changed: bool
+    html_url: str
 
 
 async def reconcile(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     *,
     ref: str | None = None,
@@ -132,8 +118,7 @@ async def reconcile(
     dashboard: bool = True,
     meetings: Collection[str | None] | None = None,
     config_ref: str | None = None,
-    ctx: Any = None,
-    _depth: int = 0,
+    ctx: Runner | None = None,
 ) -> SyncReport:
     """Make the tracking repository's issues match the notes of `repo` at `ref`.
 
@@ -147,96 +132,118 @@ async def reconcile(
     dates of the files read (`@actionbot sync` re-reads one item's meetings:
     the rest of a yearly file is not swept in). `config_ref`: read the configuration
     there instead (a pull request's preview: the base branch's, so a pull request
-    can not raise its own limits; its own file is only validated). `ctx`: the
-    service's Context, used to schedule a follow-up run when the write cap deferred work.
+    can not raise its own limits; its own file is only validated). `ctx`: who runs
+    it, used to schedule a follow-up run when the write cap deferred work.
     """
-    report = SyncReport(repo=repo, dry_run=dry_run or preview, preview=preview)
-    check = check and (preview or not dry_run)  # a dry run writes nothing; a preview only its check run
+    request = Request(
+        repo, ref=ref, before=None if before == ZERO_SHA else before, changed=changed, since=since, dry_run=dry_run,
+        preview=preview, check=check, dashboard=dashboard, meetings=meetings, config_ref=config_ref,
+    )
+    return await run(gh, request, ctx)
+
+
+async def run(gh: GitHub, request: Request, ctx: Runner | None) -> SyncReport:
+    """read -> plan -> apply -> report."""
+    report = SyncReport(repo=request.repo, dry_run=request.dry_run or request.preview, preview=request.preview)
+    target = await _read(gh, request, report)
+    applied_anything = False
+    if target is not None:
+        async with lock_for(report.tracking_repo):
+            applied_anything = await _plan_and_apply(gh, request, target, report, ctx)
+    await _report(gh, request, target, report, ctx, applied_anything=applied_anything)
+    return report
+
+
+async def _read(gh: GitHub, request: Request, report: SyncReport) -> _Target | None:
+    """The commit, its configuration and which notes files to read; None when there is nothing to do."""
+    repo = request.repo
     repo_data: dict[str, Any] | None = None
-    if _is_sha(ref):
-        sha = str(ref)
+    if _is_sha(request.ref):
+        report.sha = str(request.ref)
     else:
         repo_data = await gh.get_repo(repo)
-        sha = (await gh.get_commit(repo, ref or repo_data.get("default_branch") or "main"))["sha"]
-    report.sha = sha
-    if before == ZERO_SHA:
-        before = None
-
+        report.sha = (await gh.get_commit(repo, request.ref or repo_data.get("default_branch") or "main"))["sha"]
+    report.tracking_repo = repo
     try:
-        config = await read_config(gh, repo, ref=config_ref or sha)
+        config = await read_config(gh, repo, ref=request.config_ref or report.sha)
     except ConfigError as exc:
-        report.tracking_repo = repo
-        return await _config_failed(gh, Problem(exc.path, exc.line, exc.message), report, check=check, ctx=ctx)
-    if config_ref and config_ref != sha:
-        report.problems += await _unapplied_config(gh, repo, sha)
-    if since:
-        config = dataclasses.replace(config, since=since)
-    tracking = config.tracking_repo or repo
-    report.tracking_repo = tracking
-
-    config_changed = False
-    if changed is not None:
-        config_changed = any(c.path == CONFIG_PATH for c in changed)
-        changed = [c for c in changed if config.matches(c.path) or (c.previous and config.matches(c.previous))]
+        report.config_error = Problem(exc.path, exc.line, exc.message)
+        return None
+    if request.config_ref and request.config_ref != report.sha:
+        report.problems += await _unapplied_config(gh, repo, report.sha)
+    if request.since:
+        config = dataclasses.replace(config, since=request.since)
+    report.tracking_repo = config.tracking_repo or repo
+    changed, config_changed = None, False
+    if request.changed is not None:
+        config_changed = any(c.path == CONFIG_PATH for c in request.changed)
+        changed = [c for c in request.changed if config.matches(c.path) or (c.previous and config.matches(c.previous))]
         if not changed and not config_changed:
             report.skipped = "no notes file changed"
-            return _recorded(ctx, report)
-
+            return None
     if repo_data is None:
         repo_data = await gh.get_repo(repo)
     html_url = repo_data.get("html_url") or f"https://github.com/{repo}"
+    return _Target(str(report.sha), config, report.tracking_repo, changed, config_changed, html_url)
 
-    async with lock_for(tracking):
-        try:
-            existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
-        except BadRequest as exc:
-            if int(exc.status_code) != 404 or tracking.casefold() == repo.casefold():
-                raise
-            missing = f"`tracking_repo` {tracking} was not found, or actionbot can not see it; fix `tracking_repo` or install the app there"
-            return await _config_failed(gh, Problem(CONFIG_PATH, None, missing), report, check=check, ctx=ctx)
-        existing = existing_issues(existing_raw)
-        reading = await read_notes(
-            gh, repo, html_url, sha, before, changed, config, existing, config_changed=config_changed,
-            only_meetings=None if meetings is None else set(meetings),
-        )
-        report.files += reading.files
-        report.problems += reading.problems
-        report.unsure += reading.unsure
-        known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
-        run = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report, dashboard=dashboard, ctx=ctx)
-        run.reviews = reading.reviews
-        report.problems += unmatched_reviews(reading.reviews, existing, tracking)
-        run.gone = reading.gone
-        result = await run.plan(existing_raw)
-        applied_anything = False
-        if report.dry_run:
-            report.entries = checkrun.entries_for(result, run.existing, None, run.urls, preview=True)
+
+async def _plan_and_apply(gh: GitHub, request: Request, target: _Target, report: SyncReport, ctx: Runner | None) -> bool:
+    """Read the notes and the issues, plan, and apply unless dry; True when anything was written."""
+    config, tracking = target.config, target.tracking
+    try:
+        existing_raw = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
+    except BadRequest as exc:
+        if int(exc.status_code) != 404 or tracking.casefold() == request.repo.casefold():
+            raise
+        missing = f"`tracking_repo` {tracking} was not found, or actionbot can not see it; fix `tracking_repo` or install the app there"
+        report.config_error = Problem(CONFIG_PATH, None, missing)
+        return False
+    existing = existing_issues(existing_raw)
+    reading = await read_notes(
+        gh, request.repo, target.html_url, target.sha, request.before, target.changed, config, existing,
+        config_changed=target.config_changed, only_meetings=None if request.meetings is None else set(request.meetings),
+    )
+    report.files += reading.files
+    report.problems += reading.problems
+    report.unsure += reading.unsure
+    known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
+    handle = ctx.handle if ctx is not None else DEFAULT_HANDLE
+    steps = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report,
+                 dashboard=request.dashboard, handle=handle)
+    steps.reviews = reading.reviews
+    report.problems += unmatched_reviews(reading.reviews, existing, tracking)
+    steps.gone = reading.gone
+    result = await steps.plan(existing_raw)
+    if report.dry_run:
+        report.entries = checkrun.entries_for(result, steps.existing, None, steps.urls, preview=True)
+        return False
+    return await steps.apply(result)
+
+
+async def _report(
+    gh: GitHub, request: Request, target: _Target | None, report: SyncReport, ctx: Runner | None, *, applied_anything: bool
+) -> None:
+    """The check run, a follow-up run for deferred work, and the report left with whoever ran it."""
+    if request.writes_check and report.sha and not report.skipped:
+        if report.config_error is not None:  # a configuration that can not be worked with: one line
+            output = checkrun.summarise([], preview=request.preview, config_error=report.config_error)
         else:
-            applied_anything = await run.apply(result)
-
-    if check:
-        output = checkrun.summarise(report.entries, report.problems, preview=preview, unsure=report.unsure)
-        await _write_check(gh, repo, sha, output, report, applied_anything=applied_anything)
-    if report.deferred and not report.dry_run and ctx is not None and _depth < MAX_FOLLOW_UPS:
-        args = dict(ref=sha, before=before, changed=changed, since=since, check=check, dashboard=dashboard, meetings=meetings, ctx=ctx)
+            output = checkrun.summarise(report.entries, report.problems, preview=request.preview, unsure=report.unsure)
+        await _write_check(gh, request.repo, report.sha, output, report, applied_anything=applied_anything)
+    if report.deferred and not report.dry_run and ctx is not None and target is not None and request.follow_ups < MAX_FOLLOW_UPS:
+        later = dataclasses.replace(
+            request, ref=target.sha, changed=target.changed, follow_ups=request.follow_ups + 1
+        )
 
         async def follow_up() -> None:
-            await reconcile(gh, repo, **args, _depth=_depth + 1)
+            await run(gh, later, ctx)
 
-        report.follow_up = bool(ctx.enqueue(repo, follow_up))
-    return _recorded(ctx, report)
-
-
-async def _config_failed(gh: Any, problem: Problem, report: SyncReport, *, check: bool, ctx: Any) -> SyncReport:
-    """A configuration that can not be worked with: one line in the check run (and the report), nothing else."""
-    report.config_error = problem
-    if check:
-        output = checkrun.summarise([], preview=report.preview, config_error=problem)
-        await _write_check(gh, report.repo, report.sha or "", output, report, applied_anything=False)
-    return _recorded(ctx, report)
+        report.follow_up = bool(ctx.enqueue(request.repo, follow_up))
+    if ctx is not None:
+        ctx.record(report)
 
 
-async def _unapplied_config(gh: Any, repo: str, sha: str) -> list[Problem]:
+async def _unapplied_config(gh: GitHub, repo: str, sha: str) -> list[Problem]:
     """A preview's own configuration: validated, its errors shown, never applied."""
     try:
         await read_config(gh, repo, ref=sha)
@@ -246,23 +253,15 @@ async def _unapplied_config(gh: Any, repo: str, sha: str) -> list[Problem]:
     return []
 
 
-def _recorded(ctx: Any, report: SyncReport) -> SyncReport:
-    """Leave the report in the context too: a caller that ran handlers learns what every reconcile did."""
-    syncs = getattr(ctx, "syncs", None)
-    if isinstance(syncs, list):
-        syncs.append(report)
-    return report
-
-
 class _Run:
     """Plan and apply for one reconcile."""
 
     def __init__(
-        self, gh: Any, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
-        known_labels: list[str], report: SyncReport, *, dashboard: bool, ctx: Any,
+        self, gh: GitHub, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
+        known_labels: list[str], report: SyncReport, *, dashboard: bool, handle: str,
     ):
         self.gh, self.tracking, self.config, self.read, self.scope = gh, tracking, config, read, scope
-        self.known_labels, self.report, self.dashboard, self.ctx = known_labels, report, dashboard, ctx
+        self.known_labels, self.report, self.dashboard, self.handle = known_labels, report, dashboard, handle
         self.existing: tuple[ExistingIssue, ...] = ()
         self.desired: list[DesiredIssue] = []
         self.urls: dict[int, str] = {}
@@ -307,10 +306,9 @@ class _Run:
         report.applied, report.failed = outcome.applied, outcome.failed
         report.entries = checkrun.entries_for(result, self.existing, outcome, self.urls, preview=False)
         if self.dashboard and config.dashboard and outcome.applied:
-            handle = getattr(self.ctx, "handle", "actionbot")
-            await keep_dashboard_current(gh, tracking, config, handle=handle, known_labels=self.known_labels)
+            await keep_dashboard_current(gh, tracking, config, handle=self.handle, known_labels=self.known_labels)
         if outcome.applied and config.meeting_issues is not None:
-            await refresh_meeting_issues(gh, report.repo, config, handle=getattr(self.ctx, "handle", "actionbot"))
+            await refresh_meeting_issues(gh, report.repo, config, handle=self.handle)
         return bool(outcome.applied)
 
     async def link_sub_issues(self, outcome: ApplyResult) -> None:
@@ -338,7 +336,7 @@ def _plan_job(
     return make_plan(desired, existing, config, **options)
 
 
-async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
+async def _ref_states(gh: GitHub, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
     """Reference states: the ones already listed in issue bodies (kept current by the
     references handler), else one ETag-cached read each, so sync and handler write the same text."""
     known: dict[str, str] = {}
@@ -359,7 +357,7 @@ async def _ref_states(gh: Any, desired: list[DesiredIssue], existing_raw: list[d
         return {r: known.get(r) for r in wanted}
 
 
-async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: ApplyResult) -> None:
+async def _close_racing_twins(gh: GitHub, tracking: str, config: Config, outcome: ApplyResult) -> None:
     """Another replica may have created the same items at the same moment: the creator
     of the younger issue notices at once (one listing, only after creating) and closes
     it as a duplicate of the older, so a race never outlives the run that lost it."""
@@ -387,7 +385,7 @@ async def _close_racing_twins(gh: Any, tracking: str, config: Config, outcome: A
 # ---------------------------------------------------------------- check run (its text: checkrun.py)
 
 
-async def _write_check(gh: Any, repo: str, sha: str, output: checkrun.CheckOutput, report: SyncReport, *, applied_anything: bool) -> None:
+async def _write_check(gh: GitHub, repo: str, sha: str, output: checkrun.CheckOutput, report: SyncReport, *, applied_anything: bool) -> None:
     """Write the check run unless one on this commit already says the same (zero writes on a re-run)."""
     try:
         runs = await gh.list_check_runs(repo, sha, name=checkrun.CHECK_NAME)

@@ -17,14 +17,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from gidgethub import BadRequest
 
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError
 from actionbot.core.plan import existing_issues
 from actionbot.engine.items import check_references, keep_dashboard_current, read_config
 from actionbot.engine.meetings import refresh_meeting_issues
+from actionbot.engine.port import GitHub, Runner
 from actionbot.engine.reconcile import reconcile
 from actionbot.engine.reminders import send_reminders
 
@@ -44,7 +45,7 @@ def today_of(clock: Clock) -> str:
     return datetime.fromtimestamp(clock(), tz=UTC).date().isoformat()
 
 
-async def repository_config(gh: Any, repo: str) -> tuple[Config | None, str]:
+async def repository_config(gh: GitHub, repo: str) -> tuple[Config | None, str]:
     """The repository's configuration, or None and why it is skipped (no notes, invalid configuration).
 
     Read the way the reconcile reads it (the default branch's head commit, its
@@ -75,7 +76,7 @@ async def repository_config(gh: Any, repo: str) -> tuple[Config | None, str]:
     return DEFAULT_CONFIG, ""
 
 
-async def tracked_meetings(gh: Any, repo: str, config: Config) -> list[str | None]:
+async def tracked_meetings(gh: GitHub, repo: str, config: Config) -> list[str | None]:
     """Meeting dates of the issues that already track items of `repo` (ETag-cached: reconcile lists them too)."""
     tracking = config.tracking_repo or repo
     listing = await gh.list_issues(tracking, labels=[config.labels.action_item], state="all")
@@ -106,10 +107,10 @@ class RepoResync:
 
 
 async def resync_repository(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     *,
-    ctx: Any = None,
+    ctx: Runner | None = None,
     clock: Clock = time.time,
     first_run_days: int = FIRST_RUN_DAYS,
     check: bool = False,
@@ -135,7 +136,7 @@ async def resync_repository(
         # A run that wrote refreshed it already; otherwise its ages (in days) would go
         # stale on quiet days. Rewritten only when its text changed: at most daily.
         await keep_dashboard_current(
-            gh, config.tracking_repo or repo, config, handle=getattr(ctx, "handle", "actionbot"),
+            gh, config.tracking_repo or repo, config, handle=ctx.handle if ctx is not None else DEFAULT_HANDLE,
             now=datetime.fromtimestamp(clock(), UTC), create=False,
         )
     if config.reminders is not None and report.config_error is None:
@@ -146,7 +147,7 @@ async def resync_repository(
     if config.meeting_issues is not None and not report.applied and report.config_error is None:
         # ages and states move on quiet days too (a sync that wrote refreshed them already)
         await refresh_meeting_issues(
-            gh, repo, config, now=datetime.fromtimestamp(clock(), UTC), handle=getattr(ctx, "handle", "actionbot")
+            gh, repo, config, now=datetime.fromtimestamp(clock(), UTC), handle=ctx.handle if ctx is not None else DEFAULT_HANDLE
         )
     if ctx is not None:
         ctx.note(result.summary())

@@ -24,6 +24,8 @@ from typing import Any
 
 from gidgethub import BadRequest, GitHubException
 
+from actionbot.engine.port import GitHub
+
 log = logging.getLogger(__name__)
 
 MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
@@ -92,7 +94,7 @@ def wanted_links(
 
 
 async def link_sub_issues(
-    gh: Any,
+    gh: GitHub,
     repo: str,
     families: Iterable[tuple[str, Collection[str]]],
     numbers: Mapping[str, int],

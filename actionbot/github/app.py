@@ -85,17 +85,6 @@ class AppClients:
         self.token_requests = 0
         self.metrics = metrics  # actionbot.metrics.Metrics shared with the service (None: not recorded)
 
-    @classmethod
-    def from_settings(cls, session: aiohttp.ClientSession, settings: Any, **kw: Any) -> AppClients:
-        return cls(
-            session,
-            app_id=settings.app_id,
-            private_key=settings.private_key,
-            api_url=settings.api_url,
-            write_interval=settings.write_interval,
-            **kw,
-        )
-
     def __repr__(self) -> str:
         return f"AppClients(app_id={self.app_id!r}, api_url={self.api_url!r})"
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from actionbot.github.app import AppClients
 from actionbot.logs import kv
 
 log = logging.getLogger("actionbot.github.redeliver")
@@ -50,7 +51,7 @@ def to_redeliver(deliveries: list[dict[str, Any]]) -> list[int]:
     return sorted(ids)
 
 
-async def redeliver_failed(clients: Any, *, since_hours: float = 72, clock: Callable[[], float] = time.time) -> RedeliveryReport:
+async def redeliver_failed(clients: AppClients, *, since_hours: float = 72, clock: Callable[[], float] = time.time) -> RedeliveryReport:
     """List the window's deliveries and redeliver the failed ones; never raises for one bad id."""
     app = await clients.app_client()
     deliveries = await app.list_hook_deliveries(since=clock() - since_hours * 3600)

@@ -52,13 +52,18 @@ from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sans
 from prometheus_client.exposition import choose_encoder
 
 from actionbot import __version__
-from actionbot.github.client import track_usage
+from actionbot.github.app import AppClients
+from actionbot.github.client import GitHubClient, Usage, track_usage
+from actionbot.github.redeliver import redeliver_failed
 from actionbot.logs import kv
+from actionbot.service import handlers
 from actionbot.service.context import Context
 from actionbot.service.handlers.push import join_pushes
 from actionbot.service.metrics import Metrics
 from actionbot.service.queue import Submitted, WorkQueue
 from actionbot.service.redisqueue import Delivery, RedisError, RedisQueue
+from actionbot.service.resync import Resyncer
+from actionbot.service.settings import Settings
 from actionbot.service.worker import SharedWorker
 
 log = logging.getLogger("actionbot.service.app")
@@ -104,9 +109,9 @@ class Service:
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         *,
-        clients: Any,
+        clients: AppClients,
         router: routing.Router,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -120,14 +125,12 @@ class Service:
         seen_max: int = 100_000,
         metrics: Metrics | None = None,
     ):
-        if not getattr(settings, "webhook_secret", None):
+        if not settings.webhook_secret:
             raise ValueError("GITHUB_WEBHOOK_SECRET is required: actionbot never accepts unsigned deliveries")
         self.settings = settings
         self.secret: str = settings.webhook_secret
-        self.handle: str = getattr(settings, "handle", "actionbot")
+        self.handle: str = settings.handle
         self.clients = clients
-        # AppClients.cached_client: the installation's client without an await when its token is fresh
-        self._cached_client: Callable[[Any], Any] | None = getattr(clients, "cached_client", None)
         self.router = router
         self.clock = clock
         self.sleep = sleep
@@ -152,7 +155,7 @@ class Service:
         self._shared_depth: int | None = None  # Redis mode: the shared queue's depth, as last read
         self.metrics.track_queue_depth(lambda: self.queue.depth if self._shared_depth is None else self._shared_depth)
         self.rate_limits: dict[int, int] = {}  # installation -> x-ratelimit-remaining last seen
-        self.resyncer: Any = None  # actionbot.resync.Resyncer when the periodic resync is on
+        self.resyncer: Resyncer | None = None  # when the periodic resync is on
         self.shared: RedisQueue | None = None  # Redis mode: the queue every process shares
         self.worker: SharedWorker | None = None  # Redis mode: this process's worker, unless web only
         self._redis_said = -60.0
@@ -322,12 +325,11 @@ class Service:
         """A handler's context; in Redis mode follow-up work runs after the handler, in the same job."""
         return Context(
             handle=self.handle,
-            settings=self.settings,
-            clients=self.clients,
             clock=self.clock,
             delivery_id=delivery_id,
             enqueue_fn=self.enqueue if self.shared is None else None,
-            service=self,
+            forget_installation=self.forget_installation,
+            forget_repositories=self.forget_repositories,
         )
 
     async def _process_push(self, pushes: _Pushes) -> None:
@@ -345,15 +347,12 @@ class Service:
         usage = track_usage()
         start = time.perf_counter()
         ctx = self.context(event.delivery_id)
-        gh = None
+        gh: GitHubClient | None = None
         error: BaseException | None = None
         for attempt in range(1, self.handler_attempts + 1):
             try:
-                if gh is None and not _uninstalled(event):  # no token can be minted for those
-                    cached = self._cached_client
-                    gh = cached(record.installation) if cached is not None else None
-                    if gh is None:
-                        gh = await self.clients.for_installation(record.installation)
+                if gh is None and not _uninstalled(event) and record.installation is not None:
+                    gh = await self.clients.for_installation(record.installation)  # none can be minted for those
                 await self.router.dispatch(event, gh, ctx)
                 await ctx.run_later()  # Redis mode's follow-ups (the embedded queue takes them itself)
                 error = None
@@ -386,10 +385,10 @@ class Service:
             )
         self._finish(record, start, usage, gh, ctx)
 
-    def _finish(self, record: DeliveryRecord, start: float, usage: Any, gh: Any, ctx: Context) -> None:
+    def _finish(self, record: DeliveryRecord, start: float, usage: Usage, gh: GitHubClient | None, ctx: Context) -> None:
         record.ms = round((time.perf_counter() - start) * 1000, 1)
         record.requests = usage.requests
-        record.rate_limit_remaining = getattr(gh, "rate_limit_remaining", None)
+        record.rate_limit_remaining = gh.rate_limit_remaining if gh is not None else None
         record.notes = ctx.log
         self.counts["processed" if record.outcome == "ok" else "failed"] += 1
         self.metrics.record_delivery(record.event, "processed" if record.outcome == "ok" else record.outcome, record.ms / 1000)
@@ -451,19 +450,29 @@ class Service:
 
     # -- operators ------------------------------------------------------------------
     def forget_installation(self, installation_id: int) -> None:
-        """An uninstalled installation leaves the status page and the metrics."""
+        """An uninstalled installation: its token, client and cached answers go, and it leaves
+        the status page and the metrics."""
+        self.clients.forget(installation_id)
         self.rate_limits.pop(int(installation_id), None)
         self.metrics.forget_installation(installation_id)
         if self.resyncer is not None:
             self.resyncer.forget_installation(installation_id)
+
+    def forget_repositories(self, installation_id: int, repos: list[str]) -> int:
+        """Repositories removed from an installation: their cached answers go; returns how many."""
+        if self.resyncer is not None:
+            info = self.resyncer.installations.get(installation_id)
+            if info is not None:
+                info.repositories = [r for r in info.repositories if r not in repos]
+        return self.clients.forget_repositories(installation_id, repos)
 
     def status(self) -> dict[str, Any]:
         resync = self.resyncer
         return {
             "name": "actionbot",
             "version": __version__,
-            "app_id": getattr(self.settings, "app_id", None),
-            "api_url": getattr(self.settings, "api_url", None),
+            "app_id": self.settings.app_id,
+            "api_url": self.settings.api_url,
             "uptime_seconds": round(self.clock() - self.started_at, 1),
             "accepting": self.accepting,
             "deliveries": {
@@ -500,7 +509,7 @@ class Service:
 
     def operator(self, request: web.Request) -> bool:
         """Whether the caller gave `ACTIONBOT_STATUS_TOKEN` as `Authorization: Bearer ...` (never without one set)."""
-        token = getattr(self.settings, "status_token", "") or ""
+        token = self.settings.status_token
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
@@ -711,9 +720,9 @@ def _text(status: int, text: str) -> web.Response:
 
 
 def make_app(
-    settings: Any,
+    settings: Settings,
     *,
-    clients: Any,
+    clients: AppClients,
     router: routing.Router | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -728,25 +737,18 @@ def make_app(
     `metrics`: the Metrics shared with the GitHub clients (AppClients(metrics=...));
     one of its own when None. Served at `GET /metrics`.
     `resync_hours` / `resync_pause`: the periodic full resync (actionbot.resync);
-    None reads `settings.resync_hours` / `settings.resync_pause` (off when the
-    settings have none); 0 hours: off. When on, its start-up pass does the redelivery.
+    None reads `settings.resync_hours` / `settings.resync_pause`; 0 hours: off. When on, its start-up pass does the redelivery.
     """
-    if router is None:
-        from actionbot.service.handlers import router as default_router
-
-        router = default_router
-    service = Service(settings, clients=clients, router=router, clock=clock, sleep=sleep, metrics=metrics, **service_options)
+    service = Service(settings, clients=clients, router=router or handlers.router, clock=clock, sleep=sleep, metrics=metrics, **service_options)
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICE_KEY] = service
     app.router.add_post("/webhook", service.webhook)
     app.router.add_get("/healthz", service.healthz)
     app.router.add_get("/", service.index)
     app.router.add_get("/metrics", service.metrics_page)
-    hours = getattr(settings, "resync_hours", 0) if resync_hours is None else resync_hours
-    if hours and hours > 0:
-        from actionbot.service.resync import Resyncer
-
-        pause = getattr(settings, "resync_pause", 1.0) if resync_pause is None else resync_pause
+    hours = settings.resync_hours if resync_hours is None else resync_hours
+    if hours > 0:
+        pause = settings.resync_pause if resync_pause is None else resync_pause
         service.resyncer = Resyncer(
             service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep
         )
@@ -756,11 +758,11 @@ def make_app(
             "starting %s",
             kv(
                 version=__version__,
-                app_id=getattr(settings, "app_id", None),
+                app_id=settings.app_id,
                 key_fingerprint=_fingerprint(settings),
-                api_url=getattr(settings, "api_url", None),
-                write_interval=getattr(settings, "write_interval", None),
-                handle=getattr(settings, "handle", None),
+                api_url=settings.api_url,
+                write_interval=settings.write_interval,
+                handle=settings.handle,
             ),
         )
         if start_shared(service, settings):
@@ -769,8 +771,6 @@ def make_app(
         if service.resyncer is not None:
             service.spawn(service.resyncer.run(), "resync")
         elif redeliver_on_startup:
-            from actionbot.github.redeliver import redeliver_failed
-
             service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
 
     async def on_cleanup(app: web.Application) -> None:
@@ -785,15 +785,15 @@ def make_app(
     return app
 
 
-def start_shared(service: Service, settings: Any) -> bool:
+def start_shared(service: Service, settings: Settings) -> bool:
     """Redis mode (`REDIS_URL`): the queue, the delivery ids and the resync's schedule are shared (worker.py).
 
     Also a worker in this process unless `ACTIONBOT_WORKER=0` / `--no-worker`. False without Redis.
     """
-    if not getattr(settings, "redis_url", ""):
+    if not settings.redis_url:
         return False
     service.shared = RedisQueue.from_url(settings.redis_url, max_pending=service.queue.max_pending)
-    if getattr(settings, "worker", True):
+    if settings.worker:
         service.worker = SharedWorker(service, max_jobs=service.queue.max_concurrency)
         service.spawn(service.worker.run(), "worker")
     return True
@@ -825,10 +825,10 @@ def warn_if_replica(env: Mapping[str, str]) -> bool:
     return False
 
 
-def _fingerprint(settings: Any) -> str | None:
+def _fingerprint(settings: Settings) -> str | None:
     try:
         return settings.key_fingerprint
-    except Exception:
+    except (ValueError, TypeError):  # no key, or not one: the settings check says so before a real start
         return None
 
 

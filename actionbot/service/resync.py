@@ -27,13 +27,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from actionbot.engine.resync import FIRST_RUN_DAYS, RepoResync, resync_repository
+from actionbot.github.app import AppClients
+from actionbot.github.client import GitHubClient
 from actionbot.github.redeliver import redeliver_failed
 from actionbot.logs import kv
 from actionbot.service.context import Context
-from actionbot.service.redisqueue import RESYNC, Delivery, RedisError
+from actionbot.service.metrics import Metrics
+from actionbot.service.queue import WorkQueue
+from actionbot.service.redisqueue import RESYNC, Delivery, RedisError, RedisQueue
 
 log = logging.getLogger("actionbot.service.resync")
 
@@ -79,16 +83,28 @@ class PassReport:
         }
 
 
+class Host(Protocol):
+    """What the resync needs of the service it runs in (`actionbot.service.app.Service`)."""
+
+    clients: AppClients
+    metrics: Metrics
+    queue: WorkQueue
+    shared: RedisQueue | None  # Redis mode: the queue every process shares
+    rate_limits: dict[int, int]  # installation -> x-ratelimit-remaining last seen
+
+    def context(self, delivery_id: str) -> Context: ...
+
+
 class Resyncer:
     """The service's periodic full pass. One per service; `run()` is its start-up task.
 
-    `service`: the `actionbot.server.Service` whose queue the work goes through
-    (and whose rate-limit table and metrics it updates).
+    `service`: the service whose queue the work goes through (and whose
+    rate-limit table and metrics it updates).
     """
 
     def __init__(
         self,
-        service: Any,
+        service: Host,
         *,
         interval_hours: float = 6,
         pause_seconds: float = 1.0,
@@ -185,12 +201,12 @@ class Resyncer:
             if i:
                 await self.sleep(self.pause_seconds)
             report.repositories.append(await self.repository(gh, info.id, repo))
-        remaining = getattr(gh, "rate_limit_remaining", None)
+        remaining = gh.rate_limit_remaining
         if remaining is not None:
             self.service.rate_limits[info.id] = remaining
             self.service.metrics.set_rate_limit(info.id, remaining)
 
-    async def repository(self, gh: Any, installation_id: int, repo: str) -> RepoResync:
+    async def repository(self, gh: GitHubClient, installation_id: int, repo: str) -> RepoResync:
         """Resync `repo` in the per-repository queue (behind its deliveries) and wait for it."""
         return await run_in_queue(self.service, repo, lambda ctx: resync_repository(
             gh, repo, ctx=ctx, clock=self.clock, first_run_days=self.first_run_days
@@ -212,14 +228,14 @@ class Resyncer:
 
 
 async def run_in_queue(
-    service: Any, repo: str, work: Callable[[Any], Awaitable[RepoResync]], *, label: str = "resync", installation: int | None = None
+    service: Host, repo: str, work: Callable[[Context], Awaitable[RepoResync]], *, label: str = "resync", installation: int | None = None
 ) -> RepoResync:
     """Run `work(ctx)` as a job of `repo`'s queue and wait for its result; errors become the result.
 
     Redis mode: the repository's resync is queued in Redis (behind its deliveries,
     on whichever worker) and not waited for; the result says "queued".
     """
-    shared = getattr(service, "shared", None)
+    shared = service.shared
     if shared is not None:
         data = {"repository": {"full_name": repo}, "installation": {"id": installation}}
         try:
@@ -229,14 +245,7 @@ async def run_in_queue(
         return RepoResync(repo, skipped="queued")
     loop = asyncio.get_running_loop()
     done: asyncio.Future[RepoResync] = loop.create_future()
-    ctx = Context(
-        handle=getattr(service.settings, "handle", "actionbot"),
-        settings=service.settings,
-        clients=service.clients,
-        clock=service.clock,
-        delivery_id="resync",
-        enqueue_fn=service.enqueue,
-    )
+    ctx = service.context("resync")
 
     async def job() -> None:
         try:

@@ -50,6 +50,7 @@ from actionbot.engine.items import (
     settle_item,
 )
 from actionbot.engine.meetings import refresh_meeting_issues
+from actionbot.service.context import Context, GitHub
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -88,21 +89,21 @@ class Item:
     def is_owner(self, login: str) -> bool:
         return login.lower() in (o.lower() for o in self.owners())
 
-    async def update(self, gh: Any, **fields: Any) -> None:
+    async def update(self, gh: GitHub, **fields: Any) -> None:
         self.issue = await gh.update_issue(self.repo, self.number, **fields)
 
 
-async def _config(gh: Any, item: Item) -> Config:
+async def _config(gh: GitHub, item: Item) -> Config:
     marker = item.marker
     return await config_or_defaults(gh, marker.repo if marker and marker.repo else item.repo)
 
 
-async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any, *, triage: bool = False) -> str | None:
+async def run_command(gh: GitHub, item: Item, cmd: Command, sender: str, ctx: Context, *, triage: bool = False) -> str | None:
     """Apply one allowed command. Returns a reply text, or None when the 👍 says it all.
 
     `triage`: the sender has triage access or more (an assignment they make confers ownership).
     """
-    handle = getattr(ctx, "handle", "actionbot")
+    handle = ctx.handle
     state = item.issue.get("state")
     if cmd.name == "help":
         return help_text(handle)
@@ -137,14 +138,14 @@ async def run_command(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any, 
     raise AssertionError(cmd.name)  # every row of the table is handled above
 
 
-async def _agenda(gh: Any, item: Item) -> str:
+async def _agenda(gh: GitHub, item: Item) -> str:
     """The review list of this repository's action items (owners in code spans: nobody is notified)."""
     listing = await review_list(gh, item.repo, await _config(gh, item))
     text = agenda.clip(agenda.markdown(listing, mentions=False, heading="###"), REPLY_LIMIT)
     return f"the review list for the next meeting (paste it into the notes' review section):\n\n{text}"
 
 
-async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
+async def _assign(gh: GitHub, item: Item, cmd: Command, sender: str) -> str | None:
     logins = cmd.logins(sender)
     current = [_login(a) for a in item.issue.get("assignees") or []]
     current_l = {c.lower() for c in current}
@@ -180,7 +181,7 @@ async def _assign(gh: Any, item: Item, cmd: Command, sender: str) -> str | None:
     return " ".join(notes) or None
 
 
-async def _record_self_assigned(gh: Any, item: Item, logins: tuple[str, ...], *, took: bool) -> None:
+async def _record_self_assigned(gh: GitHub, item: Item, logins: tuple[str, ...], *, took: bool) -> None:
     """Keep the marker's `self_assigned` list: add who took the item without triage access,
     drop whoever a triager assigned or anyone unassigned."""
     marker = item.marker
@@ -196,7 +197,7 @@ async def _record_self_assigned(gh: Any, item: Item, logins: tuple[str, ...], *,
         await item.update(gh, body=body)
 
 
-async def _settle_needs_owner(gh: Any, item: Item) -> None:
+async def _settle_needs_owner(gh: GitHub, item: Item) -> None:
     """`needs owner` exactly when nobody is assigned, as the sync would label it (so it has nothing to fix)."""
     if item.marker is None:
         return
@@ -211,7 +212,7 @@ async def _settle_needs_owner(gh: Any, item: Item) -> None:
     item.issue = await gh.get_issue(item.repo, item.number)
 
 
-async def _link(gh: Any, item: Item, cmd: Command) -> str | None:
+async def _link(gh: GitHub, item: Item, cmd: Command) -> str | None:
     marker = item.marker
     assert marker is not None
     body = item.issue.get("body") or ""
@@ -242,11 +243,11 @@ async def _link(gh: Any, item: Item, cmd: Command) -> str | None:
     return None
 
 
-async def _sync(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str | None:
+async def _sync(gh: GitHub, item: Item, cmd: Command, sender: str, ctx: Context) -> str | None:
     """Re-read the item's notes and references: in the service, as a job of the notes
     repository's queue (behind pushes to it: one reconcile at a time); elsewhere, now."""
     repo, number = item.repo, item.number
-    if getattr(ctx, "enqueue_fn", None) is None:  # CLI / Actions mode, tests: no queue
+    if not ctx.queued:  # CLI / Actions mode: no queue
         said = await sync_item(gh, repo, number, ctx)
         item.issue = await gh.get_issue(repo, number)
         return " ".join(said) or None
@@ -262,7 +263,7 @@ async def _sync(gh: Any, item: Item, cmd: Command, sender: str, ctx: Any) -> str
     return None
 
 
-async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[str]:
+async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[str]:
     """`@actionbot sync`: the same reconcile as a push, for this item's notes file and meetings
     (at the default branch's head), then its references. Returns what is worth saying (problems)."""
     from actionbot.engine.read import Changed
@@ -309,7 +310,7 @@ async def sync_item(gh: Any, repo: str, number: int, ctx: Any = None) -> list[st
     return said
 
 
-async def _status(gh: Any, item: Item) -> str:
+async def _status(gh: GitHub, item: Item) -> str:
     marker = item.marker
     owners = ", ".join(f"`{o}`" for o in item.owners()) or "nobody (needs an owner)"
     listed = refs_in_body(item.issue.get("body"))
@@ -323,7 +324,7 @@ async def _status(gh: Any, item: Item) -> str:
     )
 
 
-async def _track(gh: Any, item: Item) -> str | None:
+async def _track(gh: GitHub, item: Item) -> str | None:
     if item.marker is not None:
         return "this issue is already an action item."
     config = await _config(gh, item)
@@ -347,13 +348,13 @@ DASHBOARD_SHOWS = frozenset({"done", "drop", "reopen", "assign", "unassign", "li
 
 
 @router.register("issue_comment", action="created")
-async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
+async def comment_created(event: Event, gh: GitHub, ctx: Context) -> None:
     data = event.data
     sender = data.get("sender") or {}
     comment = data.get("comment") or {}
     if sender.get("type") == "Bot" or (comment.get("user") or {}).get("type") == "Bot":
         return
-    handle = getattr(ctx, "handle", "actionbot")
+    handle = ctx.handle
     parsed = parse_commands(comment.get("body") or "", handle)
     if not parsed:
         return
@@ -383,8 +384,7 @@ async def comment_created(event: Event, gh: Any, ctx: Any = None, *args: Any, **
         ran.add(entry.name)
         if said:
             replies.append(reply(who, entry.line, said))
-        if ctx is not None:
-            ctx.note(f"{repo}#{item.number}: {entry.name} by {who}")
+        ctx.note(f"{repo}#{item.number}: {entry.name} by {who}")
     if succeeded:
         await gh.add_reaction(repo, int(comment["id"]), "+1")
     if ran & DASHBOARD_SHOWS and item.marker is not None:

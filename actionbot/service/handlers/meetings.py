@@ -10,13 +10,13 @@ included) are left alone.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from actionbot.engine.items import config_or_defaults
 from actionbot.engine.meetings import keep_meeting_issue
+from actionbot.service.context import Context, GitHub
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -26,7 +26,7 @@ router = Router()
 @router.register("issues", action="reopened")
 @router.register("issues", action="labeled")
 @router.register("issues", action="edited")
-async def meeting_issue(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
+async def meeting_issue(event: Event, gh: GitHub, ctx: Context) -> None:
     data = event.data
     issue = data.get("issue") or {}
     if (issue.get("user") or {}).get("type") == "Bot" or issue.get("state") != "open":
@@ -37,6 +37,6 @@ async def meeting_issue(event: Event, gh: Any, ctx: Any = None, *args: Any, **kw
     config = await config_or_defaults(gh, repo)
     if config.meeting_issues is None:
         return
-    decision = await keep_meeting_issue(gh, repo, issue, config, handle=getattr(ctx, "handle", "actionbot"))
+    decision = await keep_meeting_issue(gh, repo, issue, config, handle=ctx.handle)
     if decision.action != "none" and ctx is not None:
         ctx.note(f"{repo}#{issue.get('number')}: review list {decision.action}d")

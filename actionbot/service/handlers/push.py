@@ -31,6 +31,7 @@ from gidgethub.sansio import Event
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import ZERO_SHA, reconcile
 from actionbot.engine.resync import resync_repository
+from actionbot.service.context import Context, GitHub
 
 router = Router()
 
@@ -122,13 +123,12 @@ def ignored_push(data: Mapping[str, Any]) -> str | None:
 
 
 @router.register("push")
-async def on_push(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
+async def on_push(event: Event, gh: GitHub, ctx: Context) -> None:
     data = event.data
     why = ignored_push(data)
     repo = (data.get("repository") or {}).get("full_name") or ""
     if why:
-        if ctx is not None:
-            ctx.note(f"push ignored: {why}")
+        ctx.note(f"push ignored: {why}")
         return
     joined: Coalesced | None = data.get(COALESCED)
     if joined is not None and ctx is not None:
@@ -148,22 +148,20 @@ async def on_push(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: 
     if changed is not None and payload_is_complete(data) and _maybe_rename(changed):
         changed = changed_from_compare((await gh.compare(repo, before, after)).get("files") or [])
     report = await reconcile(gh, repo, ref=after, before=None if before == ZERO_SHA else before, changed=changed, ctx=ctx)
-    if ctx is not None:
-        ctx.note(_note(report))
+    ctx.note(_note(report))
 
 
 @router.register("pull_request", action="opened")
 @router.register("pull_request", action="synchronize")
 @router.register("pull_request", action="reopened")
-async def on_pull_request(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
+async def on_pull_request(event: Event, gh: GitHub, ctx: Context) -> None:
     data = event.data
     pr = data.get("pull_request") or {}
     repo = (data.get("repository") or {}).get("full_name") or ""
     default = (data.get("repository") or {}).get("default_branch")
     base, head = pr.get("base") or {}, pr.get("head") or {}
     if not default or base.get("ref") != default or not head.get("sha"):
-        if ctx is not None:
-            ctx.note("pull request ignored: not against the default branch")
+        ctx.note("pull request ignored: not against the default branch")
         return
     compared = await gh.compare(repo, base.get("sha") or default, head["sha"])
     changed = changed_from_compare(compared.get("files") or [])
@@ -175,8 +173,7 @@ async def on_pull_request(event: Event, gh: Any, ctx: Any = None, *args: Any, **
     report = await reconcile(
         gh, repo, ref=head["sha"], before=merge_base, changed=changed, preview=True, config_ref=config_ref, ctx=ctx
     )
-    if ctx is not None:
-        ctx.note(_note(report))
+    ctx.note(_note(report))
 
 
 def _maybe_rename(changed: Sequence[Changed]) -> bool:

@@ -31,6 +31,7 @@ from actionbot.core.refstate import (
 )
 from actionbot.core.render import parse_marker
 from actionbot.engine.items import config_or_defaults, is_private, post_once, settle_item, split_ref
+from actionbot.service.context import Context, GitHub
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -46,7 +47,7 @@ def repo_of(issue: Mapping[str, Any]) -> str | None:
     return m.group(1) if m else None
 
 
-async def items_referencing(gh: Any, repo: str, number: int) -> list[tuple[str, dict[str, Any]]]:
+async def items_referencing(gh: GitHub, repo: str, number: int) -> list[tuple[str, dict[str, Any]]]:
     """Action-item issues that mention `repo#number`, from its timeline's cross-references."""
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     for entry in await gh.timeline(repo, number):
@@ -66,7 +67,7 @@ async def items_referencing(gh: Any, repo: str, number: int) -> list[tuple[str, 
     return list(found.values())
 
 
-async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
+async def tell_items(gh: GitHub, event: RefEvent, ctx: Context) -> int:
     """Notices for every open item that lists the reference; label and body updates for all of them.
 
     An item already closed gets no notice (its work is over: nobody needs a
@@ -93,8 +94,7 @@ async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
         config = configs[config_repo.lower()]
         fresh = await gh.get_issue(item_repo, item_number)
         did = await settle_item(gh, item_repo, fresh, config, known={event.target.ref: event.target.state})
-        if ctx is not None:
-            ctx.note(f"{item_repo}#{item_number}: {event.action} {event.target.ref}" + (f", {', '.join(did)}" if did else ""))
+        ctx.note(f"{item_repo}#{item_number}: {event.action} {event.target.ref}" + (f", {', '.join(did)}" if did else ""))
     return posted
 
 
@@ -102,7 +102,7 @@ async def tell_items(gh: Any, event: RefEvent, ctx: Any = None) -> int:
 @router.register("issues", action="reopened")
 @router.register("pull_request", action="closed")
 @router.register("pull_request", action="reopened")
-async def reference_changed(event: Event, gh: Any, ctx: Any = None, *args: Any, **kwargs: Any) -> None:
+async def reference_changed(event: Event, gh: GitHub, ctx: Context) -> None:
     ref_event = event_from_payload(event.event, event.data)
     if ref_event is None or (ref_event.action == "reopened" and ref_event.target.state != OPEN):
         return
