@@ -1,5 +1,6 @@
 """A notes file moved to another folder, over the fake GitHub: its issues are found again,
-nothing is opened or rewritten, for meetings headed by a month only and for no date at all."""
+nothing is opened or rewritten, for meetings headed by a month only and for no date at all;
+and undated issues found again when their meeting is read with a date."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from actionbot.core.config import Config
+from actionbot.core.desired import NotesContext, desired_issues, scope_of
+from actionbot.core.operations import CloseIssue, CreateIssue, UpdateIssue
+from actionbot.core.plan import ExistingIssue, plan
 from actionbot.core.render import parse_marker
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
+from actionbot.notes.model import Item, Meeting, Notes
 from tests.syncenv import ASSIGNABLE, REPO, action_issues, by_title, client, head, item_writes, labels
 
 OLD = "meetings/eng/2022.md"
@@ -133,3 +139,26 @@ async def test_after_a_move_an_edit_updates_the_same_issue_and_a_deletion_is_rep
     gone = [t for t in issues if t.startswith(("Retire", "Write the incident"))]
     [title] = gone
     assert "removed from notes" in labels(fake.issue_json(REPO, issues[title]["number"]))
+
+
+def test_a_meeting_read_with_a_date_now_keeps_the_issues_it_had_undated() -> None:
+    """A reader that learns a heading's date (`## 2022-06`) finds the issues it opened undated."""
+    ctx = NotesContext("octo-org/notes", "https://github.com/octo-org/notes", "c1", OLD)
+    items = (
+        Item(text="Synthesize the roadmap thread into one clear next step", line=9, meeting=0),
+        Item(text="Carol to get credentials for the new contractor", line=10, owners=("Carol",), meeting=0),
+    )
+    undated = Notes(path=OLD, meetings=(Meeting("2022-06", None, 3),), items=items)
+    dated = Notes(path=OLD, meetings=(Meeting("2022-06", "2022-06", 3),), items=items)
+    config = Config(people={"Carol": "carol"})
+    first = plan(desired_issues(undated, config, ctx), [], config, tracking_repo=REPO)
+    creates = [op for op in first.ops if isinstance(op, CreateIssue)]
+    existing = tuple(
+        ExistingIssue(n, op.title, op.body, labels=op.labels, assignees=op.assignees, marker=parse_marker(op.body))
+        for n, op in enumerate(creates, 1)
+    )
+    wanted = desired_issues(dated, config, ctx)
+    assert {d.key for d in wanted}.isdisjoint(e.marker.key for e in existing if e.marker)  # the keys changed
+    again = plan(wanted, existing, config, tracking_repo=REPO, scope=scope_of(dated, config))
+    assert not any(isinstance(op, (CreateIssue, CloseIssue)) for op in again.ops)
+    assert {op.number for op in again.ops if isinstance(op, UpdateIssue)} == {1, 2}  # they learn the meeting

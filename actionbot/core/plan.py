@@ -263,25 +263,34 @@ class _Planner:
                 matches[i] = best[1]
 
     def match_moved(self, canonical: list[ExistingIssue], matches: dict[int, int], taken: set[int]) -> None:
-        """Undated items and the undated issues of files that moved away, paired by text in any file.
+        """Undated issues found again although their key no longer fits, paired by text.
 
-        An undated item's key names the file it was first seen in; once that
-        file is gone, its text (edited too) is what finds it again elsewhere.
+        An undated item's key names its file and no date. When that file is
+        gone (moved or renamed), the item's text finds it in any file; when its
+        meeting has a date now (a heading the reader did not take for a date
+        before, such as `## 2022-06`), its text finds it in the same file.
         """
-        if not self.gone:
+        undated = [e for e in canonical if e.marker and e.number not in taken and not e.marker.meeting]
+        if not undated:
             return
-        wanted = [
-            Candidate(i, (d.repo.casefold(), None, None), d.norm_text)
-            for i, d in enumerate(self.desired) if i not in matches and not d.meeting_date
-        ]  # fmt: skip
-        have = [
-            Candidate(e.number, (e.marker.repo.casefold(), None, None), _marker_norm(e.marker))
-            for e in canonical
-            if e.marker and e.number not in taken and not e.marker.meeting and e.marker.path in self.gone
-        ]  # fmt: skip
-        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
-            matches[i] = n
-            taken.add(n)
+        rest = [(i, d) for i, d in enumerate(self.desired) if i not in matches]
+
+        def pair(wanted: list[Candidate], have: list[Candidate]) -> None:
+            for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
+                matches[i] = n
+                taken.add(n)
+
+        pair(
+            [Candidate(i, (d.repo.casefold(), None, d.path), d.norm_text) for i, d in rest if d.meeting_date],
+            [Candidate(e.number, (e.marker.repo.casefold(), None, e.marker.path), _marker_norm(e.marker))
+             for e in undated if e.marker],
+        )  # fmt: skip
+        if self.gone:
+            pair(
+                [Candidate(i, (d.repo.casefold(), None, None), d.norm_text) for i, d in rest if i not in matches],
+                [Candidate(e.number, (e.marker.repo.casefold(), None, None), _marker_norm(e.marker))
+                 for e in undated if e.marker and e.number not in taken and e.marker.path in self.gone],
+            )  # fmt: skip
 
     def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
         marker = issue.marker
