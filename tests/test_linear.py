@@ -22,9 +22,10 @@ import pytest
 from actionbot.core import render
 from actionbot.core.config import DEFAULT_CONFIG
 from actionbot.core.desired import NotesContext, desired_issues
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.matching import normalise_text
 from actionbot.core.operations import CreateIssue, Plan
-from actionbot.core.plan import ExistingIssue, plan
+from actionbot.core.plan import plan
 from actionbot.notes import meetings
 from actionbot.notes.model import Item, Meeting, Notes
 from actionbot.notes.owners import find_owners

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from aiohttp import web
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from actionbot.service import metrics as module
 from actionbot.service.metrics import Metrics
 
 
@@ -44,7 +42,7 @@ def test_recorded_values_show_in_the_exposition():
     m.record_request(200, is_write=False)
     m.record_request(201, is_write=True)
     m.record_request(None, is_write=True)
-    m.set_queue_depth(7)
+    m.track_queue_depth(lambda: 7)
     m.set_rate_limit(1234, 4990)
     m.set_rate_limit(1234, 4980)
     m.set_rate_limit(99, None)  # no header: nothing recorded
@@ -91,29 +89,3 @@ def test_openmetrics_when_asked():
     body, content_type = m.render("application/openmetrics-text; version=1.0.0")
     assert content_type.startswith("application/openmetrics-text")
     assert body.rstrip().endswith(b"# EOF")
-
-
-def test_module_functions_use_the_default_instance():
-    before = samples(module.default).get(("actionbot_github_writes_total", ()), 0)
-    module.record_request(204, is_write=True)
-    module.set_queue_depth(3)
-    module.record_delivery("ping", "ignored", 0.0)
-    module.set_rate_limit(None, 59)
-    body, _ = module.render()
-    s = samples(module.default)
-    assert s[("actionbot_github_writes_total", ())] == before + 1
-    assert s[("actionbot_queue_depth", ())] == 3
-    assert s[("actionbot_rate_limit_remaining", (("installation", "token"),))] == 59
-    assert b"actionbot_deliveries_total" in body
-
-
-async def test_metrics_route(aiohttp_client):
-    m = Metrics()
-    m.set_queue_depth(2)
-    app = web.Application()
-    app.router.add_get("/metrics", m.handler)
-    client = await aiohttp_client(app)
-    r = await client.get("/metrics")
-    assert r.status == 200
-    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    assert "actionbot_queue_depth 2.0" in await r.text()

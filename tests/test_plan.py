@@ -14,8 +14,9 @@ from typing import Any
 from actionbot.core import render
 from actionbot.core.config import Config, Labels
 from actionbot.core.desired import NotesContext, desired_issues, scope_of
+from actionbot.core.existing import ExistingIssue, existing_issues
 from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Plan, UpdateIssue
-from actionbot.core.plan import ExistingIssue, existing_issues, plan
+from actionbot.core.plan import plan
 from actionbot.notes.model import Item, Meeting, Notes
 
 PATH = "docs/meetings/2018-01-04.md"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from actionbot.core.config import Config
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.operations import CloseIssue, Comment, UpdateIssue
-from actionbot.core.plan import ExistingIssue, plan
+from actionbot.core.plan import plan
 from actionbot.core.render import BEGIN, END, Marker, marker_comment
 from actionbot.core.review import ReviewLine, decide, match, unmatched
 from actionbot.notes.review import DONE, DROPPED, UNMARKED

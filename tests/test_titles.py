@@ -8,8 +8,9 @@ import pytest
 from actionbot.core import render
 from actionbot.core.config import Config
 from actionbot.core.desired import NotesContext, desired_issues, scope_of
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.operations import CreateIssue, UpdateIssue
-from actionbot.core.plan import ExistingIssue, plan
+from actionbot.core.plan import plan
 from actionbot.core.titles import ELLIPSIS, TITLE_MAX, capitalise, cut_title, issue_title, starts_with_code
 from actionbot.notes.model import Item, Meeting, Notes
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.operations import (
     ApplyResult,
     CloseIssue,
@@ -25,7 +26,6 @@ from actionbot.core.operations import (
     Plan,
     UpdateIssue,
 )
-from actionbot.core.plan import ExistingIssue
 from actionbot.core.safe_text import neutralise, one_line
 from actionbot.notes.model import Problem, Unsure
 

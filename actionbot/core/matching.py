@@ -46,16 +46,6 @@ def normalise_text(text: str, owners: Iterable[str] = ()) -> str:
     return " ".join(w for w in words if w not in owner_keys)
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two normalised texts are, 0..1: the better of character and word overlap."""
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-    return max(ratio, _jaccard(set(a.split()), set(b.split())))
-
-
 # What one plan may spend on fuzzy matching, whatever the notes hold. Pairs: texts
 # weighed against each other (each a few set operations on at most FUZZY_CHARS
 # characters of each); character work: difflib's comparison, quadratic in the
@@ -129,7 +119,7 @@ def _words(text: str, limit: int = 64) -> set[str]:
 
 
 def similar(a: str, b: str, threshold: float, budget: Budget | None = None) -> float:
-    """`similarity(a, b)` when it reaches `threshold`, else 0.0; cheap bounds first.
+    """How alike two normalised texts are (0..1: the better of character and word overlap) when it reaches `threshold`, else 0.0; cheap bounds first.
 
     Texts whose lengths or letters already rule the threshold out never get
     the quadratic character comparison, which keeps a first sync of a long

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Literal
 
 from actionbot.core import render, review
 from actionbot.core.commands import MAX_ASSIGNEES, issue_help
 from actionbot.core.config import Config
 from actionbot.core.desired import DesiredIssue
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.matching import (
     CARRY_OVER_THRESHOLD,
     COMMON_WORD,
@@ -42,46 +43,6 @@ from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLa
 from actionbot.core.render import Marker
 
 ISSUE_HELP = issue_help()  # the same text closes every issue's block
-
-
-# ---------------------------------------------------------------- existing issues
-
-
-@dataclass(frozen=True)
-class ExistingIssue:
-    """An issue as GitHub has it, with its marker read."""
-
-    number: int
-    title: str
-    body: str
-    state: str = "open"  # open | closed
-    state_reason: str | None = None
-    labels: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
-    marker: Marker | None = None
-
-    @classmethod
-    def from_github(cls, data: Mapping[str, Any]) -> ExistingIssue:
-        body = data.get("body") or ""
-        return cls(
-            number=int(data["number"]),
-            title=data.get("title") or "",
-            body=body,
-            state=data.get("state") or "open",
-            state_reason=data.get("state_reason"),
-            labels=tuple(lb["name"] if isinstance(lb, Mapping) else str(lb) for lb in data.get("labels") or ()),
-            assignees=tuple(a["login"] if isinstance(a, Mapping) else str(a) for a in data.get("assignees") or ()),
-            marker=render.parse_marker(body),
-        )
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open"
-
-
-def existing_issues(listing: Iterable[Mapping[str, Any]]) -> tuple[ExistingIssue, ...]:
-    """Issues from a `GET /repos/{o}/{r}/issues` listing (pull requests skipped)."""
-    return tuple(ExistingIssue.from_github(d) for d in listing if "pull_request" not in d)
 
 
 # ---------------------------------------------------------------- planning

@@ -24,17 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from actionbot.core.config import Config
 from actionbot.core.desired import NotesContext
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.matching import CARRY_OVER_THRESHOLD, normalise_text, similar
 from actionbot.core.render import Marker, comment_marker, permalink, with_marker
 from actionbot.notes.model import Notes, Problem
 from actionbot.notes.review import DONE, DROPPED, review_items
-
-if TYPE_CHECKING:  # the planner passes its issues in; plan imports this module
-    from actionbot.core.plan import ExistingIssue
 
 UNMATCHED = "review line matched no open item"
 MAX_FUZZY = 500  # review lines compared by text per run (exact texts and references are free)

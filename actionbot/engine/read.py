@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
-from actionbot.core.plan import ExistingIssue
+from actionbot.core.existing import ExistingIssue
 from actionbot.core.review import ReviewLine, review_lines
 from actionbot.engine.port import GitHub
 from actionbot.engine.worker import TooComplex, run_bounded

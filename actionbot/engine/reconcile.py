@@ -37,8 +37,8 @@ from actionbot.core import checkrun
 from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, Config, ConfigError
 from actionbot.core.desired import DesiredIssue
+from actionbot.core.existing import ExistingIssue, existing_issues
 from actionbot.core.operations import ApplyResult, CloseIssue, CreateIssue, Plan
-from actionbot.core.plan import ExistingIssue, existing_issues
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.refstate import refs_in_body
 from actionbot.core.render import duplicate_comment, parse_marker

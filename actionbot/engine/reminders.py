@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from gidgethub import GitHubException
 
@@ -18,11 +17,12 @@ from actionbot.core.config import Config
 from actionbot.core.operations import Comment
 from actionbot.core.reminders import plan_reminders
 from actionbot.engine.apply import LOST, apply_plan, describe_error
+from actionbot.engine.port import GitHub
 
 log = logging.getLogger(__name__)
 
 
-async def send_reminders(gh: Any, tracking: str, config: Config, now: datetime, *, handle: str = "actionbot") -> int:
+async def send_reminders(gh: GitHub, tracking: str, config: Config, now: datetime, *, handle: str = "actionbot") -> int:
     """Post the reminders due in `tracking`; returns how many were posted (errors are logged, not raised)."""
     if config.reminders is None:
         return 0

@@ -22,7 +22,7 @@ from gidgethub import BadRequest
 
 from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError
-from actionbot.core.plan import existing_issues
+from actionbot.core.existing import existing_issues
 from actionbot.engine.items import check_references, keep_dashboard_current, read_config
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.port import GitHub, Runner

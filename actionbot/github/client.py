@@ -169,7 +169,6 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         self._token_source = token_source
         self._rng = rng or random.Random()
         self.requests_made = 0
-        self.waited_seconds = 0.0
         self.metrics = metrics  # actionbot.metrics.Metrics: record_request(status, is_write) per request
 
     # -- I/O ---------------------------------------------------------------
@@ -284,7 +283,6 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             return False
         if state is not None:
             state.waited += seconds
-        self.waited_seconds += seconds
         await self.sleep(seconds)
         return True
 

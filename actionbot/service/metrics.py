@@ -84,14 +84,6 @@ class Metrics:
         )
         self.build_info = Gauge("actionbot_build_info", "The running actionbot version.", ["version"], registry=r)
         self.build_info.labels(version=__version__).set(1)
-        # Labelled children, looked up once: `labels()` validates, locks and builds a
-        # key on every call, and the service records several per delivery. The label
-        # values are few (events x outcomes, statuses, installations); an installation's
-        # child is dropped with it (forget_installation), the others are never removed.
-        self._delivery_children: dict[tuple[str, str], Any] = {}
-        self._processing_children: dict[str, Any] = {}
-        self._request_children: dict[str, Any] = {}
-        self._rate_limit_children: dict[str, Any] = {}
 
     def record_delivery(self, event: str, outcome: str, seconds: float | None) -> None:
         """Count one delivery and its processing time.
@@ -100,23 +92,13 @@ class Metrics:
         duplicate, rejected): they count, but would skew the histogram.
         """
         event = event or "unknown"
-        child = self._delivery_children.get((event, outcome))
-        if child is None:
-            child = self._delivery_children[(event, outcome)] = self.deliveries.labels(event=event, outcome=outcome)
-        child.inc()
+        self.deliveries.labels(event=event, outcome=outcome).inc()
         if seconds is not None:
-            timer = self._processing_children.get(event)
-            if timer is None:
-                timer = self._processing_children[event] = self.processing_seconds.labels(event=event)
-            timer.observe(seconds)
+            self.processing_seconds.labels(event=event).observe(seconds)
 
     def record_request(self, status: int | str | None, is_write: bool) -> None:
         """Count one GitHub request; `status` None means the connection failed."""
-        label = "error" if status is None else str(status)
-        child = self._request_children.get(label)
-        if child is None:
-            child = self._request_children[label] = self.github_requests.labels(status=label)
-        child.inc()
+        self.github_requests.labels(status="error" if status is None else str(status)).inc()
         if is_write:
             self.github_writes.inc()
 
@@ -126,9 +108,6 @@ class Metrics:
         self.queue_oldest.set(oldest_seconds)
         self.workers.set(workers)
 
-    def set_queue_depth(self, n: int) -> None:
-        self.queue_depth.set(n)
-
     def track_queue_depth(self, depth: Callable[[], float]) -> None:
         """Read the depth from the queue at each scrape instead of being told."""
         self.queue_depth.set_function(depth)
@@ -137,14 +116,10 @@ class Metrics:
         """Record the remaining requests GitHub announced; None (no header) changes nothing."""
         if remaining is not None:
             label = "token" if installation is None else str(installation)
-            child = self._rate_limit_children.get(label)
-            if child is None:
-                child = self._rate_limit_children[label] = self.rate_limit_remaining.labels(installation=label)
-            child.set(remaining)
+            self.rate_limit_remaining.labels(installation=label).set(remaining)
 
     def forget_installation(self, installation: int | str) -> None:
         """An uninstalled app's series would otherwise stay frozen forever."""
-        self._rate_limit_children.pop(str(installation), None)
         with contextlib.suppress(KeyError):
             self.rate_limit_remaining.remove(str(installation))
 
@@ -163,31 +138,3 @@ class Metrics:
         body, content_type = self.render(request.headers.get("Accept"))
         # aiohttp's content_type= refuses parameters; Prometheus needs `version=`.
         return web.Response(body=body, headers={"Content-Type": content_type})
-
-
-#: For code with no app at hand; the service uses its own instance.
-default = Metrics()
-
-
-def record_delivery(event: str, outcome: str, seconds: float | None) -> None:
-    default.record_delivery(event, outcome, seconds)
-
-
-def record_request(status: int | str | None, is_write: bool) -> None:
-    default.record_request(status, is_write)
-
-
-def set_queue_depth(n: int) -> None:
-    default.set_queue_depth(n)
-
-
-def set_rate_limit(installation: int | str | None, remaining: int | None) -> None:
-    default.set_rate_limit(installation, remaining)
-
-
-def mark_full_resync(when: float | None = None) -> None:
-    default.mark_full_resync(when)
-
-
-def render(accept: str | None = None) -> tuple[bytes, str]:
-    return default.render(accept)

@@ -27,8 +27,9 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from arq import Retry, cron, func
 from arq.cron import CronJob
@@ -37,14 +38,28 @@ from gidgethub import sansio
 from redis.exceptions import RedisError
 
 from actionbot.engine.resync import resync_repository
+from actionbot.github.app import AppClients
 from actionbot.logs import kv
+from actionbot.service.context import Context
 from actionbot.service.handlers.push import join_pushes
 from actionbot.service.redisqueue import PREFIX, QUEUE_NAME, RESYNC, Delivery, RedisQueue, Taken
-
-if TYPE_CHECKING:
-    from actionbot.service.app import Service
+from actionbot.service.resync import Resyncer
+from actionbot.service.settings import Settings
 
 log = logging.getLogger("actionbot.service.worker")
+
+
+class Service(Protocol):
+    """What a worker needs of the service it runs jobs for (`actionbot.service.app.Service`)."""
+
+    settings: Settings
+    clients: AppClients
+    clock: Callable[[], float]
+    resyncer: Resyncer | None
+
+    def context(self, delivery_id: str) -> Context: ...
+
+    async def process_shared(self, event: sansio.Event, delivery_ids: tuple[str, ...]) -> bool: ...
 
 MAX_TRIES = 3
 HEARTBEAT = 10.0  # seconds between two heartbeats of a worker (workers on `/`)
