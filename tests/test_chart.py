@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from actionbot.core.ages import human_age
+from actionbot.core.ages import days_between, human_age, parse_when
 from actionbot.core.chart import MeetingCount, follow_through, xychart
 from actionbot.core.dashboard import DashItem, render
 from tests.xychart_grammar import GrammarError, parse
@@ -29,6 +29,12 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 )  # fmt: skip
 def test_ages_read_as_people_say_them(days: int, said: str) -> None:
     assert human_age(days) == said
+
+
+def test_a_meeting_dated_by_its_month_is_aged_from_the_first_day() -> None:
+    assert parse_when("2026-02") == datetime(2026, 2, 1, tzinfo=UTC)
+    assert days_between("2026-02", NOW) == 28
+    assert parse_when("2026-2") is None and parse_when("June 2026") is None
 
 
 def _items(n_meetings: int) -> list[tuple[str | None, str, str | None]]:

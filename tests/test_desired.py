@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from actionbot.core.config import Config
 from actionbot.core.desired import desired_issues, resolve_owner, scope_of
+from actionbot.notes.model import Meeting
 from tests.test_plan import CONFIG, SEED, ctx, item, notes
 
 
@@ -32,3 +33,14 @@ def test_roster_resolution_never_guesses() -> None:
     assert resolve_owner("CI", CONFIG) is None
     assert resolve_owner("Ola", CONFIG, {"Ola N": "olan", "ola": "olan"}) == "olan"  # notes' check-in lines
     assert resolve_owner("Hana", Config(people={"Hana": "hana-s"}), {"Hana": "other"}) == "hana-s"
+
+
+def test_since_counts_a_month_meeting_when_part_of_its_month_is_after() -> None:
+    june = Meeting(date="2022-06", title="June 2022", line=1)
+    at_june = notes(*SEED, meetings=(june,))
+    june_items = [replace(i, meeting=0) for i in at_june.items]
+    month_notes = notes(*june_items, meetings=(june,))
+    assert desired_issues(month_notes, replace(CONFIG, since="2022-06-15"), ctx())  # June still counts
+    assert desired_issues(month_notes, replace(CONFIG, since="2022-07-01"), ctx()) == ()
+    assert Config(since="2022-06-15").before_since("2022-05") and not Config(since="2022-06-15").before_since("2022-06")
+    assert not Config().before_since("2022-05") and not Config(since="2022-06-15").before_since(None)

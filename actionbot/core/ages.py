@@ -30,9 +30,11 @@ def _plural(n: int, unit: str) -> str:
 
 
 def parse_when(text: str | None) -> datetime | None:
-    """An ISO date ("2025-05-12") or timestamp ("2025-05-12T08:00:00Z") as an aware datetime; None if neither."""
+    """An ISO date ("2025-05-12"), month ("2025-05", its first day) or timestamp as an aware datetime; None if none."""
     if not text:
         return None
+    if len(text) == 7:  # a meeting dated by its month only
+        text += "-01"
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)

@@ -130,6 +130,16 @@ class Config:
         """The roster's login for a name as written (case and spacing ignored)."""
         return self._people_index.get(_name_key(name))
 
+    def before_since(self, date: str | None) -> bool:
+        """Whether a meeting of `date` is before `since` and so ignored.
+
+        A meeting dated by its month only (YYYY-MM) is before `since` only when
+        the whole month is: June's notes still count for `since: 2022-06-15`.
+        """
+        if not (self.since and date):
+            return False
+        return date < self.since[: len(date)] if len(date) < len(self.since) else date < self.since
+
 
 DEFAULT_CONFIG = Config()
 

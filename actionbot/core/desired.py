@@ -169,7 +169,7 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
         if item.source == "inline" and not config.inline_actions:
             return False
         date = meeting_of(item)[0]
-        return not (config.since and date and date < config.since)
+        return not config.before_since(date)
 
     worthy = {
         i for i, it in enumerate(items)
@@ -263,7 +263,7 @@ def scope_of(notes: Notes, config: Config) -> frozenset[tuple[str, str | None]]:
     """The (path, meeting date) pairs a run read in full: only their items can be 'removed'."""
     pairs = {
         (notes.path, m.date) for m in notes.meetings
-        if not (config.since and m.date and m.date < config.since)
+        if not config.before_since(m.date)
     }  # fmt: skip
     if any(it.meeting is None for it in notes.items) or not notes.meetings:
         pairs.add((notes.path, None))

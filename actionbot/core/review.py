@@ -57,7 +57,7 @@ def review_lines(text: str, notes: Notes, config: Config, context: NotesContext)
     out: list[ReviewLine] = []
     for item in review_items(text, notes.meetings, repo=context.repo, phrases=config.review_sections):
         date = notes.meetings[item.meeting].date if item.meeting is not None else None
-        if config.since and date and date < config.since:
+        if config.before_since(date):
             continue
         out.append(
             ReviewLine(

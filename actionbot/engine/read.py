@@ -131,7 +131,7 @@ async def read_notes(
             gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
             scope |= {
                 (old_path, date) for date in gone
-                if date in meetings and not (config.since and date and date < config.since)
+                if date in meetings and not config.before_since(date)
             }  # fmt: skip
     named = {e.marker.path for e in existing if e.marker is not None and e.marker.repo.casefold() == repo.casefold()}
     return Reading(desired, scope, files, problems, unsure, reviews, frozenset(named - set(entries)))
