@@ -35,6 +35,22 @@ def pem() -> str:
 
 
 @pytest.fixture(scope="session")
+def app_key() -> tuple[str, str]:
+    """(private PKCS#1 PEM, public PEM) of an RS256 app key, made once per session."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return private, public
+
+
+@pytest.fixture(scope="session")
 def fake_app_key() -> tuple[str, str]:
     """(private PEM, public PEM) of an RS256 app key, made once per session:
     `fake_github.set_app(APP_ID, public)` and give the bot `private`."""

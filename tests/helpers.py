@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from actionbot.service.settings import Settings
+
+APP_ID = 4242
+
+
+class Sleeper:
+    """An injectable sleep: records, and moves a clock forward instead of waiting."""
+
+    def __init__(self, clock: list[float] | None = None) -> None:
+        self.calls: list[float] = []
+        self.clock = clock
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        if self.clock is not None:
+            self.clock[0] += seconds
+        await asyncio.sleep(0)
 
 
 def service_settings(secret: str, *, api_url: str = "http://fake", app_id: str = "1", **kw: Any) -> Settings:

@@ -19,9 +19,8 @@ from actionbot.service.app import make_app, service_of
 from actionbot.service.handlers import router as real_router
 from actionbot.service.handlers.push import COALESCED, join_pushes, on_push
 from tests.deliveries import deliver, payload_for
-from tests.helpers import service_settings
+from tests.helpers import APP_ID, service_settings
 from tests.syncenv import EXAMPLE, FAST, NOTES, REPO, by_title, head, no_wait, push_payload, setup_repo
-from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
 SECRET = "s3cret"
 ZERO = "0" * 40
@@ -47,7 +46,7 @@ class Gate:
 
 
 @pytest.fixture
-async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     setup_repo(fake_github, installation_id=42)

@@ -12,44 +12,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from gidgethub import BadRequest, GitHubBroken
 
 from actionbot import logs
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient, RetryPolicy
+from tests.helpers import APP_ID, Sleeper
 
 REPO = "octo-org/notes"
-APP_ID = 4242
-
-
-@pytest.fixture(scope="session")
-def app_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return private, public
-
-
-class Sleeper:
-    """An injectable sleep: records, and moves a clock forward instead of waiting."""
-
-    def __init__(self, clock: list[float] | None = None) -> None:
-        self.calls: list[float] = []
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        if self.clock is not None:
-            self.clock[0] += seconds
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 def github(fake_github: Any, app_key: tuple[str, str]) -> Any:
     fake_github.set_app(APP_ID, app_key[1])

@@ -11,7 +11,7 @@ import pytest
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver
-from tests.helpers import service_settings
+from tests.helpers import APP_ID, service_settings
 from tests.syncenv import (
     FAST,
     NOTES,
@@ -25,13 +25,12 @@ from tests.syncenv import (
     push_payload,
     setup_repo,
 )
-from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
 SECRET = "s3cret"
 
 
 @pytest.fixture
-async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     setup_repo(fake_github, installation_id=42)

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, action_issues, head, push_payload
-from tests.test_github import app_key  # noqa: F401  (fixture)
 from tests.test_handlers_push import pr_payload, service  # noqa: F401  (fixture)
 
 CONFIG_PATH = ".github/actionbot.yml"

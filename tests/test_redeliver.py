@@ -13,7 +13,7 @@ import pytest
 
 from actionbot.github.app import AppClients
 from actionbot.github.redeliver import redeliver_failed, to_redeliver
-from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
+from tests.helpers import APP_ID, Sleeper
 
 
 def test_to_redeliver_picks_newest_attempt_of_guids_that_never_succeeded() -> None:
@@ -29,7 +29,7 @@ def test_to_redeliver_picks_newest_attempt_of_guids_that_never_succeeded() -> No
 
 
 @pytest.fixture
-def app(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+def app(fake_github: Any, app_key: tuple[str, str]) -> Any:
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     return fake_github
@@ -50,7 +50,7 @@ def seed(fake: Any) -> dict[str, int]:
     return ids
 
 
-async def test_redeliver_failed_against_the_fake(app: Any, app_key: tuple[str, str]) -> None:  # noqa: F811
+async def test_redeliver_failed_against_the_fake(app: Any, app_key: tuple[str, str]) -> None:
     ids = seed(app)
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=app.url, sleep=Sleeper())
@@ -61,7 +61,7 @@ async def test_redeliver_failed_against_the_fake(app: Any, app_key: tuple[str, s
     assert len(pages) == 2 and all(r.identity == "app" for r in pages)
 
 
-async def test_one_failed_redelivery_does_not_stop_the_others(app: Any, app_key: tuple[str, str]) -> None:  # noqa: F811
+async def test_one_failed_redelivery_does_not_stop_the_others(app: Any, app_key: tuple[str, str]) -> None:
     ids = seed(app)
     app.fault("POST", f"/app/hook/deliveries/{ids['single']}/attempts", "status", status=422, message="nope")
     async with aiohttp.ClientSession() as session:
@@ -71,7 +71,7 @@ async def test_one_failed_redelivery_does_not_stop_the_others(app: Any, app_key:
     assert len(report.errors) == 1 and str(ids["single"]) in report.errors[0]
 
 
-async def test_cli_redeliver(app: Any, app_key: tuple[str, str], tmp_path: Any) -> None:  # noqa: F811
+async def test_cli_redeliver(app: Any, app_key: tuple[str, str], tmp_path: Any) -> None:
     ids = seed(app)
     key = tmp_path / "app.pem"
     key.write_text(app_key[0])

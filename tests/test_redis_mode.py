@@ -17,10 +17,9 @@ import pytest
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver
-from tests.helpers import service_settings
+from tests.helpers import APP_ID, service_settings
 from tests.redisserver import RedisServer, redis_server  # noqa: F401  (fixture)
 from tests.syncenv import FAST, NOTES, REPO, by_title, head, no_wait, push_payload, setup_repo
-from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
 
 SECRET = "s3cret"
 ZERO = "0" * 40

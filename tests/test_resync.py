@@ -19,8 +19,7 @@ from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from actionbot.service.settings import Settings
 from tests.deliveries import deliver, load_example
-from tests.helpers import service_settings
-from tests.test_github import APP_ID, app_key  # noqa: F401  (fixture)
+from tests.helpers import APP_ID, service_settings
 from tests.test_server import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
@@ -99,7 +98,7 @@ def settings(fake: Any) -> Settings:
 
 
 @pytest.fixture
-def world(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+def world(fake_github: Any, app_key: tuple[str, str]) -> Any:
     fake = fake_github
     fake.set_app(APP_ID, app_key[1])
     fake.add_installation(42, "octo-org")
@@ -117,7 +116,7 @@ def early_today() -> float:
     return now.replace(hour=0, minute=30, second=0, microsecond=0).timestamp()
 
 
-async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, *,  # noqa: F811
+async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any, *,
                 at: float | None = None, **kw: Any) -> Any:
     clock = Clock()
     if at is not None:  # the service's clock and GitHub's agree (token expiry, timestamps)
@@ -131,7 +130,7 @@ async def start(world: Any, app_key: tuple[str, str], session: Any, aiohttp_clie
     return SimpleNamespace(app=app, client=client, clock=clock, sleeper=sleeper, service=service_of(app), clients=clients)
 
 
-async def start_unscheduled(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any) -> tuple[AppClients, Any, Any]:  # noqa: F811
+async def start_unscheduled(world: Any, app_key: tuple[str, str], session: Any, aiohttp_client: Any) -> tuple[AppClients, Any, Any]:
     """(clients, app, test client) of a service with no periodic resync and no start-up redelivery:
     only the deliveries a test posts do anything."""
     clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=world.url, write_interval=0)
@@ -140,7 +139,7 @@ async def start_unscheduled(world: Any, app_key: tuple[str, str], session: Any, 
 
 
 async def test_startup_and_periodic_resync_repair_missed_deliveries(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:
@@ -186,7 +185,7 @@ async def test_startup_and_periodic_resync_repair_missed_deliveries(
 
 
 async def test_a_second_unchanged_pass_costs_only_the_token(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     """Every read of an unchanged pass is conditional (304, free), the app's own included,
     and no read asks for a file that is absent (a 404 has no ETag, so it would count)."""
@@ -210,7 +209,7 @@ async def test_a_second_unchanged_pass_costs_only_the_token(
 
 
 async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     """Quiet days: no push, no command, yet the age column moves, rewritten once a day at most."""
     fake = world
@@ -258,7 +257,7 @@ async def test_the_periodic_pass_never_creates_a_dashboard(fake_github: Any) -> 
 
 
 async def test_installation_created_runs_a_bounded_first_reconcile(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     fake = world
     fake.add_repo("octo-org/minutes", {meeting(200, "An old thing")[0]: meeting(200, "An old thing")[1],
@@ -279,7 +278,7 @@ async def test_installation_created_runs_a_bounded_first_reconcile(
 
 
 async def test_repositories_added_and_uninstall(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:
@@ -312,7 +311,7 @@ async def test_repositories_added_and_uninstall(
 
 
 async def test_resync_errors_are_logged_and_the_service_serves(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any, caplog: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any, caplog: Any
 ) -> None:
     fake = world
     fake.fault("GET", r"^/app/installations$", "status", status=500, times=100)
@@ -327,7 +326,7 @@ async def test_resync_errors_are_logged_and_the_service_serves(
 
 
 async def test_repositories_removed_drops_their_cached_answers(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    world: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     fake = world
     async with aiohttp.ClientSession() as session:

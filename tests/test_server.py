@@ -24,7 +24,7 @@ from gidgethub import BadRequest, GitHubBroken, routing, sansio
 
 from actionbot.service.app import MAX_BODY, make_app, service_of
 from actionbot.service.settings import Settings
-from tests.helpers import service_settings
+from tests.helpers import APP_ID, Sleeper, service_settings
 from tests.shared import has_shared, shared_path
 
 SECRET = "It's a Secret to Everybody"
@@ -371,11 +371,10 @@ def test_service_refuses_to_exist_without_secret() -> None:
 
 
 # -- against the fake GitHub: real AppClients, real HTTP ---------------------------------------
-from tests.test_github import APP_ID, Sleeper, app_key  # noqa: E402,F401  (app_key is a fixture)
 
 
 @pytest.fixture
-def installed(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
+def installed(fake_github: Any, app_key: tuple[str, str]) -> Any:
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     fake_github.add_repo("octo-org/notes", {"README.md": "hi"}, installation_id=42)
@@ -384,7 +383,7 @@ def installed(fake_github: Any, app_key: tuple[str, str]) -> Any:  # noqa: F811
 
 
 async def test_n_deliveries_for_one_installation_cost_one_token_request(
-    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any  # noqa: F811
+    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any
 ) -> None:
     import aiohttp
 
@@ -414,7 +413,7 @@ async def test_n_deliveries_for_one_installation_cost_one_token_request(
 
 
 async def test_startup_redelivery_errors_never_stop_the_service(
-    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any, caplog: Any  # noqa: F811
+    aiohttp_client: Any, installed: Any, app_key: tuple[str, str], settings: Any, caplog: Any
 ) -> None:
     import aiohttp
 
@@ -456,7 +455,7 @@ def serve_env(fake: Any, key_path: Any, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("secret", [None, ""])
-async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: Any, tmp_path: Any, secret: Any) -> None:  # noqa: F811
+async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: Any, tmp_path: Any, secret: Any) -> None:
     import sys
 
     key = tmp_path / "app.pem"
@@ -474,7 +473,7 @@ async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: 
     assert installed.requests == []
 
 
-async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_key: Any, tmp_path: Any) -> None:  # noqa: F811
+async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_key: Any, tmp_path: Any) -> None:
     import signal
     import sys
 

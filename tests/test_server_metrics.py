@@ -16,8 +16,7 @@ from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from actionbot.service.metrics import Metrics
 from tests.deliveries import deliver
-from tests.helpers import service_settings
-from tests.test_github import APP_ID, Sleeper, app_key  # noqa: F401  (fixture)
+from tests.helpers import APP_ID, Sleeper, service_settings
 from tests.test_server import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
@@ -32,7 +31,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_metrics_count_outcomes_requests_and_rate_limit(
-    fake_github: Any, app_key: tuple[str, str], aiohttp_client: Any  # noqa: F811
+    fake_github: Any, app_key: tuple[str, str], aiohttp_client: Any
 ) -> None:
     fake = fake_github
     fake.set_app(APP_ID, app_key[1])

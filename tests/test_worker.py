@@ -17,7 +17,6 @@ import pytest
 from actionbot.engine import worker
 from actionbot.engine.worker import TooComplex, run_bounded
 from tests.syncenv import NOTES, REPO, action_issues, head
-from tests.test_github import app_key  # noqa: F401  (fixture)
 from tests.test_handlers_push import pr_payload, service  # noqa: F401  (fixture)
 
 SLOW_NOTES = "# Team meeting, 2025-05-12\n\n## Next actions\n\n" + "-\n" * 450_000  # 900 KB, seconds to read
