@@ -63,10 +63,21 @@ class StubClients:
 
     def __init__(self) -> None:
         self.requests: list[int] = []
+        self.hook_deliveries: list[dict[str, Any]] = []  # what GET /app/hook/deliveries lists
+        self.redelivered: list[int] = []
 
     async def for_installation(self, installation_id: int) -> Any:
         self.requests.append(installation_id)
         return SimpleNamespace(installation_id=installation_id, rate_limit_remaining=4999)
+
+    async def app_client(self) -> Any:
+        async def list_hook_deliveries(since: float | None = None) -> list[dict[str, Any]]:
+            return self.hook_deliveries
+
+        async def redeliver(delivery_id: int) -> None:
+            self.redelivered.append(delivery_id)
+
+        return SimpleNamespace(list_hook_deliveries=list_hook_deliveries, redeliver=redeliver)
 
 
 class Recorder:
@@ -363,6 +374,34 @@ async def test_shutdown_grace_runs_out_and_reports_unfinished(bot: Any) -> None:
     await post(bot, "push", payload(), delivery="stuck")
     unfinished = await bot.service.shutdown(grace=0.05)
     assert len(unfinished) == 1 and "stuck" in unfinished[0]
+
+
+async def test_work_cut_off_by_shutdown_is_put_back_for_redelivery(bot: Any) -> None:
+    """GitHub saw 202s: without this, a queued push (an old meeting's, beyond the resync's look-back) is lost."""
+    assert (await post(bot, "installation", payload(action="created"), delivery="done-before")).status == 202
+    await bot.service.queue.join()
+    bot.rec.gate = asyncio.Event()  # never set: the running job is cancelled, the queued one never starts
+    for delivery in ("cut-running", "cut-queued"):
+        assert (await post(bot, "issues", payload(action="closed"), delivery=delivery)).status == 202
+    bot.clients.hook_deliveries = [
+        {"id": 1, "guid": "cut-running", "status_code": 202, "delivered_at": "2025-01-01T10:00:00Z"},
+        {"id": 2, "guid": "cut-queued", "status_code": 202, "delivered_at": "2025-01-01T10:00:01Z"},
+        {"id": 3, "guid": "done-before", "status_code": 202, "delivered_at": "2025-01-01T10:00:02Z"},
+    ]
+    await bot.service.shutdown(grace=0.05)
+    assert bot.clients.redelivered == [1, 2]
+
+
+def test_start_up_redelivers_what_was_put_back() -> None:
+    """The put-back redelivery reached a draining service (503): the next start sends it again."""
+    from actionbot.github.redeliver import to_redeliver
+
+    attempts = [
+        {"id": 1, "guid": "cut", "status_code": 202, "delivered_at": "2025-01-01T10:00:00Z"},
+        {"id": 7, "guid": "cut", "status_code": 503, "delivered_at": "2025-01-01T10:05:00Z"},
+        {"id": 2, "guid": "fine", "status_code": 202, "delivered_at": "2025-01-01T10:00:01Z"},
+    ]
+    assert to_redeliver(attempts) == [7]
 
 
 def test_service_refuses_to_exist_without_secret() -> None:

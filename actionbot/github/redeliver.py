@@ -1,9 +1,8 @@
 """Ask GitHub to redeliver the app's failed deliveries (it never does so by itself).
 
-GitHub's procedure (FACTS.md §11): list `GET /app/hook/deliveries` newest
-first back to the window, group the attempts by `guid` (constant across
-redeliveries), and for every guid that never succeeded, redeliver its newest
-attempt once. Run at start-up (deliveries refused while the service was down
+GitHub's procedure: list `GET /app/hook/deliveries` newest first back to the
+window, group the attempts by `guid` (constant across redeliveries), and for
+every guid whose newest attempt failed, redeliver that attempt once. Run at start-up (deliveries refused while the service was down
 or restarting) and by `actionbot redeliver`. Each failure is logged and the
 rest go on: this is a repair path, it must not take the service down.
 """
@@ -38,17 +37,31 @@ def _succeeded(d: dict[str, Any]) -> bool:
 
 
 def to_redeliver(deliveries: list[dict[str, Any]]) -> list[int]:
-    """Pure: the delivery ids to redeliver, one per guid that never succeeded (its newest attempt)."""
-    by_guid: dict[str, list[dict[str, Any]]] = {}
+    """Pure: the delivery ids to redeliver, one per guid whose newest attempt failed (that attempt).
+
+    A guid whose first attempt succeeded (202) and whose newest failed was put
+    back for redelivery by a service that stopped before finishing it.
+    """
+    newest: dict[str, dict[str, Any]] = {}
     for d in deliveries:
-        by_guid.setdefault(str(d.get("guid") or d.get("id")), []).append(d)
-    ids = []
-    for attempts in by_guid.values():
-        if any(_succeeded(d) for d in attempts):
-            continue
-        newest = max(attempts, key=lambda d: (str(d.get("delivered_at") or ""), int(d.get("id") or 0)))
-        ids.append(int(newest["id"]))
-    return sorted(ids)
+        guid = str(d.get("guid") or d.get("id"))
+        if guid not in newest or _order(d) > _order(newest[guid]):
+            newest[guid] = d
+    return sorted(int(d["id"]) for d in newest.values() if not _succeeded(d))
+
+
+def newest_attempts(deliveries: list[dict[str, Any]], guids: set[str]) -> list[int]:
+    """Pure: the id of the newest attempt of each of `guids` (what a redelivery request names)."""
+    newest: dict[str, dict[str, Any]] = {}
+    for d in deliveries:
+        guid = str(d.get("guid") or "")
+        if guid in guids and (guid not in newest or _order(d) > _order(newest[guid])):
+            newest[guid] = d
+    return sorted(int(d["id"]) for d in newest.values())
+
+
+def _order(d: dict[str, Any]) -> tuple[str, int]:
+    return (str(d.get("delivered_at") or ""), int(d.get("id") or 0))
 
 
 async def redeliver_failed(clients: AppClients, *, since_hours: float = 72, clock: Callable[[], float] = time.time) -> RedeliveryReport:

@@ -54,7 +54,7 @@ from prometheus_client.exposition import choose_encoder
 from actionbot import __version__
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient, Usage, track_usage
-from actionbot.github.redeliver import redeliver_failed
+from actionbot.github.redeliver import newest_attempts, redeliver_failed
 from actionbot.logs import kv
 from actionbot.service import handlers
 from actionbot.service.context import Context
@@ -79,6 +79,7 @@ BODY_TIMEOUT = 10.0  # seconds to wait for a body slot and read the body (GitHub
 HEADER_TIMEOUT = 15.0  # seconds from connecting (or from the last answer) to a request's last header
 # aiohttp's keep-alive timer closes a connection whose request headers have not all
 # arrived within this time of connecting or of the last answer: the header timeout.
+PUT_BACK_SECONDS = 4.0  # at shutdown, asking GitHub to redeliver unfinished work (Heroku: 30 s - 25 s grace)
 SERVER_OPTIONS: dict[str, Any] = {"keepalive_timeout": HEADER_TIMEOUT}
 _SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}")
 # Metrics that name installations: shown on `/metrics` to the operator only.
@@ -441,12 +442,39 @@ class Service:
         self.accepting = False
         for task in list(self.background):
             task.cancel()
+        accepted = set(self.in_flight)
         unfinished = await self.queue.drain(grace)
         if unfinished:
             for desc in unfinished:
-                log.warning("not finished at shutdown (redeliver it, or the resync repairs it) %s", desc)
+                log.warning("not finished at shutdown (put back for redelivery) %s", desc)
+        cut_off = sorted(i for i in accepted if i not in self.seen)
+        if cut_off and self.shared is None:  # Redis keeps queued work itself
+            await self.put_back(cut_off)
         log.info("shutdown %s", kv(unfinished=len(unfinished), processed=self.counts["processed"], failed=self.counts["failed"]))
         return unfinished
+
+    async def put_back(self, guids: list[str]) -> int:
+        """Ask GitHub to redeliver deliveries this process accepted and did not finish.
+
+        GitHub saw a 202 for them, so nothing else would ever send them again (a
+        push of an old meeting is beyond the resync's look-back). The redelivery
+        reaches another replica, or this one while it drains (503: GitHub records
+        a failure), and then the next start-up's redelivery pass, which sends
+        again every delivery whose newest attempt failed. Bounded in time; errors
+        are logged, never raised (the process is stopping).
+        """
+        try:
+            async with asyncio.timeout(PUT_BACK_SECONDS):
+                app = await self.clients.app_client()
+                deliveries = await app.list_hook_deliveries(since=self.started_at - 60)
+                ids = newest_attempts(deliveries, set(guids))
+                for delivery_id in ids:
+                    await app.redeliver(delivery_id)
+        except Exception as exc:  # TimeoutError included: the platform's kill is near
+            log.error("could not put work back for redelivery %s", kv(deliveries=" ".join(guids), error=f"{type(exc).__name__}: {exc}"))
+            return 0
+        log.warning("put back for redelivery %s", kv(deliveries=" ".join(guids), redelivered=len(ids)))
+        return len(ids)
 
     # -- operators ------------------------------------------------------------------
     def forget_installation(self, installation_id: int) -> None:
