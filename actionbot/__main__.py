@@ -15,22 +15,31 @@ from actionbot.cli import command_modules
 from actionbot.notes.model import InputError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `command` naming a sub-command, only that one's module is loaded.
+
+    `actionbot parse` runs once per notes file in editors' hooks and scripts: it
+    should not pay for importing the web service, Redis and the GitHub client.
+    """
+    names = command_modules()
+    if command in names:
+        names = [command]
     parser = argparse.ArgumentParser(
         prog="actionbot",
         description="Turn the action items of meeting notes into tracked GitHub issues.",
     )
     parser.add_argument("--version", action="version", version=f"actionbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in command_modules():
+    for name in names:
         module = importlib.import_module(f"actionbot.cli.{name}")
         module.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
+    args = parser.parse_args(words)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2

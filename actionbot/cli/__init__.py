@@ -1,9 +1,9 @@
 """Command-line entry points, one module per sub-command.
 
 Each module has `add_parser(subparsers)` (which calls `set_defaults(run=run)`)
-and `run(args) -> int`, and keeps heavy imports inside `run` so that
-`actionbot --help` stays fast. `__main__` loads every module of this package,
-in the order below first.
+and `run(args) -> int`. `__main__` loads only the module of the sub-command
+asked for (so `actionbot parse` never imports the web service), and every
+module, in the order below first, for `--help` or a word it does not know.
 """
 
 from __future__ import annotations
