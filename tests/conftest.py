@@ -10,10 +10,20 @@ schema (`fake.schema_errors`), unless the test called
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 import pytest
 
+from actionbot.github.app import AppClients
+from actionbot.service.app import make_app, service_of
+from tests.deliveries import deliver
 from tests.fakegithub import FakeGitHub
+from tests.helpers import APP_ID, service_settings
+from tests.syncenv import FAST, no_wait, setup_repo
+
+PUSH_SECRET = "s3cret"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,3 +95,24 @@ async def fake_github(request: pytest.FixtureRequest) -> AsyncIterator[FakeGitHu
             "call fake.allow_schema_errors().",
             pytrace=False,
         )
+
+
+@pytest.fixture
+async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> AsyncIterator[SimpleNamespace]:
+    """The real service over the fake GitHub, with a notes repository set up; `send` delivers and waits."""
+    fake_github.set_app(APP_ID, app_key[1])
+    fake_github.add_installation(42, "octo-org")
+    setup_repo(fake_github, installation_id=42)
+    settings = service_settings(PUSH_SECRET, app_id=str(APP_ID), api_url=fake_github.url)
+    async with aiohttp.ClientSession() as session:
+        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
+                             write_interval=0, sleep=no_wait, policy=FAST)
+        app = make_app(settings, clients=clients, sleep=no_wait, redeliver_on_startup=False)
+        client = await aiohttp_client(app)
+
+        async def send(event: str, payload: dict[str, Any]) -> Any:
+            answer = await deliver(client, event, payload, secret=PUSH_SECRET)
+            await service_of(app).queue.join()
+            return answer
+
+        yield SimpleNamespace(fake=fake_github, send=send, service=service_of(app), client=client)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from actionbot.core.render import BEGIN, END, Marker, marker_comment
 from actionbot.service.settings import Settings
 
 APP_ID = 4242
+TRACK = "team/compass"  # notes and action items live here
 
 
 class Sleeper:
@@ -30,3 +32,13 @@ def service_settings(secret: str, *, api_url: str = "http://fake", app_id: str =
         app_id=app_id, private_key="", webhook_secret=secret, api_url=api_url, write_interval=0, resync_hours=0
     )
     return Settings(**{**base, **kw})
+
+
+def item_body(refs: list[str], owners: tuple[str, ...] = ("carol",)) -> str:
+    """An action item's issue body as the bot writes it for TRACK, listing `refs` under References."""
+    marker = Marker(key="k-1", repo=TRACK, path="docs/meetings/2026-01-08.md", meeting="2026-01-08", owners=owners)
+    lines = [BEGIN, marker_comment(marker), "> Ship the thing", "", "**Owners:** @carol"]
+    if refs:
+        lines += ["", "**References:**", *(f"- {r} (open)" for r in refs)]
+    lines += ["", "<details><summary>Commands</summary>\n\n- help\n\n</details>", END]
+    return "\n".join(lines)

@@ -103,3 +103,18 @@ def item_writes(fake: Any, repo: str = REPO) -> list[Any]:
             continue
         out.append(w)
     return out
+
+
+def pr_payload(fake: Any, action: str, base_sha: str, head_sha: str, *, base_ref: str = "main") -> dict[str, Any]:
+    """A pull_request payload on REPO from installation 42, its base and head at the given commits."""
+    data = load_example("pull_request", "closed")
+    data["action"] = action
+    pr = data["pull_request"]
+    pr["state"], pr["merged"] = "open", False
+    pr["base"]["ref"], pr["base"]["sha"] = base_ref, base_sha
+    pr["head"]["ref"], pr["head"]["sha"] = "notes-update", head_sha
+    data["repository"]["full_name"] = REPO
+    data["repository"]["default_branch"] = "main"
+    data["installation"] = {"id": 42}
+    data["sender"] = {**data.get("sender", {}), "login": "alice", "type": "User"}
+    return data

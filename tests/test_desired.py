@@ -11,7 +11,7 @@ from dataclasses import replace
 from actionbot.core.config import Config
 from actionbot.core.desired import desired_issues, resolve_owner, scope_of
 from actionbot.notes.model import Meeting
-from tests.test_plan import CONFIG, SEED, ctx, item, notes
+from tests.planning import CONFIG, SEED, ctx, item, notes
 
 
 def test_since_ignores_older_meetings() -> None:

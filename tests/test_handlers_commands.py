@@ -12,7 +12,7 @@ from actionbot.core.render import parse_marker
 from actionbot.github.client import GitHubClient
 from actionbot.service.context import Context
 from actionbot.service.handlers.commands import router
-from tests.test_handlers_references import TRACK, item_body
+from tests.helpers import TRACK, item_body
 
 OTHER = "jupyterhub/binderhub"
 

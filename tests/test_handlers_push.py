@@ -1,19 +1,12 @@
-"""Signed push and pull_request deliveries through the real service, over the fake GitHub."""
+"""Signed push and pull_request deliveries through the real service (the `service` fixture, conftest.py), over the fake GitHub."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import pytest
 
-from actionbot.github.app import AppClients
-from actionbot.service.app import make_app, service_of
-from tests.deliveries import deliver
-from tests.helpers import APP_ID, service_settings
 from tests.syncenv import (
-    FAST,
     NOTES,
     REPO,
     action_issues,
@@ -21,32 +14,9 @@ from tests.syncenv import (
     head,
     labels,
     logins,
-    no_wait,
+    pr_payload,
     push_payload,
-    setup_repo,
 )
-
-SECRET = "s3cret"
-
-
-@pytest.fixture
-async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:
-    fake_github.set_app(APP_ID, app_key[1])
-    fake_github.add_installation(42, "octo-org")
-    setup_repo(fake_github, installation_id=42)
-    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url)
-    async with aiohttp.ClientSession() as session:
-        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
-                             write_interval=0, sleep=no_wait, policy=FAST)
-        app = make_app(settings, clients=clients, sleep=no_wait, redeliver_on_startup=False)
-        client = await aiohttp_client(app)
-
-        async def send(event: str, payload: dict[str, Any]) -> Any:
-            answer = await deliver(client, event, payload, secret=SECRET)
-            await service_of(app).queue.join()
-            return answer
-
-        yield SimpleNamespace(fake=fake_github, send=send, service=service_of(app), client=client)
 
 
 async def test_push_of_new_notes_opens_the_expected_issues(service: Any) -> None:
@@ -136,22 +106,6 @@ async def test_other_branches_tags_and_deletions_cause_no_request(service: Any, 
     assert [r for r in fake.requests if not r.path.startswith("/app/")] == []
     assert fake.token_requests == token_requests or all(r.path.startswith("/app/") for r in fake.requests)
     assert action_issues(fake) == []
-
-
-def pr_payload(fake: Any, action: str, base_sha: str, head_sha: str, *, base_ref: str = "main") -> dict[str, Any]:
-    from tests.deliveries import load_example
-
-    data = load_example("pull_request", "closed")
-    data["action"] = action
-    pr = data["pull_request"]
-    pr["state"], pr["merged"] = "open", False
-    pr["base"]["ref"], pr["base"]["sha"] = base_ref, base_sha
-    pr["head"]["ref"], pr["head"]["sha"] = "notes-update", head_sha
-    data["repository"]["full_name"] = REPO
-    data["repository"]["default_branch"] = "main"
-    data["installation"] = {"id": 42}
-    data["sender"] = {**data.get("sender", {}), "login": "alice", "type": "User"}
-    return data
 
 
 async def test_pull_request_preview_is_a_check_run_and_nothing_else(service: Any) -> None:

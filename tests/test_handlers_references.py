@@ -9,23 +9,13 @@ import pytest
 from gidgethub.sansio import Event
 
 from actionbot.core.refstate import refs_in_body
-from actionbot.core.render import BEGIN, END, Marker, marker_comment
 from actionbot.github.client import GitHubClient
 from actionbot.service.context import Context
 from actionbot.service.handlers.references import router
 from tests.fakegithub.state import iso
+from tests.helpers import TRACK, item_body
 
-TRACK = "team/compass"  # notes and action items live here
 OTHER = "jupyterhub/binderhub"  # the referenced PRs and issues
-
-
-def item_body(refs: list[str], owners: tuple[str, ...] = ("carol",)) -> str:
-    marker = Marker(key="k-1", repo=TRACK, path="docs/meetings/2026-01-08.md", meeting="2026-01-08", owners=owners)
-    lines = [BEGIN, marker_comment(marker), "> Ship the thing", "", "**Owners:** @carol"]
-    if refs:
-        lines += ["", "**References:**", *(f"- {r} (open)" for r in refs)]
-    lines += ["", "<details><summary>Commands</summary>\n\n- help\n\n</details>", END]
-    return "\n".join(lines)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY, make_app, service_of
 from actionbot.service.settings import Settings
 from tests.helpers import service_settings
-from tests.test_server import (
+from tests.webhooks import (
     OPERATOR,
     SECRET,
     STATUS_TOKEN,

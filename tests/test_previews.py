@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, action_issues, head, push_payload
-from tests.test_handlers_push import pr_payload, service  # noqa: F401  (fixture)
+from tests.syncenv import CONFIG, EXAMPLE, NOTES, REPO, action_issues, head, pr_payload, push_payload
 
 CONFIG_PATH = ".github/actionbot.yml"
 BIG_NOTES = "# Team meeting, 2025-05-12\n\n## Next actions\n\n" + "".join(f"- Fix item {i}\n" for i in range(100_000))
@@ -16,7 +15,7 @@ def _output(fake: Any) -> str:
     return json.dumps(fake.check_runs(REPO)[-1]["output"])
 
 
-async def test_a_pull_request_can_not_raise_its_own_file_limit(service: Any) -> None:  # noqa: F811
+async def test_a_pull_request_can_not_raise_its_own_file_limit(service: Any) -> None:
     fake = service.fake
     first = head(fake)
     assert len(BIG_NOTES) > 1_000_000
@@ -29,7 +28,7 @@ async def test_a_pull_request_can_not_raise_its_own_file_limit(service: Any) -> 
     assert "Fix item" not in output
 
 
-async def test_a_pull_request_s_broken_configuration_is_shown_but_the_base_one_previews(service: Any) -> None:  # noqa: F811
+async def test_a_pull_request_s_broken_configuration_is_shown_but_the_base_one_previews(service: Any) -> None:
     fake = service.fake
     first = head(fake)
     notes = EXAMPLE.replace("- [x] Rotate", "- Brand new thing (Carol)\n- [x] Rotate")
@@ -40,7 +39,7 @@ async def test_a_pull_request_s_broken_configuration_is_shown_but_the_base_one_p
     assert "Brand new thing" in output  # previewed with the base branch's configuration
 
 
-async def test_a_control_character_in_the_configuration_is_one_line_in_the_check_run(service: Any) -> None:  # noqa: F811
+async def test_a_control_character_in_the_configuration_is_one_line_in_the_check_run(service: Any) -> None:
     fake = service.fake
     first = head(fake)
     sha = fake.commit(REPO, {CONFIG_PATH: CONFIG + 'sections: ["a\x01"]\n'})
@@ -51,7 +50,7 @@ async def test_a_control_character_in_the_configuration_is_one_line_in_the_check
     assert "control character U+0001" in json.dumps(run["output"]) and "Traceback" not in json.dumps(run["output"])
 
 
-async def test_a_missing_tracking_repository_is_named_as_such(service: Any) -> None:  # noqa: F811
+async def test_a_missing_tracking_repository_is_named_as_such(service: Any) -> None:
     fake = service.fake
     first = head(fake)
     before = len(action_issues(fake))

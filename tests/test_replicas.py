@@ -35,7 +35,7 @@ from tests.deliveries import deliver, payload_for, push_payload
 from tests.fakegithub import FakeGitHub
 from tests.redisserver import RedisServer, redis_server  # noqa: F401  (fixture)
 from tests.syncenv import action_issues, head
-from tests.test_server import OPERATOR, STATUS_TOKEN
+from tests.webhooks import OPERATOR, STATUS_TOKEN
 
 APP_ID = 4242
 SECRET = "replicas-secret"

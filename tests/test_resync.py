@@ -20,7 +20,7 @@ from actionbot.service.app import make_app, service_of
 from actionbot.service.settings import Settings
 from tests.deliveries import deliver, load_example
 from tests.helpers import APP_ID, service_settings
-from tests.test_server import OPERATOR, STATUS_TOKEN
+from tests.webhooks import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
 REPO = "octo-org/notes"

@@ -17,7 +17,7 @@ from actionbot.service.app import make_app, service_of
 from actionbot.service.metrics import Metrics
 from tests.deliveries import deliver
 from tests.helpers import APP_ID, Sleeper, service_settings
-from tests.test_server import OPERATOR, STATUS_TOKEN
+from tests.webhooks import OPERATOR, STATUS_TOKEN
 
 SECRET = "s3cret"
 

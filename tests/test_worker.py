@@ -16,8 +16,7 @@ import pytest
 
 from actionbot.engine import worker
 from actionbot.engine.worker import TooComplex, run_bounded
-from tests.syncenv import NOTES, REPO, action_issues, head
-from tests.test_handlers_push import pr_payload, service  # noqa: F401  (fixture)
+from tests.syncenv import NOTES, REPO, action_issues, head, pr_payload
 
 SLOW_NOTES = "# Team meeting, 2025-05-12\n\n## Next actions\n\n" + "-\n" * 450_000  # 900 KB, seconds to read
 
@@ -51,7 +50,7 @@ def test_the_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 
 
 async def test_notes_too_complex_to_read_are_a_problem_and_healthz_answers_meanwhile(
-    service: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACTIONBOT_PARSE_BUDGET", "3")
     fake = service.fake
