@@ -161,6 +161,14 @@ def test_handles_in_notes_text_are_neutralised() -> None:
     assert neutralise_mentions("`@x` stays") == "`@x` stays"
 
 
+def test_a_handle_inside_a_code_span_stays_inside_it() -> None:
+    # Wrapping `@bob` again would close the span before it and leave @bob outside: a mention.
+    assert neutralise_mentions("run `a @bob c` then ask @ana") == "run `a @bob c` then ask `@ana`"
+    assert neutralise_mentions("``x @bob ` y`` and @cy") == "``x @bob ` y`` and `@cy`"
+    # An unclosed backtick would pair with a new span's: the handle gets a zero-width space instead.
+    assert neutralise_mentions("a ` then @dee") == "a ` then @\u200bdee"
+
+
 def test_item_text_can_not_break_out_of_the_block() -> None:
     d = desired("sneaky <!-- actionbot:end --> <script>")
     block = render_block(d, marker(), tracking_repo="org/notes")

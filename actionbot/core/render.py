@@ -18,6 +18,7 @@ does). Handles copied from the notes are put in code spans too.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -284,8 +285,56 @@ _BARE_REF_RE = re.compile(r"(?<![\w/#&])#(\d+)\b")
 
 
 def neutralise_mentions(text: str) -> str:
-    """Put @handles copied from the notes in code spans, so that nobody is notified."""
-    return _HANDLE_RE.sub(lambda m: f"`@{m.group(1)}`", text)
+    """Put @handles copied from the notes in code spans, so that nobody is notified.
+
+    A handle already inside a code span is left alone: wrapping it would close
+    that span and leave the handle outside it, a mention. In a text with an
+    unclosed backtick, a new span could pair with it instead, so there the
+    handle gets a zero-width space after its `@` (never a mention) instead.
+    """
+    spans, unclosed = code_spans(text)
+    starts = [a for a, _ in spans]
+
+    def wrap(m: re.Match[str]) -> str:
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < spans[k][1]:
+            return m.group(0)
+        return no_mentions(m.group(0)) if unclosed else f"`@{m.group(1)}`"
+
+    return _HANDLE_RE.sub(wrap, text)
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def code_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """(start, end) of each inline code span, CommonMark's way (a backtick run closed by the next
+    run of the same length), and whether some backtick run was left unclosed.
+
+    Linear: each length's runs are visited once, in order.
+    """
+    runs: dict[int, list[int]] = {}
+    for m in _BACKTICKS.finditer(text):
+        runs.setdefault(len(m.group(0)), []).append(m.start())
+    next_of: dict[int, int] = dict.fromkeys(runs, 0)  # per length: the first run not yet used or passed
+    spans: list[tuple[int, int]] = []
+    end, unclosed = 0, False
+    for m in _BACKTICKS.finditer(text):
+        n, at = len(m.group(0)), m.start()
+        if at < end:
+            continue  # inside the span just found
+        positions = runs[n]
+        i = next_of[n]
+        while i < len(positions) and positions[i] <= at:
+            i += 1
+        next_of[n] = i
+        if i < len(positions):
+            end = positions[i] + n
+            spans.append((at, end))
+            next_of[n] = i + 1
+        else:
+            unclosed = True
+    return spans, unclosed
 
 
 def plain_markdown(text: str, *, notes_repo: str, tracking_repo: str) -> str:
