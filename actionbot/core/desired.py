@@ -153,27 +153,50 @@ def item_key(repo: str, meeting_date: str | None, path: str, norm_text: str, ord
 def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple[DesiredIssue, ...]:
     """The issues one notes file asks for, including done items (they close their issues)."""
     items = notes.items
+    worthy = _worthy(notes, config)
+    owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
+    tree = _Tree(
+        items=items,
+        children=_children(items),
+        worthy=worthy,
+        keys=_keys(notes, context, worthy, owners_of),
+        owners_of=owners_of,
+        tracking=config.tracking_repo or context.repo,  # where a bare #N points
+    )
+    return tuple(_desired_one(notes, context, tree, i) for i in sorted(worthy))
+
+
+def _children(items: Sequence[Item]) -> dict[int, list[int]]:
+    """Each parent's sub-items, in order (self- and out-of-range parents ignored)."""
     children: dict[int, list[int]] = {}
     for i, item in enumerate(items):
         if item.parent is not None and 0 <= item.parent < len(items) and item.parent != i:
             children.setdefault(item.parent, []).append(i)
+    return children
 
-    def meeting_of(item: Item) -> tuple[str | None, str | None, int | None]:
-        if item.meeting is None or item.meeting >= len(notes.meetings):
-            return None, None, None
-        m = notes.meetings[item.meeting]
-        return m.date, m.title, m.line
 
-    def eligible(i: int) -> bool:
-        item = items[i]
-        if item.source == "inline" and not config.inline_actions:
-            return False
-        date = meeting_of(item)[0]
-        return not config.before_since(date)
+def _meeting_of(notes: Notes, item: Item) -> tuple[str | None, str | None, int | None]:
+    """The item's meeting (date, title, line), or Nones when it has none or the index is bad."""
+    if item.meeting is None or item.meeting >= len(notes.meetings):
+        return None, None, None
+    m = notes.meetings[item.meeting]
+    return m.date, m.title, m.line
 
+
+def _eligible(notes: Notes, config: Config, i: int) -> bool:
+    """Whether item i may have an issue at all: inline actions allowed, meeting not before `since`."""
+    item = notes.items[i]
+    if item.source == "inline" and not config.inline_actions:
+        return False
+    return not config.before_since(_meeting_of(notes, item)[0])
+
+
+def _worthy(notes: Notes, config: Config) -> set[int]:
+    """The indices of the items that get an issue."""
+    items = notes.items
     worthy = {
         i for i, it in enumerate(items)
-        if eligible(i) and (it.opens_issue or (it.done and (it.parent is None or bool(it.owners))))
+        if _eligible(notes, config, i) and (it.opens_issue or (it.done and (it.parent is None or bool(it.owners))))
     }  # fmt: skip
     # A parent whose sub-items open issues opens one too: they link from it.
     changed = True
@@ -181,67 +204,87 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
         changed = False
         for i in list(worthy):
             p = _parent(items, i)
-            if p is not None and p not in worthy and eligible(p):
+            if p is not None and p not in worthy and _eligible(notes, config, p):
                 worthy.add(p)
                 changed = True
+    return worthy
 
-    owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
-    tracking = config.tracking_repo or context.repo  # where a bare #N points
+
+def _keys(
+    notes: Notes, context: NotesContext, worthy: set[int], owners_of: Mapping[int, tuple[Owner, ...]]
+) -> dict[int, str]:
+    """Each worthy item's key; identical texts in one meeting are told apart by their order."""
     keys: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i in sorted(worthy):
-        date = meeting_of(items[i])[0]
-        norm = normalise_text(_whole(items[i]), [o.name for o in owners_of[i]])
+        item = notes.items[i]
+        date = _meeting_of(notes, item)[0]
+        norm = normalise_text(_whole(item), [o.name for o in owners_of[i]])
         base = item_key(context.repo, date, context.path, norm)
         seen[base] = seen.get(base, 0) + 1
         keys[i] = item_key(context.repo, date, context.path, norm, seen[base])
+    return keys
 
-    out: list[DesiredIssue] = []
-    for i in sorted(worthy):
-        item = items[i]
-        tasks: list[Task] = []
-        subs: list[SubItem] = []
 
-        # walk runs within this iteration, so the loop's own `subs` and `tasks` are the right ones (B023).
-        def walk(parent: int, depth: int) -> None:
-            for c in children.get(parent, ()):
-                if c in worthy:
-                    subs.append(  # noqa: B023
-                        SubItem(keys[c], issue_title(_whole(items[c]), items[c].owners, repo=tracking), owners_of[c], items[c].done)
-                    )
-                else:
-                    tasks.append(Task(_whole(items[c]), items[c].done, depth))  # noqa: B023
-                    walk(c, depth + 1)
+@dataclass(frozen=True)
+class _Tree:
+    """One notes file's items with what desired_issues worked out about them."""
 
-        walk(i, 0)
-        date, title, mline = meeting_of(item)
-        parent = _parent(items, i)
+    items: Sequence[Item]
+    children: Mapping[int, list[int]]
+    worthy: set[int]
+    keys: Mapping[int, str]
+    owners_of: Mapping[int, tuple[Owner, ...]]
+    tracking: str
+
+    def below(self, parent: int, depth: int, tasks: list[Task], subs: list[SubItem]) -> None:
+        """Collect what hangs under `parent`: worthy children as sub-issues, the rest as tasks (recursively)."""
+        items = self.items
+        for c in self.children.get(parent, ()):
+            if c in self.worthy:
+                title = issue_title(_whole(items[c]), items[c].owners, repo=self.tracking)
+                subs.append(SubItem(self.keys[c], title, self.owners_of[c], items[c].done))
+            else:
+                tasks.append(Task(_whole(items[c]), items[c].done, depth))
+                self.below(c, depth + 1, tasks, subs)
+
+    def worthy_parent(self, i: int) -> int | None:
+        """The nearest ancestor that has an issue (bounded: a bad parent chain cannot loop)."""
+        parent = _parent(self.items, i)
         hops = 0
-        while parent is not None and parent not in worthy and hops < len(items):
-            parent = _parent(items, parent)
+        while parent is not None and parent not in self.worthy and hops < len(self.items):
+            parent = _parent(self.items, parent)
             hops += 1
-        out.append(
-            DesiredIssue(
-                key=keys[i],
-                context=context,
-                line=item.line,
-                meeting_date=date,
-                meeting_title=title,
-                meeting_line=mline,
-                text=_whole(item),
-                title=issue_title(
-                    _whole(item), item.owners, repo=tracking, parts=[_whole(items[c]) for c in children.get(i, ())]
-                ),
-                owners=owners_of[i],
-                refs=item.refs,
-                tasks=tuple(tasks),
-                sub_items=tuple(subs),
-                parent_key=keys.get(parent) if parent is not None else None,
-                done=item.done,
-                source=item.source,
-            )
-        )
-    return tuple(out)
+        return parent
+
+
+def _desired_one(notes: Notes, context: NotesContext, tree: _Tree, i: int) -> DesiredIssue:
+    """The issue worthy item i asks for."""
+    item = tree.items[i]
+    tasks: list[Task] = []
+    subs: list[SubItem] = []
+    tree.below(i, 0, tasks, subs)
+    date, title, mline = _meeting_of(notes, item)
+    parent = tree.worthy_parent(i)
+    return DesiredIssue(
+        key=tree.keys[i],
+        context=context,
+        line=item.line,
+        meeting_date=date,
+        meeting_title=title,
+        meeting_line=mline,
+        text=_whole(item),
+        title=issue_title(
+            _whole(item), item.owners, repo=tree.tracking, parts=[_whole(tree.items[c]) for c in tree.children.get(i, ())]
+        ),
+        owners=tree.owners_of[i],
+        refs=item.refs,
+        tasks=tuple(tasks),
+        sub_items=tuple(subs),
+        parent_key=tree.keys.get(parent) if parent is not None else None,
+        done=item.done,
+        source=item.source,
+    )
 
 
 def _parent(items: Sequence[Item], i: int) -> int | None:
