@@ -254,6 +254,7 @@ class _Planner:
             )  # fmt: skip
 
     def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
+        """Bring one matched issue in line with its items: body, title, labels, assignees, closing."""
         marker = issue.marker
         assert marker is not None
         latest = max(group, key=lambda d: (d.meeting_date or "", d.line))
@@ -265,21 +266,8 @@ class _Planner:
 
         want = self.assignee_logins(latest)
         current = list(issue.assignees)
-        cur_fold = {a.casefold() for a in current}
-        prev = {o.casefold() for o in marker.owners}
-        want_fold = {w.casefold() for w in want}
-        add = [w for w in want if w.casefold() not in prev and w.casefold() not in cur_fold]
-        drop = {p for p in prev if p not in want_fold}
-        assignees = [a for a in current if a.casefold() not in drop] + add
-        assignees = assignees[:MAX_ASSIGNEES]
-
-        # A human retitle wins; the bot retitles only when the item's text changed it.
-        title = None
-        new_marker_title = marker.title
-        if marker.title and issue.title == marker.title and latest.title != issue.title:
-            title = latest.title
-            new_marker_title = latest.title
-
+        assignees = _next_assignees(current, marker.owners, want)
+        title, new_marker_title = _retitle(issue, marker, latest)
         new_marker = replace(
             marker,
             path=latest.path,
@@ -564,3 +552,23 @@ def _children_first(creates: list[CreateIssue]) -> list[CreateIssue]:
     for c in creates:
         visit(c, set())
     return out
+
+
+def _next_assignees(current: Sequence[str], marker_owners: Sequence[str], want: Sequence[str]) -> list[str]:
+    """Assignees after a run: owners the notes dropped leave, new ones join, people a human added stay."""
+    cur_fold = {a.casefold() for a in current}
+    prev = {o.casefold() for o in marker_owners}
+    want_fold = {w.casefold() for w in want}
+    add = [w for w in want if w.casefold() not in prev and w.casefold() not in cur_fold]
+    drop = {p for p in prev if p not in want_fold}
+    return ([a for a in current if a.casefold() not in drop] + add)[:MAX_ASSIGNEES]
+
+
+def _retitle(issue: ExistingIssue, marker: Marker, latest: DesiredIssue) -> tuple[str | None, str]:
+    """(new issue title or None, title to record in the marker).
+
+    A human retitle wins; the bot retitles only when the item's text changed it.
+    """
+    if marker.title and issue.title == marker.title and latest.title != issue.title:
+        return latest.title, latest.title
+    return None, marker.title
