@@ -196,21 +196,9 @@ def render_block(
     lines.append(f"**Owners:** {render_owners(issue, marker, can_assign)}")
 
     if issue.tasks:
-        lines += ["", "**Tasks:**"]
-        for task in issue.tasks:
-            box = "x" if task.done else " "
-            task_text = plain_markdown(task.text, notes_repo=notes_repo, tracking_repo=tracking_repo)
-            lines.append(f"{'  ' * task.depth}- [{box}] {_inline(task_text)}")
-
+        lines += ["", "**Tasks:**", *_task_lines(issue, notes_repo=notes_repo, tracking_repo=tracking_repo)]
     if issue.sub_items:
-        lines += ["", "**Sub-items with their own issues:**"]
-        for sub in issue.sub_items:
-            box = "x" if sub.done else " "
-            number = numbers.get(sub.key)
-            ref = f"#{number}" if number else issue_placeholder(sub.key)
-            who = ", ".join(o.name + ("?" if o.tentative else "") for o in sub.owners)
-            title = one_line(neutralise_mentions(sub.title))
-            lines.append(f"- [{box}] {ref} {title}" + (f" ({one_line(who)})" if who else ""))
+        lines += ["", "**Sub-items with their own issues:**", *_sub_item_lines(issue, numbers)]
 
     # References last, just before the commands: references.py keeps this list
     # current between syncs and inserts it at that same place.
@@ -222,6 +210,29 @@ def render_block(
 
     lines += ["", commands_help, END]
     return "\n".join(lines)
+
+
+def _task_lines(issue: DesiredIssue, *, notes_repo: str, tracking_repo: str) -> list[str]:
+    """The item's plain sub-items as a (nested) checklist."""
+    lines: list[str] = []
+    for task in issue.tasks:
+        box = "x" if task.done else " "
+        task_text = plain_markdown(task.text, notes_repo=notes_repo, tracking_repo=tracking_repo)
+        lines.append(f"{'  ' * task.depth}- [{box}] {_inline(task_text)}")
+    return lines
+
+
+def _sub_item_lines(issue: DesiredIssue, numbers: Mapping[str, int]) -> list[str]:
+    """Sub-items that have their own issues, by number (or a placeholder until the issue exists)."""
+    lines: list[str] = []
+    for sub in issue.sub_items:
+        box = "x" if sub.done else " "
+        number = numbers.get(sub.key)
+        ref = f"#{number}" if number else issue_placeholder(sub.key)
+        who = ", ".join(o.name + ("?" if o.tentative else "") for o in sub.owners)
+        title = one_line(neutralise_mentions(sub.title))
+        lines.append(f"- [{box}] {ref} {title}" + (f" ({one_line(who)})" if who else ""))
+    return lines
 
 
 def render_owners(issue: DesiredIssue, marker: Marker, can_assign: set[str] | None) -> str:
