@@ -102,34 +102,12 @@ def summarise(
     problems = list(problems)
     external_id = PREVIEW_ID if preview else SYNC_ID
     if config_error is not None:
-        where = _where(config_error)
-        summary = (
-            f"**The configuration is invalid; nothing was synced.**\n\n"
-            f"- {where}: {neutralise(config_error.message)}\n\n"
-            "actionbot does not fall back to the defaults or to an earlier configuration: "
-            "fix the file and push again."
-        )
-        return CheckOutput(
-            "failure",
-            f"Invalid configuration: {where}",
-            summary,
-            annotations=tuple(_annotations([config_error], level="failure")),
-            external_id=external_id,
-        )
+        return _invalid_config(config_error, external_id)
 
     counts = {kind: 0 for kind, _, _ in KINDS}
     for e in entries:
         counts[e.kind] = counts.get(e.kind, 0) + 1
-    parts = [
-        f"{counts[kind]} {done.lower()}" for kind, done, _ in KINDS if counts.get(kind) and kind != "unchanged"
-    ]
-    if counts.get("unchanged"):
-        parts.append(f"{counts['unchanged']} unchanged")
-    if preview:
-        verbs = [f"{_VERB[kind]} {counts[kind]}" for kind, _, _ in KINDS if counts.get(kind) and kind in _VERB]
-        title = "Merging will " + ", ".join(verbs) if verbs else "Merging changes no issue"
-    else:
-        title = ", ".join(parts).capitalize() if parts else "No action items to sync"
+    title = _title(counts, preview=preview)
     if problems:
         title += f" ({len(problems)} problem{'s' if len(problems) != 1 else ''} in the notes)"
 
@@ -154,6 +132,37 @@ def summarise(
     failed = counts.get("failed", 0) > 0
     conclusion = "failure" if failed else "neutral" if problems else "success"
     return CheckOutput(conclusion, _cut(title, 200), summary, annotations=tuple(_annotations(problems)), external_id=external_id)
+
+
+def _invalid_config(config_error: Problem, external_id: str) -> CheckOutput:
+    """A failing check that names the bad configuration line; nothing else was done."""
+    where = _where(config_error)
+    summary = (
+        f"**The configuration is invalid; nothing was synced.**\n\n"
+        f"- {where}: {neutralise(config_error.message)}\n\n"
+        "actionbot does not fall back to the defaults or to an earlier configuration: "
+        "fix the file and push again."
+    )
+    return CheckOutput(
+        "failure",
+        f"Invalid configuration: {where}",
+        summary,
+        annotations=tuple(_annotations([config_error], level="failure")),
+        external_id=external_id,
+    )
+
+
+def _title(counts: Mapping[str, int], *, preview: bool) -> str:
+    """The check title from the counts per kind: what was done, or what merging will do."""
+    if preview:
+        verbs = [f"{_VERB[kind]} {counts[kind]}" for kind, _, _ in KINDS if counts.get(kind) and kind in _VERB]
+        return "Merging will " + ", ".join(verbs) if verbs else "Merging changes no issue"
+    parts = [
+        f"{counts[kind]} {done.lower()}" for kind, done, _ in KINDS if counts.get(kind) and kind != "unchanged"
+    ]
+    if counts.get("unchanged"):
+        parts.append(f"{counts['unchanged']} unchanged")
+    return ", ".join(parts).capitalize() if parts else "No action items to sync"
 
 
 def entries_for(
