@@ -179,33 +179,12 @@ def entries_for(
     ops: list[tuple[Operation, int | None]] = (
         [(op, None) for op in result.ops] if outcome is None else [(a.op, a.number) for a in outcome.applied]
     )
-    seen: dict[int | str, Entry] = {}
-    order: list[int | str] = []
-
-    def put(ident: int | str, entry: Entry, strength: int) -> None:
-        old = seen.get(ident)
-        if old is None:
-            order.append(ident)
-        if old is None or _strength(old.kind) < strength:
-            seen[ident] = entry
-
+    ledger = _Ledger()
+    put = ledger.put
     for op, number in ops:
-        if isinstance(op, EnsureLabel):
-            continue
-        if isinstance(op, CreateIssue):
-            put(op.key, Entry("opened", op.title, number, all_urls.get(number) if number else None), 5)
-            continue
-        n = op.number
-        title = titles.get(n, f"#{n}")
-        url = all_urls.get(n)
-        if isinstance(op, CloseIssue):
-            detail = op.detail or {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
-            put(n, Entry("closed", title, n, url, detail), 4)
-        elif isinstance(op, Comment):
-            kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"
-            put(n, Entry(kind, title, n, url), 3)
-        elif isinstance(op, UpdateIssue):
-            put(n, Entry("updated", op.title or title, n, url, ", ".join(op.changed)), 2)
+        done = _done_entry(op, number, titles, all_urls)
+        if done is not None:
+            put(*done)
     if outcome is not None:
         for f in outcome.failed:
             if isinstance(f.op, EnsureLabel):
@@ -223,9 +202,46 @@ def entries_for(
         else:
             put(op.number, Entry("deferred", titles.get(op.number, f"#{op.number}"), op.number, all_urls.get(op.number)), 1)
     for n in result.unchanged:
-        if n not in seen:
+        if n not in ledger.seen:
             put(n, Entry("unchanged", titles.get(n, f"#{n}"), n, all_urls.get(n)), 0)
-    return [seen[i] for i in order]
+    return [ledger.seen[i] for i in ledger.order]
+
+
+@dataclass
+class _Ledger:
+    """Entries by issue number (or key for new issues), first-seen order; the strongest kind wins."""
+
+    seen: dict[int | str, Entry] = field(default_factory=dict)
+    order: list[int | str] = field(default_factory=list)
+
+    def put(self, ident: int | str, entry: Entry, strength: int) -> None:
+        old = self.seen.get(ident)
+        if old is None:
+            self.order.append(ident)
+        if old is None or _strength(old.kind) < strength:
+            self.seen[ident] = entry
+
+
+def _done_entry(
+    op: Operation, number: int | None, titles: Mapping[int, str], urls: Mapping[int, str]
+) -> tuple[int | str, Entry, int] | None:
+    """(identity, entry, strength) for one planned or applied operation; None for labels."""
+    if isinstance(op, EnsureLabel):
+        return None
+    if isinstance(op, CreateIssue):
+        return op.key, Entry("opened", op.title, number, urls.get(number) if number else None), 5
+    n = op.number
+    title = titles.get(n, f"#{n}")
+    url = urls.get(n)
+    if isinstance(op, CloseIssue):
+        detail = op.detail or {"completed": "done in the notes", "not_planned": "removed from the notes", "duplicate": "duplicate"}[op.reason]
+        return n, Entry("closed", title, n, url, detail), 4
+    if isinstance(op, Comment):
+        kind = "carried_over" if op.kind == "carried-over" else "removed" if op.kind == "removed" else "updated"
+        return n, Entry(kind, title, n, url), 3
+    if isinstance(op, UpdateIssue):
+        return n, Entry("updated", op.title or title, n, url, ", ".join(op.changed)), 2
+    return None
 
 
 def _strength(kind: str) -> int:
