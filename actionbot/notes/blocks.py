@@ -29,6 +29,12 @@ Segment = tuple[str, "str | None"]
 _MARKUP = re.compile(r"[\\`*_~\[\]<>&]")
 
 
+# Past this many characters a paragraph is read as written, markup and all: no notes
+# item is that long, and markdown-it's inline rules are slow on some long runs of
+# markup (`*a_*a_...`, `[[[...`), seconds a megabyte.
+MAX_INLINE = 20_000
+
+
 def _break_lines(content: str) -> list[str]:
     """`content` split at line breaks, the spaces around each break dropped.
 
@@ -45,7 +51,7 @@ def _break_lines(content: str) -> list[str]:
 def segment_lines(inline: Token, env: dict[str, Any]) -> list[list[Segment]]:
     """The plain text of an inline token, line by line, as (text, link target) pieces."""
     content = inline.content
-    if not inline.children and not _MARKUP.search(content):
+    if not inline.children and (len(content) > MAX_INLINE or not _MARKUP.search(content)):
         # what markdown-it's inline rules give for plain text: one text piece per line,
         # spaces around each line break dropped
         return [[(ln, None)] if ln else [] for ln in _break_lines(content)]
