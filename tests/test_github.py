@@ -74,20 +74,6 @@ async def test_token_renewed_a_few_minutes_before_expiry(github: Any, session: A
     assert tokens[0] == tokens[1] != tokens[2]  # the same client switched to the new token
 
 
-async def test_cached_client_only_while_the_token_is_fresh(github: Any, session: Any, app_key: Any) -> None:
-    now = [github.clock.epoch()]
-    clients = make_clients(session, github, app_key[0], Sleeper(), clock=lambda: now[0])
-    assert clients.cached_client(42) is None  # nothing minted yet: the caller must await for_installation
-    gh = await clients.for_installation(42)
-    assert clients.cached_client(42) is gh and clients.cached_client("42") is gh
-    assert clients.cached_client(7) is None
-    now[0] += 3600 - 200  # inside the refresh margin: back to for_installation, which mints
-    assert clients.cached_client(42) is None
-    assert await clients.for_installation(42) is gh and github.token_requests == [42, 42]
-    clients.forget(42)
-    assert clients.cached_client(42) is None
-
-
 async def test_app_api_uses_the_jwt(github: Any, session: Any, app_key: Any) -> None:
     clients = make_clients(session, github, app_key[0], Sleeper())
     github.add_hook_delivery("push", status_code=502, installation_id=42)

@@ -77,10 +77,6 @@ class AppClients:
         )
         self._clients: cachetools.LRUCache[int, GitHubClient] = cachetools.LRUCache(maxsize=max_installations)
         self._locks: dict[int, asyncio.Lock] = {}
-        # installation -> (its client, when its token stops being fresh): cached_client's one lookup
-        self._fresh: dict[int, tuple[GitHubClient, float]] = {}
-        self._refresh_margin = refresh_margin
-        self._max_installations = max_installations
         self._app_api: PoliteAPI | None = None
         self.token_requests = 0
         self.metrics = metrics  # actionbot.metrics.Metrics shared with the service (None: not recorded)
@@ -139,20 +135,6 @@ class AppClients:
         logs.register_secret(data["token"], rotating=True)
         return InstallationToken(token=data["token"], expires_at=expires_at)
 
-    def cached_client(self, installation_id: int) -> GitHubClient | None:
-        """The installation's client when it exists and its token is cached and fresh, else None.
-
-        The common case of every delivery after the first within the hour, answered
-        without awaiting anything (two nested coroutines and the token lock cost more
-        than the dictionary lookups); None sends the caller to `for_installation`.
-        """
-        if type(installation_id) is not int:
-            installation_id = int(installation_id)
-        fresh = self._fresh.get(installation_id)
-        if fresh is None or not self._clock() < fresh[1]:
-            return None
-        return fresh[0]
-
     async def for_installation(self, installation_id: int) -> GitHubClient:
         """The installation's client (one per installation: shared pacing and caches)."""
         installation_id = int(installation_id)
@@ -173,18 +155,12 @@ class AppClients:
             )
             client = GitHubClient(api, installation_id=installation_id)
             self._clients[installation_id] = client
-        tok = self._tokens.get(installation_id)
-        if tok is not None:  # the same deadline as the token cache's
-            if len(self._fresh) >= self._max_installations and installation_id not in self._fresh:
-                self._fresh.clear()  # bounded like the caches; the next deliveries refill it
-            self._fresh[installation_id] = (client, tok.expires_at - self._refresh_margin)
         return client
 
     def forget(self, installation_id: int) -> None:
         """Drop an uninstalled installation's token and client."""
         self._tokens.pop(int(installation_id), None)
         self._clients.pop(int(installation_id), None)
-        self._fresh.pop(int(installation_id), None)
         self._locks.pop(int(installation_id), None)
         prefix = f"installation:{int(installation_id)} "
         for key in [k for k in list(self._etags) if str(k).startswith(prefix)]:
