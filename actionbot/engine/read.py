@@ -26,7 +26,7 @@ from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.existing import ExistingIssue
 from actionbot.core.review import ReviewLine, review_lines
-from actionbot.engine.port import GitHub
+from actionbot.engine.port import GitHub, Json
 from actionbot.engine.worker import TooComplex, run_bounded
 from actionbot.notes.model import Notes, Problem, Unsure
 from actionbot.notes.parse import parse_notes
@@ -77,64 +77,116 @@ async def read_notes(
     """
     entries = {e["path"]: e for e in await gh.get_tree_entries(repo, sha)}
     todo = [Changed(p) for p in sorted(entries) if config.matches(p)] if changed is None else list(changed)
-    # Meetings that already have issues, by the path their marker names.
+    has_issues = meetings_with_issues(existing)
+    extra: dict[str, set[str | None]] = {}
+    if before is not None and config_changed:
+        extra = config_rereads(has_issues, entries, config)
+        listed = {c.path for c in todo}
+        todo += [Changed(path, status="config") for path in extra if path not in listed]
+    run = _Run(gh, repo, html_url, sha, before, entries, config, has_issues, extra, only_meetings)
+    for c in todo:
+        await _read_changed(run, c)
+    named = {e.marker.path for e in existing if e.marker is not None and e.marker.repo.casefold() == repo.casefold()}
+    return Reading(run.desired, run.scope, run.files, run.problems, run.unsure, run.reviews, frozenset(named - set(entries)))
+
+
+def meetings_with_issues(existing: Collection[ExistingIssue]) -> dict[str, set[str | None]]:
+    """Meetings that already have issues, by the path their marker names."""
     has_issues: dict[str, set[str | None]] = {}
     for e in existing:
         if e.marker is not None:
             has_issues.setdefault(e.marker.path, set()).update({e.marker.meeting, *e.marker.meetings})
-    extra: dict[str, set[str | None]] = {}
-    if before is not None and config_changed:
-        listed = {c.path for c in todo}
-        for path, dates in has_issues.items():
-            if path in entries and config.matches(path):
-                extra[path] = dates
-                if path not in listed:
-                    todo.append(Changed(path, status="config"))
+    return has_issues
 
-    desired: list[DesiredIssue] = []
-    scope: set[tuple[str, str | None]] = set()
-    files: list[str] = []
-    problems: list[Problem] = []
-    reviews: list[ReviewLine] = []
-    unsure: list[Unsure] = []
-    for c in todo:
-        present = c.status != "removed" and c.path in entries
-        after = await _read(gh, repo, c.path, sha, entries.get(c.path), config, problems) if present else None
-        if after is not None:
-            files.append(c.path)
-        context = NotesContext(repo=repo, html_url=html_url, sha=sha, path=c.path)
-        read_after = await _read_file(after, config, context, problems) if after is not None else None
-        if after is not None and read_after is None:
-            continue  # too complex to read: a problem says so, and none of its issues is touched
-        notes_after = read_after.notes if read_after is not None else None
-        old_path = c.previous or c.path
-        notes_before = None
-        meetings: set[str | None] | None = None  # None: all
-        if before is not None:
-            old = None
-            if c.status not in ("added", "config"):
-                old = await _read(gh, repo, old_path, before, None, config, problems, quiet=True)
-            notes_before = await _parse(old, old_path, repo, config) if old is not None else None
-            meetings = _changed_meetings(after, notes_after, old, notes_before) if c.status != "config" else set()
-            if c.previous and c.previous != c.path:
-                meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
-            meetings |= extra.get(c.path, set())
-        if only_meetings is not None:
-            meetings = set(only_meetings) if meetings is None else meetings & only_meetings
-        if read_after is not None and notes_after is not None:
-            desired += [d for d in read_after.desired if meetings is None or d.meeting_date in meetings]
-            scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
-            reviews += [r for r in read_after.reviews if meetings is None or r.date in meetings]
-            unsure += _unsure_in(notes_after, meetings)
-        if meetings is not None and notes_before is not None:
-            # Meetings gone from the file (or the file deleted): their items left the notes.
-            gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
-            scope |= {
-                (old_path, date) for date in gone
-                if date in meetings and not config.before_since(date)
-            }  # fmt: skip
-    named = {e.marker.path for e in existing if e.marker is not None and e.marker.repo.casefold() == repo.casefold()}
-    return Reading(desired, scope, files, problems, unsure, reviews, frozenset(named - set(entries)))
+
+def config_rereads(
+    has_issues: Mapping[str, set[str | None]], entries: Collection[str], config: Config
+) -> dict[str, set[str | None]]:
+    """After a configuration change: the meetings with issues, of the notes files still at the commit."""
+    return {path: dates for path, dates in has_issues.items() if path in entries and config.matches(path)}
+
+
+def meetings_to_read(
+    c: Changed,
+    diff: set[str | None] | None,
+    has_issues: Mapping[str, set[str | None]],
+    extra: Mapping[str, set[str | None]],
+    only_meetings: set[str | None] | None,
+) -> set[str | None] | None:
+    """The meetings of one changed file a run reads in full; None: all of them.
+
+    `diff` is the meetings whose text changed (None on a full sync, empty for
+    a file re-read only because the configuration changed). A rename brings the
+    meetings whose issues point at the old path; `extra` the configuration's
+    re-reads; `only_meetings` narrows the lot.
+    """
+    meetings = diff
+    if meetings is not None:
+        meetings = set(meetings)
+        if c.previous and c.previous != c.path:
+            meetings |= has_issues.get(c.previous, set())  # a rename: the issues follow the file
+        meetings |= extra.get(c.path, set())
+    if only_meetings is not None:
+        meetings = set(only_meetings) if meetings is None else meetings & only_meetings
+    return meetings
+
+
+@dataclass
+class _Run:
+    """One `read_notes` call: what reading each changed file needs, and what it collects."""
+
+    gh: GitHub
+    repo: str
+    html_url: str
+    sha: str
+    before: str | None
+    entries: dict[str, Json]
+    config: Config
+    has_issues: dict[str, set[str | None]]
+    extra: dict[str, set[str | None]]
+    only_meetings: set[str | None] | None
+    desired: list[DesiredIssue] = field(default_factory=list)
+    scope: set[tuple[str, str | None]] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    reviews: list[ReviewLine] = field(default_factory=list)
+    unsure: list[Unsure] = field(default_factory=list)
+
+
+async def _read_changed(run: _Run, c: Changed) -> None:
+    """Read one changed file (and, on a push, its `before` version) into `run`."""
+    gh, repo, sha, config, problems = run.gh, run.repo, run.sha, run.config, run.problems
+    present = c.status != "removed" and c.path in run.entries
+    after = await _read(gh, repo, c.path, sha, run.entries.get(c.path), config, problems) if present else None
+    if after is not None:
+        run.files.append(c.path)
+    context = NotesContext(repo=repo, html_url=run.html_url, sha=sha, path=c.path)
+    read_after = await _read_file(after, config, context, problems) if after is not None else None
+    if after is not None and read_after is None:
+        return  # too complex to read: a problem says so, and none of its issues is touched
+    notes_after = read_after.notes if read_after is not None else None
+    old_path = c.previous or c.path
+    notes_before = None
+    diff: set[str | None] | None = None
+    if run.before is not None:
+        old = None
+        if c.status not in ("added", "config"):
+            old = await _read(gh, repo, old_path, run.before, None, config, problems, quiet=True)
+        notes_before = await _parse(old, old_path, repo, config) if old is not None else None
+        diff = _changed_meetings(after, notes_after, old, notes_before) if c.status != "config" else set()
+    meetings = meetings_to_read(c, diff, run.has_issues, run.extra, run.only_meetings)
+    if read_after is not None and notes_after is not None:
+        run.desired += [d for d in read_after.desired if meetings is None or d.meeting_date in meetings]
+        run.scope |= {(p, date) for p, date in scope_of(notes_after, config) if meetings is None or date in meetings}
+        run.reviews += [r for r in read_after.reviews if meetings is None or r.date in meetings]
+        run.unsure += _unsure_in(notes_after, meetings)
+    if meetings is not None and notes_before is not None:
+        # Meetings gone from the file (or the file deleted): their items left the notes.
+        gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
+        run.scope |= {
+            (old_path, date) for date in gone
+            if date in meetings and not config.before_since(date)
+        }  # fmt: skip
 
 
 def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:
