@@ -65,96 +65,114 @@ class Settings:
         """Read and validate; raise SettingsError naming every bad variable.
 
         `need_webhook_secret=False` is for app-level commands (`redeliver`) that
-        receive no deliveries.
+        receive no deliveries. Each group reader adds its problems to one list,
+        in the order the variables are listed here, so all are reported at once.
         """
         env = os.environ if env is None else env
         problems: list[str] = []
-
-        def get(name: str) -> str:
-            return env.get(name, "").strip()
-
-        app_id = get("GITHUB_APP_ID")
-        if not app_id:
-            problems.append("GITHUB_APP_ID is missing or empty: set it to your GitHub App's numeric App ID")
-        elif not app_id.isdigit():
-            problems.append(f"GITHUB_APP_ID must be the numeric App ID (the App's settings page), not {app_id!r}")
-
-        private_key = ""
-        raw_key = env.get("GITHUB_PRIVATE_KEY", "")
-        if not raw_key.strip():
-            problems.append(
-                "GITHUB_PRIVATE_KEY is missing or empty: set it to the App's private key (PEM text) or a path to the .pem file"
-            )
-        else:
-            try:
-                private_key = load_private_key(raw_key)
-            except ValueError as exc:
-                problems.append(f"GITHUB_PRIVATE_KEY {exc}")
-
-        secret = env.get("GITHUB_WEBHOOK_SECRET", "")
-        if not secret.strip() and need_webhook_secret:
-            problems.append(
-                "GITHUB_WEBHOOK_SECRET is missing or empty: set it to the webhook secret of your GitHub App"
-                " (actionbot never accepts unsigned deliveries)"
-            )
-
-        port = _number(get("PORT") or "8080", "PORT", int, problems, lo=1, hi=65535)
-        host = get("HOST") or "0.0.0.0"
-
-        api_url = (get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        if not re.match(r"^https?://[^/\s]+", api_url):
-            problems.append(
-                f"GITHUB_API_URL must be an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, not {api_url!r}"
-            )
-
-        log_level = (get("LOG_LEVEL") or "INFO").upper()
-        if log_level not in logging.getLevelNamesMapping():
-            problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {log_level!r}")
-
-        write_interval = _number(get("ACTIONBOT_WRITE_INTERVAL") or "1", "ACTIONBOT_WRITE_INTERVAL", float, problems, lo=0)
-        grace = _number(get("ACTIONBOT_GRACE_SECONDS") or "25", "ACTIONBOT_GRACE_SECONDS", float, problems, lo=0)
-
-        resync_hours = _number(get("ACTIONBOT_RESYNC_HOURS") or "6", "ACTIONBOT_RESYNC_HOURS", float, problems, lo=0)
-        resync_pause = _number(get("ACTIONBOT_RESYNC_PAUSE") or "1", "ACTIONBOT_RESYNC_PAUSE", float, problems, lo=0)
-
-        redis_url = get("REDIS_URL")
-        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-            problems.append("REDIS_URL must be a redis://, rediss:// or unix:// URL (Heroku Redis sets it)")
-        worker = get("ACTIONBOT_WORKER") or "1"
-        if worker not in ("0", "1"):
-            problems.append(f"ACTIONBOT_WORKER must be 1 (serve also runs a worker) or 0 (web only), not {worker!r}")
-        job_timeout = _number(get("ACTIONBOT_JOB_TIMEOUT") or "600", "ACTIONBOT_JOB_TIMEOUT", float, problems, lo=1)
-
-        handle = (get("ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
-        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
-            problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
-
-        status_token = get("ACTIONBOT_STATUS_TOKEN")
-        if status_token and len(status_token) < 16:
-            problems.append(
-                "ACTIONBOT_STATUS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 20`), or unset"
-            )
-
+        values: dict[str, Any] = {
+            **_credentials(env, problems, need_webhook_secret),
+            **_server(env, problems),
+            **_pacing(env, problems),
+            **_redis(env, problems),
+            **_identity(env, problems),
+        }
         if problems:
             raise SettingsError(problems)
-        return cls(
-            app_id=app_id,
-            private_key=private_key,
-            webhook_secret=secret,
-            port=int(port),
-            host=host,
-            api_url=api_url,
-            log_level=log_level,
-            write_interval=float(write_interval),
-            grace_seconds=float(grace),
-            handle=handle,
-            resync_hours=float(resync_hours),
-            resync_pause=float(resync_pause),
-            redis_url=redis_url,
-            worker=worker == "1",
-            job_timeout=float(job_timeout),
-            status_token=status_token,
+        return cls(**values)
+
+
+def _get(env: Mapping[str, str], name: str) -> str:
+    return env.get(name, "").strip()
+
+
+def _credentials(env: Mapping[str, str], problems: list[str], need_webhook_secret: bool) -> dict[str, Any]:
+    """The App's id, private key and webhook secret."""
+    app_id = _get(env, "GITHUB_APP_ID")
+    if not app_id:
+        problems.append("GITHUB_APP_ID is missing or empty: set it to your GitHub App's numeric App ID")
+    elif not app_id.isdigit():
+        problems.append(f"GITHUB_APP_ID must be the numeric App ID (the App's settings page), not {app_id!r}")
+
+    private_key = ""
+    raw_key = env.get("GITHUB_PRIVATE_KEY", "")
+    if not raw_key.strip():
+        problems.append(
+            "GITHUB_PRIVATE_KEY is missing or empty: set it to the App's private key (PEM text) or a path to the .pem file"
         )
+    else:
+        try:
+            private_key = load_private_key(raw_key)
+        except ValueError as exc:
+            problems.append(f"GITHUB_PRIVATE_KEY {exc}")
+
+    secret = env.get("GITHUB_WEBHOOK_SECRET", "")
+    if not secret.strip() and need_webhook_secret:
+        problems.append(
+            "GITHUB_WEBHOOK_SECRET is missing or empty: set it to the webhook secret of your GitHub App"
+            " (actionbot never accepts unsigned deliveries)"
+        )
+    return {"app_id": app_id, "private_key": private_key, "webhook_secret": secret}
+
+
+def _server(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """Where the service listens, which GitHub it talks to, and how much it logs."""
+    port = _number(_get(env, "PORT") or "8080", "PORT", int, problems, lo=1, hi=65535)
+    host = _get(env, "HOST") or "0.0.0.0"
+
+    api_url = (_get(env, "GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        problems.append(
+            f"GITHUB_API_URL must be an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, not {api_url!r}"
+        )
+
+    log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in logging.getLevelNamesMapping():
+        problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {log_level!r}")
+    return {"port": int(port), "host": host, "api_url": api_url, "log_level": log_level}
+
+
+# (field, variable, default): seconds or hours, none negative.
+_PACING = (
+    ("write_interval", "ACTIONBOT_WRITE_INTERVAL", "1"),
+    ("grace_seconds", "ACTIONBOT_GRACE_SECONDS", "25"),
+    ("resync_hours", "ACTIONBOT_RESYNC_HOURS", "6"),
+    ("resync_pause", "ACTIONBOT_RESYNC_PAUSE", "1"),
+)
+
+
+def _pacing(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """How fast it writes, how long it drains on shutdown, how often it resyncs."""
+    return {
+        name: float(_number(_get(env, var) or default, var, float, problems, lo=0))
+        for name, var, default in _PACING
+    }
+
+
+def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """Redis mode: the URL, whether `serve` also runs a worker, and the job timeout."""
+    redis_url = _get(env, "REDIS_URL")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        problems.append("REDIS_URL must be a redis://, rediss:// or unix:// URL (Heroku Redis sets it)")
+    worker = _get(env, "ACTIONBOT_WORKER") or "1"
+    if worker not in ("0", "1"):
+        problems.append(f"ACTIONBOT_WORKER must be 1 (serve also runs a worker) or 0 (web only), not {worker!r}")
+    job_timeout = _number(_get(env, "ACTIONBOT_JOB_TIMEOUT") or "600", "ACTIONBOT_JOB_TIMEOUT", float, problems, lo=1)
+    return {"redis_url": redis_url, "worker": worker == "1", "job_timeout": float(job_timeout)}
+
+
+def _identity(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The handle commands are addressed to, and the status page's token."""
+    handle = (_get(env, "ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
+        problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
+
+    status_token = _get(env, "ACTIONBOT_STATUS_TOKEN")
+    if status_token and len(status_token) < 16:
+        problems.append(
+            "ACTIONBOT_STATUS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 20`), or unset"
+        )
+    return {"handle": handle, "status_token": status_token}
 
 
 def _number(raw: str, name: str, kind: type, problems: list[str], lo: float | None = None, hi: float | None = None) -> float:
