@@ -781,6 +781,16 @@ def make_app(
             service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep
         )
 
+    app.on_startup.append(_on_startup(service, settings, clients, redeliver_on_startup))
+    app.on_cleanup.append(_on_cleanup)
+    return app
+
+
+def _on_startup(
+    service: Service, settings: Settings, clients: AppClients, redeliver_on_startup: bool
+) -> Callable[[web.Application], Awaitable[None]]:
+    """The start-up hook: log what runs, then start Redis mode, or the resync, or the redelivery pass."""
+
     async def on_startup(app: web.Application) -> None:
         log.info(
             "starting %s",
@@ -801,16 +811,17 @@ def make_app(
         elif redeliver_on_startup:
             service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
 
-    async def on_cleanup(app: web.Application) -> None:
-        await stop_shared(service)
-        for task in list(service.background):
-            task.cancel()
-        if service.background:
-            await asyncio.gather(*service.background, return_exceptions=True)
+    return on_startup
 
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
-    return app
+
+async def _on_cleanup(app: web.Application) -> None:
+    """Stop Redis mode and cancel the background tasks (resync, redelivery), waiting for them."""
+    service = app[SERVICE_KEY]
+    await stop_shared(service)
+    for task in list(service.background):
+        task.cancel()
+    if service.background:
+        await asyncio.gather(*service.background, return_exceptions=True)
 
 
 def start_shared(service: Service, settings: Settings) -> bool:
