@@ -11,6 +11,7 @@ text of those blocks. `labels.py` and `sections.py` find the sections,
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -264,15 +265,14 @@ def _meetings(
 
 
 def _meeting_at(meetings_t: list[Meeting], line: int) -> int | None:
-    found = None
-    for k, m in enumerate(meetings_t):
-        if m.line <= line:
-            found = k
-        else:
-            break
-    if found is None and meetings_t:
-        return 0
-    return found
+    """The meeting a line belongs to: the last one starting at or before it (the first for lines above all).
+
+    Meetings are in file order, so a binary search keeps many meetings linear overall.
+    """
+    if not meetings_t:
+        return None
+    k = bisect.bisect_right(meetings_t, line, key=lambda m: m.line) - 1
+    return max(k, 0)
 
 
 # ---------------------------------------------------------------- I/O and JSON

@@ -10,6 +10,7 @@ the decisions is a container, not a section (it is vetoed).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,8 +159,10 @@ class _Finder:
         if self.pending is not None:
             self.secs.append(self.pending)
         # Heading extents claim the items in their lines; labels inside them override.
+        ordered = sorted(self.nodes, key=lambda nd: nd.line)
+        lines = [nd.line for nd in ordered]
         for h in self.heading_secs:
-            h.nodes.extend(nd for nd in self.nodes if h.start < nd.line < h.stop)
+            h.nodes.extend(ordered[bisect.bisect_right(lines, h.start) : bisect.bisect_left(lines, h.stop)])
         return self.heading_secs + self.secs
 
     def _veto_open(self) -> None:
