@@ -172,11 +172,3 @@ def test_a_megabyte_paragraph_of_markup_is_read_as_written_in_little_memory() ->
     assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MB"
     assert [i.text[:12] for i in notes.items] == ["Fix *a_*a_*a"]
 
-
-def test_many_dated_meetings_are_found_for_their_items_in_linear_time() -> None:
-    # Each item looks up its meeting and each heading its items: by binary search, not a scan per item.
-    def meeting(i: int) -> str:
-        return f"# Meeting {1900 + i // 336:04d}-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}\n\n## Next actions\n\n- Ana will fix the build\n\n"
-
-    text = "".join(meeting(i) for i in range(1_500_000 // len(meeting(0))))
-    assert _finishes(lambda: parse_notes(text, path="n.md"))
