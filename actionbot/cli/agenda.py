@@ -15,14 +15,13 @@ import argparse
 import asyncio
 import datetime as _dt
 import json
-import os
-import re
 import sys
 from typing import Any
 
 import aiohttp
 from gidgethub import BadRequest, GitHubException
 
+from actionbot.cli._github import REPO_NAME, credentials
 from actionbot.core import agenda
 from actionbot.core.config import ConfigError
 from actionbot.engine.agenda import review_list
@@ -30,8 +29,6 @@ from actionbot.engine.apply import LOST, describe_error
 from actionbot.engine.items import read_config
 from actionbot.github.client import GitHubClient, track_usage
 from actionbot.logs import register_secret
-
-_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -57,11 +54,10 @@ def _usage(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    token = args.token or os.environ.get("GITHUB_TOKEN") or ""
-    api_url = (args.api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    token, api_url = credentials(args)
     if not token.strip():
         return _usage("no token: pass --token or set GITHUB_TOKEN (a token that can read the repository's issues)")
-    if not _REPO.fullmatch(args.repo):
+    if not REPO_NAME.fullmatch(args.repo):
         return _usage(f"the repository must be OWNER/NAME, not {args.repo!r}")
     if args.since:
         try:

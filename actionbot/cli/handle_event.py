@@ -41,12 +41,11 @@ from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.engine.apply import describe_error
 from actionbot.engine.report import SyncReport
 from actionbot.engine.resync import resync_repository
-from actionbot.github.client import GitHubClient
+from actionbot.github.client import DEFAULT_API_URL, GitHubClient
 from actionbot.logs import redact
 from actionbot.service import handlers
 from actionbot.service.context import Context, GitHub
 
-DEFAULT_API_URL = "https://api.github.com"
 REQUIRED = ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY", "GITHUB_TOKEN")
 RESYNC_EVENTS = ("schedule", "workflow_dispatch")
 

@@ -16,14 +16,13 @@ import argparse
 import asyncio
 import datetime as _dt
 import json
-import os
-import re
 import sys
 from typing import Any
 
 import aiohttp
 from gidgethub import BadRequest, GitHubException
 
+from actionbot.cli._github import REPO_NAME, credentials
 from actionbot.engine.apply import LOST, describe_error
 from actionbot.engine.reconcile import reconcile
 from actionbot.github.client import GitHubClient, track_usage
@@ -60,11 +59,10 @@ def usage_error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    token = args.token or os.environ.get("GITHUB_TOKEN") or ""
-    api_url = (args.api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    token, api_url = credentials(args)
     if not token.strip():
         return usage_error("no token: pass --token or set GITHUB_TOKEN (a token that can write issues of the repository)")
-    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", args.repo):
+    if not REPO_NAME.fullmatch(args.repo):
         return usage_error(f"the repository must be OWNER/NAME, not {args.repo!r}")
     if args.since:
         try:

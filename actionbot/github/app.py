@@ -22,6 +22,7 @@ from gidgethub import apps
 
 from actionbot import logs
 from actionbot.github.client import (
+    DEFAULT_API_URL,
     Clock,
     ETagCache,
     GitHubClient,
@@ -51,7 +52,7 @@ class AppClients:
         *,
         app_id: str,
         private_key: str,
-        api_url: str = "https://api.github.com",
+        api_url: str = DEFAULT_API_URL,
         write_interval: float = 1.0,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,

@@ -46,6 +46,7 @@ from gidgethub import BadRequest, GitHubBroken, HTTPException, RateLimitExceeded
 from actionbot import __version__
 
 USER_AGENT = f"actionbot/{__version__}"
+DEFAULT_API_URL = "https://api.github.com"  # github.com; GitHub Enterprise Server is https://HOST/api/v3
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 CONNECTION_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
 
@@ -320,7 +321,7 @@ class GitHubClient:
         cls,
         session: aiohttp.ClientSession,
         token: str,
-        api_url: str = "https://api.github.com",
+        api_url: str = DEFAULT_API_URL,
         *,
         write_interval: float = 1.0,
         cache: MutableMapping[str, Any] | None = None,

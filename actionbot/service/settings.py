@@ -18,9 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from actionbot.github.client import DEFAULT_API_URL
 from actionbot.notes.model import InputError
-
-DEFAULT_API_URL = "https://api.github.com"
 
 
 class SettingsError(InputError):
