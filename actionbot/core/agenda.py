@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from actionbot.core.ages import days_between, human_age
-from actionbot.core.refstate import refs_in_body
+from actionbot.core.refstate import refs_in_body, state_text
 from actionbot.core.render import neutralise_mentions, parse_marker
 
 NEEDS_OWNER = "needs owner"
@@ -85,7 +85,7 @@ def agenda_item(issue: Mapping[str, Any], now: datetime, closed_by: Mapping[int,
         meeting=marker.meeting or (meetings[0] if meetings else None),
         meetings=meetings,
         age_days=days_between(start, now),
-        refs=tuple((r, s or "state unknown") for r, s in refs_in_body(issue.get("body")).items()),
+        refs=tuple((r, state_text(s)) for r, s in refs_in_body(issue.get("body")).items()),
         notes_repo=marker.repo,
         state=str(issue.get("state") or "open"),
         state_reason=issue.get("state_reason"),

@@ -69,6 +69,13 @@ def comment_body(listing: agenda.Agenda, handle: str = "actionbot") -> str:
     return intro + agenda.clip(agenda.markdown(listing, mentions=False, heading="###"), LIMIT - len(intro))
 
 
+PRIVATE_BODY = (
+    f"{MARKER}\n"
+    "**Actions to review at this meeting** are tracked in a private repository, so they are not "
+    "listed on this public issue: see the dashboard there, or run `actionbot agenda` with access to it."
+)
+
+
 @dataclass(frozen=True)
 class Upkeep:
     action: str  # "create" | "update" | "none"

@@ -24,6 +24,9 @@ from typing import Any
 from actionbot.core.safe_text import one_line
 
 OPEN, CLOSED, MERGED = "open", "closed", "merged"
+# Not a state: what a public item lists for a private repository's item, whose state it
+# must not show. Never counts as closed (no `refs closed` label, no close on it).
+PRIVATE = "private"
 
 _MARKER = re.compile(
     r"<!--\s*actionbot:ref-(?P<kind>closed|reopened)\s+(?P<ref>\S+#\d+)\s+(?:closed|reopened)-at=(?P<at>\S+)\s*-->"
@@ -250,13 +253,14 @@ def refs_label_plan(
     """`refs closed` on when every reference is closed, off when one is open again.
 
     `states` maps refs (any case) to OPEN/CLOSED/MERGED; a reference whose
-    state is unknown counts as open (never close an item on a guess). With
+    state is unknown or not shown (PRIVATE) counts as open (never close an
+    item on a guess, and never let a label tell what a public item must not). With
     `close_when_refs_closed`, an open item is closed as completed instead of
     labelled; a closed item is left alone.
     """
     lowered = {k.lower(): v for k, v in states.items()}
     refs = list(dict.fromkeys(r.lower() for r in refs))
-    all_closed = bool(refs) and all(lowered.get(r, OPEN) != OPEN for r in refs)
+    all_closed = bool(refs) and all(lowered.get(r) in (CLOSED, MERGED) for r in refs)
     if all_closed:
         if close_when_refs_closed and issue_open:
             listed = ", ".join(f"**{r}**" for r in refs)
@@ -279,7 +283,14 @@ def refs_label_plan(
 
 _REFS_HEAD = "**References:**"
 _REF_LINE = re.compile(r"^- (?P<ref>[^\s#]+/[^\s#]+#\d+) \((?P<state>[^)]*)\)\s*$")
-_STATE_WORDS = {OPEN: "open", CLOSED: "closed", MERGED: "merged"}
+_STATE_WORDS = {OPEN: "open", CLOSED: "closed", MERGED: "merged", PRIVATE: "a referenced item in a private repository"}
+_WORD_STATES = {v: k for k, v in _STATE_WORDS.items()}
+UNKNOWN_TEXT = "state unknown"
+
+
+def state_text(state: str | None) -> str:
+    """How a reference's state reads in an item's list, the dashboard and the review list."""
+    return _STATE_WORDS.get(state or "", UNKNOWN_TEXT)
 
 
 def refs_in_body(body: str | None) -> dict[str, str | None]:
@@ -294,8 +305,7 @@ def refs_in_body(body: str | None) -> dict[str, str | None]:
         m = _REF_LINE.match(line)
         if not m:
             break
-        state = m.group("state")
-        out[m.group("ref")] = state if state in _STATE_WORDS else None
+        out[m.group("ref")] = _WORD_STATES.get(m.group("state"))
     return out
 
 
@@ -308,7 +318,7 @@ def body_with_refs(body: str | None, refs: Mapping[str, str | None]) -> str:
     """
     body = (body or "").replace("\r\n", "\n")
     lines = body.split("\n")
-    new = [f"- {ref} ({_STATE_WORDS.get(state or '', 'state unknown')})" for ref, state in refs.items()]
+    new = [f"- {ref} ({state_text(state)})" for ref, state in refs.items()]
     if _REFS_HEAD in lines:
         start = lines.index(_REFS_HEAD)
         end = start + 1

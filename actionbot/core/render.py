@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actionbot.core.desired import DesiredIssue, permalink
+from actionbot.core.refstate import state_text
 from actionbot.core.safe_text import no_markup, no_mentions, one_line
 
 BEGIN = "<!-- actionbot:begin -->"
@@ -169,7 +170,8 @@ def render_block(
 
     `marker.mentioned` decides who appears as `@login`; `assignable` (logins)
     lets the owners line say who could not be assigned; `ref_states` maps
-    `owner/repo#N` to open / closed / merged (missing: unknown);
+    `owner/repo#N` to open / closed / merged, or `refstate.PRIVATE` (a private
+    repository's item on a public one: its state is not shown; missing: unknown);
     `sub_issue_numbers` maps sub-item keys to their issue numbers (missing: a
     placeholder that `fill_issue_numbers` resolves once the issue exists);
     `commands_help` closes the block (the planner passes `commands.issue_help()`).
@@ -206,7 +208,7 @@ def render_block(
     if refs:
         lines += ["", "**References:**"]
         for ref in refs:
-            lines.append(f"- {ref} ({_state_text(ref_states.get(ref))})")
+            lines.append(f"- {ref} ({state_text(ref_states.get(ref))})")
 
     lines += ["", commands_help, END]
     return "\n".join(lines)
@@ -265,10 +267,6 @@ def effective_refs(notes_refs: Iterable[str], marker: Marker) -> tuple[str, ...]
             seen.add(folded)
             out.append(ref)
     return tuple(out)
-
-
-def _state_text(state: str | None) -> str:
-    return {"open": "open", "closed": "closed", "merged": "merged"}.get(state or "", "state unknown")
 
 
 _PLACEHOLDER_RE = re.compile(r"<!-- actionbot:issue ([0-9a-f]+) -->")

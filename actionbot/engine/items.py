@@ -20,6 +20,7 @@ from gidgethub import BadRequest, GitHubException
 from actionbot.core import dashboard
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError, load_config
 from actionbot.core.refstate import (
+    PRIVATE,
     RefState,
     already_reported,
     body_with_refs,
@@ -29,6 +30,7 @@ from actionbot.core.refstate import (
     refs_in_body,
     refs_label_plan,
     state_from_issue,
+    state_text,
 )
 from actionbot.core.render import LABEL_STYLES, parse_marker
 from actionbot.engine.apply import LOST, describe_error
@@ -73,20 +75,44 @@ async def config_or_defaults(gh: GitHub, repo: str) -> Config:
         return DEFAULT_CONFIG
 
 
-async def ref_states(gh: GitHub, refs: list[str], known: Mapping[str, str] | None = None) -> dict[str, str | None]:
-    """Current state of each reference: `known` first, else one ETag-cached `get_issue`."""
-    known_l = {k.lower(): v for k, v in (known or {}).items()}
+async def ref_states(
+    gh: GitHub, refs: list[str], known: Mapping[str, str] | None = None, *, public: bool
+) -> dict[str, str | None]:
+    """Current state of each reference: `known` first, else one ETag-cached `get_issue`.
+
+    For a `public` item (one anybody can read), a reference in a private
+    repository reads PRIVATE, never its state: the item must not tell what
+    only that repository's readers may know. A repository that can not be read
+    is not asked about at all (its state is unknown either way).
+    """
+    known_l = {k.lower(): v for k, v in (known or {}).items() if v != PRIVATE}
+    private: dict[str, bool | None] = {}  # repo -> private? (None: unreadable), one read per repository
     out: dict[str, str | None] = {}
     for ref in refs:
+        repo, number = split_ref(ref)
+        if public:
+            if repo.lower() not in private:
+                private[repo.lower()] = await _private_or_none(gh, repo)
+            hide = private[repo.lower()]
+            if hide is not False:
+                out[ref] = PRIVATE if hide else None
+                continue
         if ref.lower() in known_l:
             out[ref] = known_l[ref.lower()]
             continue
-        repo, number = split_ref(ref)
         try:
             out[ref] = state_from_issue(repo, await gh.get_issue(repo, number)).state
         except BadRequest:  # gone, or not readable with this installation's token
             out[ref] = None
     return out
+
+
+async def _private_or_none(gh: GitHub, repo: str) -> bool | None:
+    """Whether `repo` is private; None when it can not be read (gone, or not this installation's)."""
+    try:
+        return bool((await gh.get_repo(repo)).get("private"))
+    except BadRequest:
+        return None
 
 
 def _label_names(issue: Mapping[str, Any]) -> list[str]:
@@ -102,7 +128,7 @@ async def settle_item(
     refs = list(listed)
     if not refs:
         return []
-    states = await ref_states(gh, refs, known)
+    states = await ref_states(gh, refs, known, public=not await is_private(gh, repo, issue))
     labels = _label_names(issue)
     label = config.labels.refs_closed
     plan = refs_label_plan(
@@ -164,13 +190,15 @@ async def check_item(gh: GitHub, repo: str, issue: Mapping[str, Any], config: Co
     if not listed:
         return 0
     current = []
-    for ref in listed:
+    for ref in (r for r, s in listed.items() if s != PRIVATE):
         ref_repo, number = split_ref(ref)
         try:
             current.append(state_from_issue(ref_repo, await gh.get_issue(ref_repo, number)))
         except BadRequest:
             continue
-    previous = {r.lower(): RefState(r, s) for r, s in listed.items() if s}
+    # A private reference on a public item lists no state, so there is no "before" to compare
+    # with: its changes reach the item through the webhooks of its repository only.
+    previous = {r.lower(): RefState(r, s) for r, s in listed.items() if s and s != PRIVATE}
     posted = 0
     number = int(issue["number"])
     if issue.get("state") == "open":
@@ -233,7 +261,7 @@ async def refresh_dashboard(
                 state=issue.get("state", "open"),
                 closed_at=issue.get("closed_at"),
                 state_reason=issue.get("state_reason"),
-                refs=tuple((r, s or "state unknown") for r, s in refs_in_body(issue.get("body")).items()),
+                refs=tuple((r, state_text(s)) for r, s in refs_in_body(issue.get("body")).items()),
             )
         )
     body = dashboard.render(items, now, handle=handle)

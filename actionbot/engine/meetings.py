@@ -21,6 +21,7 @@ from actionbot.core.agenda import Agenda
 from actionbot.core.config import Config
 from actionbot.engine.agenda import review_list
 from actionbot.engine.apply import LOST, describe_error
+from actionbot.engine.items import is_private
 from actionbot.engine.port import GitHub
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,15 @@ async def keep_meeting_issue(
     """Post or edit the review-list comment of one meeting issue of `repo` (nothing if it is not one)."""
     if not meeting.is_meeting_issue(issue, config):
         return meeting.Upkeep("none")
-    if listing is None:
-        listing = await review_list(gh, config.tracking_repo or repo, config, now=now or datetime.now(UTC))
+    if await _list_hidden(gh, repo, config, issue):
+        body, is_frozen = meeting.PRIVATE_BODY, issue.get("state") == "closed"
+    else:
+        if listing is None:
+            listing = await review_list(gh, config.tracking_repo or repo, config, now=now or datetime.now(UTC))
+        body, is_frozen = meeting.comment_body(listing, handle), meeting.frozen(issue, listing)
     number = int(issue["number"])
     comments = await gh.list_comments(repo, number)  # always read: a payload's count may be stale
-    decision = meeting.upkeep(comments, meeting.comment_body(listing, handle), is_frozen=meeting.frozen(issue, listing))
+    decision = meeting.upkeep(comments, body, is_frozen=is_frozen)
     if decision.action == "create":
         await gh.create_comment(repo, number, decision.body)
     elif decision.action == "update" and decision.comment_id is not None:
@@ -59,13 +64,24 @@ async def refresh_meeting_issues(
         candidates = await _open_candidates(gh, repo, config)
         if not candidates:
             return 0
-        listing = await review_list(gh, config.tracking_repo or repo, config, now=now or datetime.now(UTC))
+        listing = None
+        if not await _list_hidden(gh, repo, config):
+            listing = await review_list(gh, config.tracking_repo or repo, config, now=now or datetime.now(UTC))
         for issue in candidates:
             decision = await keep_meeting_issue(gh, repo, issue, config, handle=handle, listing=listing)
             written += decision.action != "none"
     except (GitHubException, *LOST) as exc:
         log.warning("meeting issues not refreshed repo=%s: %s", repo, describe_error(exc))
     return written
+
+
+async def _list_hidden(gh: GitHub, repo: str, config: Config, issue: Mapping[str, Any] | None = None) -> bool:
+    """Whether the items live in a private repository and the meeting issue is public: then their
+    titles and states (and their references') stay out of it. ETag-cached reads of both repositories."""
+    tracking = config.tracking_repo or repo
+    if tracking.casefold() == repo.casefold() or not await is_private(gh, tracking):
+        return False
+    return not await is_private(gh, repo, issue)
 
 
 async def _open_candidates(gh: GitHub, repo: str, config: Config) -> list[dict[str, Any]]:

@@ -45,7 +45,7 @@ from actionbot.core.render import duplicate_comment, parse_marker
 from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
-from actionbot.engine.items import keep_dashboard_current, read_config, ref_states
+from actionbot.engine.items import is_private, keep_dashboard_current, read_config, ref_states
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.port import GitHub, Runner
 from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
@@ -277,7 +277,7 @@ class _Run:
         self.desired = desired = keep_permalinks(self.read, self.existing, self.gone)
         logins = {login for d in desired for login in d.logins()}
         assignable = {login for login in sorted(logins) if await gh.is_assignable(tracking, login)}
-        states = await _ref_states(gh, desired, existing_raw)
+        states = await _ref_states(gh, tracking, desired, existing_raw)
         options = dict(
             tracking_repo=tracking,
             assignable=assignable,
@@ -336,9 +336,12 @@ def _plan_job(
     return make_plan(desired, existing, config, **options)
 
 
-async def _ref_states(gh: GitHub, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]) -> dict[str, str | None]:
+async def _ref_states(
+    gh: GitHub, tracking: str, desired: list[DesiredIssue], existing_raw: list[dict[str, Any]]
+) -> dict[str, str | None]:
     """Reference states: the ones already listed in issue bodies (kept current by the
-    references handler), else one ETag-cached read each, so sync and handler write the same text."""
+    references handler), else one ETag-cached read each, so sync and handler write the same text.
+    In a public tracking repository a private repository's reference shows no state."""
     known: dict[str, str] = {}
     for issue in existing_raw:
         for ref, state in refs_in_body(issue.get("body")).items():
@@ -351,7 +354,7 @@ async def _ref_states(gh: GitHub, desired: list[DesiredIssue], existing_raw: lis
     if not wanted:
         return {}
     try:
-        return await ref_states(gh, wanted, known)
+        return await ref_states(gh, wanted, known, public=not await is_private(gh, tracking))
     except (GitHubException, *LOST) as exc:
         log.warning("reference states unavailable: %s", describe_error(exc))
         return {r: known.get(r) for r in wanted}

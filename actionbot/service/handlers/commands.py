@@ -38,12 +38,13 @@ from actionbot.core.commands import (
     unknown_text,
 )
 from actionbot.core.config import Config
-from actionbot.core.refstate import body_with_refs, refs_in_body
+from actionbot.core.refstate import body_with_refs, refs_in_body, state_text
 from actionbot.core.render import Marker, parse_marker, replace_marker_state, with_marker
 from actionbot.engine.agenda import review_list
 from actionbot.engine.items import (
     check_item,
     config_or_defaults,
+    is_private,
     keep_dashboard_current,
     ref_states,
     refresh_dashboard,
@@ -233,7 +234,8 @@ async def _link(gh: GitHub, item: Item, cmd: Command) -> str | None:
                 removed.append(ref)
             listed = {r: s for r, s in listed.items() if r.lower() != key}
     if cmd.name == "link":
-        listed.update(await ref_states(gh, [r for r in listed if listed[r] is None]))
+        public = not await is_private(gh, item.repo, item.issue)
+        listed.update(await ref_states(gh, [r for r in listed if listed[r] is None], public=public))
     new_marker = replace_marker_state(marker, links_added=added, links_removed=removed)
     new_body = body_with_refs(with_marker(body, new_marker), listed)
     if new_body != body:
@@ -314,8 +316,8 @@ async def _status(gh: GitHub, item: Item) -> str:
     marker = item.marker
     owners = ", ".join(f"`{o}`" for o in item.owners()) or "nobody (needs an owner)"
     listed = refs_in_body(item.issue.get("body"))
-    states = await ref_states(gh, list(listed))
-    refs = "; ".join(f"{r} {states[r] or 'state unknown'}" for r in listed) or "none"
+    states = await ref_states(gh, list(listed), public=not await is_private(gh, item.repo, item.issue))
+    refs = "; ".join(f"{r} {state_text(states[r])}" for r in listed) or "none"
     meeting = (marker.meeting if marker else None) or "unknown"
     where = f" (`{marker.path}`)" if marker and marker.path else ""
     return (
