@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,13 +64,20 @@ def _order(d: dict[str, Any]) -> tuple[str, int]:
     return (str(d.get("delivered_at") or ""), int(d.get("id") or 0))
 
 
-async def redeliver_failed(clients: AppClients, *, since_hours: float = 72, clock: Callable[[], float] = time.time) -> RedeliveryReport:
-    """List the window's deliveries and redeliver the failed ones; never raises for one bad id."""
+async def redeliver_failed(
+    clients: AppClients, *, since_hours: float = 72, clock: Callable[[], float] = time.time, unfinished: Collection[str] = ()
+) -> RedeliveryReport:
+    """List the window's deliveries and redeliver the failed ones; never raises for one bad id.
+
+    `unfinished`: guids this service accepted (GitHub saw them succeed) and never
+    finished, e.g. cut off by a crash: their newest attempts are redelivered too.
+    """
     app = await clients.app_client()
     deliveries = await app.list_hook_deliveries(since=clock() - since_hours * 3600)
     report = RedeliveryReport(examined=len(deliveries))
-    ids = to_redeliver(deliveries)
-    report.failed_guids = len(ids)
+    failed = to_redeliver(deliveries)
+    report.failed_guids = len(failed)
+    ids = sorted({*failed, *newest_attempts(deliveries, set(unfinished))})
     for delivery_id in ids:
         try:
             await app.redeliver(delivery_id)
@@ -81,6 +88,6 @@ async def redeliver_failed(clients: AppClients, *, since_hours: float = 72, cloc
     log.info(
         "redeliver %s",
         kv(since_hours=since_hours, examined=report.examined, never_succeeded=report.failed_guids,
-           redelivered=len(report.redelivered), errors=len(report.errors)),
+           cut_off=len(unfinished), redelivered=len(report.redelivered), errors=len(report.errors)),
     )
     return report

@@ -22,8 +22,9 @@ caller without the secret costs almost nothing:
 6. 200 for `ping`, for a delivery id already processed or in the queue (no
    GitHub request), for deliveries sent by bots (no loops) and for events no
    handler wants;
-7. 503 when the queue is full (GitHub records a failure we can redeliver);
-8. 202: accepted.
+7. 503 when the queue is full, or when `ACTIONBOT_STATE_DIR` is set and the
+   delivery can not be recorded there (GitHub records a failure we can redeliver);
+8. 202: accepted (and, with a state directory, recorded on disk first: see journal.py).
 
 A delivery id is remembered as done only once its work succeeded: GitHub's
 redelivery of a failed delivery (same id) is processed again.
@@ -59,6 +60,7 @@ from actionbot.logs import kv
 from actionbot.service import handlers
 from actionbot.service.context import Context
 from actionbot.service.handlers.push import join_pushes
+from actionbot.service.journal import Journal
 from actionbot.service.metrics import Metrics
 from actionbot.service.queue import Submitted, WorkQueue
 from actionbot.service.redisqueue import Delivery, RedisError, RedisQueue
@@ -160,6 +162,10 @@ class Service:
         self.shared: RedisQueue | None = None  # Redis mode: the queue every process shares
         self.worker: SharedWorker | None = None  # Redis mode: this process's worker, unless web only
         self._redis_said = -60.0
+        # One-process mode with ACTIONBOT_STATE_DIR: accepted deliveries on disk until done, and
+        # (read at start-up) the ones a crash cut off, for the start-up redelivery pass.
+        self.journal: Journal | None = None
+        self.cut_off: list[str] = []
 
     # -- POST /webhook ----------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
@@ -235,6 +241,8 @@ class Service:
         repository = (data.get("repository") or {}).get("full_name")
         key = repository or f"installation:{installation}"
         desc = f"delivery={event.delivery_id} event={event.event} key={key}"
+        if not self._record(event.delivery_id):
+            return self._submitted(event, Submitted.REFUSED)
         if event.event == "push":  # a hint to reconcile: joins the repository's waiting reconcile
             submitted = self.queue.coalesce(key, _Pushes(event, (event.delivery_id,)), self._process_push, _Pushes.join, desc)
         else:
@@ -242,7 +250,25 @@ class Service:
             submitted = Submitted.QUEUED if self.queue.submit(key, partial(self.process, event, record), desc) else Submitted.REFUSED
         if submitted:
             self.in_flight.add(event.delivery_id)
+        elif self.journal is not None:
+            self.journal.done([event.delivery_id])
         return self._submitted(event, submitted)
+
+    def _record(self, delivery_id: str) -> bool:
+        """Journal the delivery before it is accepted (never a 202 for one a crash would lose)."""
+        if self.journal is None:
+            return True
+        try:
+            self.journal.record(delivery_id)
+        except OSError as exc:
+            log.error("delivery not recorded, refused %s", kv(delivery=delivery_id, error=f"{type(exc).__name__}: {exc}"))
+            return False
+        return True
+
+    def take_cut_off(self) -> list[str]:
+        """The deliveries a crash cut off, once (the start-up redelivery pass asks for them)."""
+        ids, self.cut_off = self.cut_off, []
+        return ids
 
     def _screen(self, event: sansio.Event) -> web.Response | None:
         """The answer for a delivery that is not work (ping, a bot's, no handler, no installation); None for work."""
@@ -375,6 +401,8 @@ class Service:
                 break
         record.outcome = "ok" if error is None else "failed"
         self.in_flight.difference_update(ids)
+        if self.journal is not None:  # its work ended: failures are logged and listed, not lost
+            self.journal.done(ids)
         if error is None:  # a failed delivery stays redeliverable under the same id
             for delivery_id in ids:
                 self.seen[delivery_id] = True
@@ -778,7 +806,8 @@ def make_app(
     if hours > 0:
         pause = settings.resync_pause if resync_pause is None else resync_pause
         service.resyncer = Resyncer(
-            service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep
+            service, interval_hours=hours, pause_seconds=pause, redeliver=redeliver_on_startup, clock=clock, sleep=sleep,
+            unfinished=service.take_cut_off,
         )
 
     app.on_startup.append(_on_startup(service, settings, clients, redeliver_on_startup))
@@ -806,17 +835,35 @@ def _on_startup(
         if start_shared(service, settings):
             return  # the resync and the redelivery pass are the workers' (once per deployment)
         warn_if_replica(os.environ)
+        open_journal(service, settings)
         if service.resyncer is not None:
             service.spawn(service.resyncer.run(), "resync")
         elif redeliver_on_startup:
-            service.spawn(redeliver_failed(clients, since_hours=72), "redeliver")
+            service.spawn(redeliver_failed(clients, since_hours=72, unfinished=service.take_cut_off()), "redeliver")
 
     return on_startup
+
+
+def open_journal(service: Service, settings: Settings) -> None:
+    """One-process mode: record accepted deliveries in `ACTIONBOT_STATE_DIR`, and read what a crash cut off.
+
+    JournalError (the directory is unusable or another process holds it) stops the start.
+    """
+    if not settings.state_dir:
+        log.info("accepted deliveries are kept in memory only: a crash loses the queued ones (set ACTIONBOT_STATE_DIR or REDIS_URL)")
+        return
+    service.journal = Journal.open(settings.state_dir, clock=service.clock)
+    service.cut_off = service.journal.unfinished()
+    log.info("journal %s", kv(state_dir=settings.state_dir, cut_off=len(service.cut_off)))
+    if service.cut_off:
+        log.warning("accepted deliveries a crash cut off: asking GitHub to send them again %s", kv(deliveries=" ".join(service.cut_off)))
 
 
 async def _on_cleanup(app: web.Application) -> None:
     """Stop Redis mode and cancel the background tasks (resync, redelivery), waiting for them."""
     service = app[SERVICE_KEY]
+    if service.journal is not None:
+        service.journal.close()
     await stop_shared(service)
     for task in list(service.background):
         task.cancel()

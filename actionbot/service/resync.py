@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -112,6 +112,7 @@ class Resyncer:
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         first_run_days: int = FIRST_RUN_DAYS,
+        unfinished: Callable[[], Collection[str]] = tuple,
     ):
         self.service = service
         self.clients = service.clients
@@ -121,6 +122,7 @@ class Resyncer:
         self.clock = clock
         self.sleep = sleep
         self.first_run_days = first_run_days
+        self.unfinished = unfinished  # guids cut off by a crash, for the start-up redelivery (once)
         self.installations: dict[int, InstallationInfo] = {}
         self.last_full_resync: float | None = None
         self.last_pass: PassReport | None = None
@@ -180,7 +182,9 @@ class Resyncer:
 
     async def _redeliver(self, report: PassReport) -> None:
         try:
-            result = await redeliver_failed(self.clients, since_hours=REDELIVER_HOURS, clock=self.clock)
+            result = await redeliver_failed(
+                self.clients, since_hours=REDELIVER_HOURS, clock=self.clock, unfinished=self.unfinished()
+            )
             report.redelivered = len(result.redelivered)
             report.errors += result.errors
         except Exception as exc:

@@ -49,6 +49,8 @@ class Settings:
     job_timeout: float = 600.0  # Redis mode: a job running longer is cancelled and run again; a dead worker's job waits this long (+10 s)
     # Bearer token for the full status page and metrics (unset: anyone sees counts only).
     status_token: str = field(default="", repr=False)
+    # One-process mode: where accepted deliveries are recorded until done (unset: in memory only).
+    state_dir: str = ""
 
     @property
     def key_fingerprint(self) -> str:
@@ -149,7 +151,8 @@ def _pacing(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
 
 
 def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
-    """Redis mode: the URL, whether `serve` also runs a worker, and the job timeout."""
+    """Where queued work survives: Redis mode (the URL, whether `serve` also runs a worker, the job
+    timeout) or, in one process, the state directory that records accepted deliveries."""
     redis_url = _get(env, "REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         problems.append("REDIS_URL must be a redis://, rediss:// or unix:// URL (Heroku Redis sets it)")
@@ -157,7 +160,10 @@ def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
     if worker not in ("0", "1"):
         problems.append(f"ACTIONBOT_WORKER must be 1 (serve also runs a worker) or 0 (web only), not {worker!r}")
     job_timeout = _number(_get(env, "ACTIONBOT_JOB_TIMEOUT") or "600", "ACTIONBOT_JOB_TIMEOUT", float, problems, lo=1)
-    return {"redis_url": redis_url, "worker": worker == "1", "job_timeout": float(job_timeout)}
+    return {
+        "redis_url": redis_url, "worker": worker == "1", "job_timeout": float(job_timeout),
+        "state_dir": _get(env, "ACTIONBOT_STATE_DIR"),
+    }
 
 
 def _identity(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
