@@ -1,4 +1,10 @@
-"""Shared fixtures: the fake GitHub every test of the project runs against.
+"""Shared fixtures: the fake GitHubs the project's tests run against.
+
+`memory_store` is an empty in-memory GitHub (`tests/fakestore.MemoryStore`:
+the HTTP fake's state and inspection calls, a call log, and `.gh`, the client
+over it); `memory_github` is that client over a store set up as
+`tests/syncenv.setup_repo` does (installation 42), the store at `.store`.
+Engine and handler tests use these.
 
 `fake_github` starts `tests.fakegithub.FakeGitHub` on 127.0.0.1 with a random
 port (milliseconds), yields it, stops it, and fails the test when any request
@@ -20,6 +26,7 @@ from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from tests.deliveries import deliver
 from tests.fakegithub import FakeGitHub
+from tests.fakestore import MemoryGitHub, MemoryStore
 from tests.helpers import APP_ID, service_settings
 from tests.syncenv import FAST, no_wait, setup_repo
 
@@ -75,6 +82,18 @@ def fake_app_key() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
     return private, public
+
+
+@pytest.fixture
+def memory_store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def memory_github(memory_store: MemoryStore) -> MemoryGitHub:
+    memory_store.add_installation(42, "octo-org")
+    setup_repo(memory_store, installation_id=42)
+    return memory_store.gh
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The reconcile over the fake GitHub: every sync rule, faults, concurrency, push scope."""
+"""The reconcile over the in-memory GitHub: every sync rule, concurrency, push scope;
+and over the HTTP fake, how it converges when GitHub's answers fail or get lost."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from actionbot.core.render import parse_marker
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
 from actionbot.service.context import Context
+from tests.fakestore import MemoryStore
 from tests.syncenv import (
     CONFIG,
     EXAMPLE,
@@ -31,9 +33,13 @@ from tests.syncenv import (
 INCIDENT = "Write the incident report for the February outage"
 
 
-async def sync(fake: Any, **kw: Any) -> Any:
+async def sync(fake: MemoryStore, **kw: Any) -> Any:
+    return await reconcile(fake.gh, REPO, **kw)
+
+
+async def sync_http(fake: Any) -> Any:
     async with aiohttp.ClientSession() as session:
-        return await reconcile(client(session, fake), REPO, **kw)
+        return await reconcile(client(session, fake), REPO)
 
 
 async def push(fake: Any, files: dict[str, str | None], **kw: Any) -> Any:
@@ -52,7 +58,13 @@ def one_per_key(fake: Any) -> None:
 
 
 @pytest.fixture
-def fake(fake_github: Any) -> Any:
+def fake(memory_store: MemoryStore) -> MemoryStore:
+    setup_repo(memory_store)
+    return memory_store
+
+
+@pytest.fixture
+def http_fake(fake_github: Any) -> Any:
     setup_repo(fake_github)
     return fake_github
 
@@ -242,11 +254,9 @@ async def test_pull_request_preview_writes_only_its_check_run(fake: Any) -> None
 async def test_write_cap_defers_and_schedules_a_follow_up(fake: Any) -> None:
     fake.commit(REPO, {".github/actionbot.yml": CONFIG + "max_writes_per_run: 5\n"})
     ctx = Context()
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        report = await reconcile(gh, REPO, ctx=ctx)
-        assert report.deferred and report.follow_up and not report.ok
-        await ctx.run_later()  # the follow-ups, as the queue would run them
+    report = await reconcile(fake.gh, REPO, ctx=ctx)
+    assert report.deferred and report.follow_up and not report.ok
+    await ctx.run_later()  # the follow-ups, as the queue would run them
     assert len(action_issues(fake)) == 9
     one_per_key(fake)
 
@@ -264,26 +274,28 @@ async def test_write_cap_defers_and_schedules_a_follow_up(fake: Any) -> None:
         ("drop", {}),
     ],
 )
-async def test_faults_on_creates_converge_to_one_issue_per_item(fake: Any, kind: str, kw: dict[str, Any]) -> None:
+async def test_faults_on_creates_converge_to_one_issue_per_item(http_fake: Any, kind: str, kw: dict[str, Any]) -> None:
+    fake = http_fake
     fake.fault("POST", rf"^/repos/{REPO}/issues$", kind, times=4, **kw)
     for _ in range(3):
-        report = await sync(fake)
+        report = await sync_http(fake)
         if report.ok:
             break
     assert report.ok
     assert len(action_issues(fake)) == 9
     one_per_key(fake)
     fake.reset_log()
-    assert (await sync(fake)).plan.ops == ()
+    assert (await sync_http(fake)).plan.ops == ()
 
 
-async def test_lost_answers_everywhere_converge(fake: Any) -> None:
+async def test_lost_answers_everywhere_converge(http_fake: Any) -> None:
+    fake = http_fake
     fake.fault("*", rf"^/repos/{REPO}/(issues|labels)", "lost_answer", times=6, answer="502")
     fake.fault("GET", rf"^/repos/{REPO}/", "status", times=3, status=503)
     outcomes: list[Any] = []
     for _ in range(6):  # a run whose reads keep failing raises; the service runs it again
         try:
-            outcomes.append(await sync(fake))
+            outcomes.append(await sync_http(fake))
         except GitHubException as exc:
             outcomes.append(exc)
         if getattr(outcomes[-1], "ok", False):
@@ -295,9 +307,7 @@ async def test_lost_answers_everywhere_converge(fake: Any) -> None:
 
 
 async def test_two_concurrent_reconciles_make_one_issue_per_item(fake: Any) -> None:
-    async with aiohttp.ClientSession() as session:
-        a, b = client(session, fake), client(session, fake)
-        ra, rb = await asyncio.gather(reconcile(a, REPO), reconcile(b, REPO))
+    ra, rb = await asyncio.gather(reconcile(fake.client(), REPO), reconcile(fake.client(), REPO))
     assert ra.ok and rb.ok
     assert len(action_issues(fake)) == 9
     one_per_key(fake)
@@ -318,8 +328,7 @@ async def test_two_processes_racing_twins_are_closed_at_once(fake: Any, monkeypa
     """The last net (two runs that share no lock, e.g. a workflow without a concurrency group):
     the younger twin's creator closes it."""
     monkeypatch.setattr("actionbot.engine.reconcile.lock_for", lambda repo: asyncio.Lock())
-    async with aiohttp.ClientSession() as session:
-        ra, rb = await asyncio.gather(reconcile(client(session, fake), REPO), reconcile(client(session, fake), REPO))
+    ra, rb = await asyncio.gather(reconcile(fake.client(), REPO), reconcile(fake.client(), REPO))
     assert ra.ok and rb.ok
     one_per_key(fake)
     opened = [i for i in action_issues(fake) if i["state"] == "open"]

@@ -8,10 +8,12 @@ base URL: API links point back at the fake, HTML links at github.com.
 from __future__ import annotations
 
 import base64
+import difflib
 from typing import Any
 
 from .state import (
     HTML,
+    REACTIONS,
     CheckRun,
     Comment,
     Commit,
@@ -21,12 +23,13 @@ from .state import (
     Label,
     Reaction,
     Repo,
+    ancestors,
     iso,
     node_id,
+    not_found,
     stable_id,
+    subtree_sha,
 )
-
-REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")
 
 
 def user(api: str, login: str, type: str = "User", **extra: Any) -> dict[str, Any]:
@@ -432,3 +435,188 @@ def installation(api: str, state: GitHubState, inst: Installation) -> dict[str, 
         "suspended_at": None,
         "suspended_by": None,
     }
+
+
+def file_changes(api: str, repo: Repo, old: dict[str, str], new: dict[str, str], ref: str) -> list[dict[str, Any]]:
+    """GitHub's `files` of a compare or commit: added/modified/removed/renamed."""
+    removed = {p: s for p, s in old.items() if p not in new}
+    added = {p: s for p, s in new.items() if p not in old}
+    renames = _renames(repo, added, removed)
+
+    def text(sha: str) -> str:
+        return repo.blobs[sha].decode(errors="replace")
+
+    def entry(path: str, status: str, sha: str, before: str | None, after: str | None, **extra: Any) -> dict[str, Any]:
+        return _file_entry(api, repo, ref, path, status, sha, before, after, **extra)
+
+    out = []
+    for path in sorted(set(old) | set(new)):
+        if path in renames:
+            prev = renames[path]
+            out.append(entry(path, "renamed", new[path], text(old[prev]), text(new[path]), previous_filename=prev))
+        elif path in added:
+            out.append(entry(path, "added", new[path], None, text(new[path])))
+        elif path in removed:
+            if path in renames.values():
+                continue
+            out.append(entry(path, "removed", old[path], text(old[path]), None))
+        elif old[path] != new[path]:
+            out.append(entry(path, "modified", new[path], text(old[path]), text(new[path])))
+    return out
+
+
+def _renames(repo: Repo, added: dict[str, str], removed: dict[str, str]) -> dict[str, str]:
+    """New path -> old path: the same blob, else the most similar removed file (over half alike)."""
+    renames: dict[str, str] = {}
+    for np, ns in list(added.items()):
+        same = [op for op, os_ in removed.items() if os_ == ns and op not in renames.values()]
+        if same:
+            renames[np] = same[0]
+    for np, ns in added.items():
+        if np in renames:
+            continue
+        new_text = repo.blobs[ns].decode(errors="replace")
+        best, score = None, 0.5
+        for op, os_ in removed.items():
+            if op in renames.values():
+                continue
+            ratio = difflib.SequenceMatcher(None, repo.blobs[os_].decode(errors="replace"), new_text).ratio()
+            if ratio > score:
+                best, score = op, ratio
+        if best:
+            renames[np] = best
+    return renames
+
+
+def _file_entry(
+    api: str, repo: Repo, ref: str, path: str, status: str, sha: str, before: str | None, after: str | None, **extra: Any
+) -> dict[str, Any]:
+    a = before.splitlines() if before is not None else []
+    b = after.splitlines() if after is not None else []
+    diff = list(difflib.unified_diff(a, b, lineterm="", n=3))[2:]
+    adds = sum(1 for line in diff if line.startswith("+"))
+    dels = sum(1 for line in diff if line.startswith("-"))
+    return {
+        "sha": sha,
+        "filename": path,
+        "status": status,
+        "additions": adds,
+        "deletions": dels,
+        "changes": adds + dels,
+        "blob_url": f"{repo.html_url}/blob/{ref}/{path}",
+        "raw_url": f"{repo.html_url}/raw/{ref}/{path}",
+        "contents_url": f"{api}/repos/{repo.full_name}/contents/{path}?ref={ref}",
+        "patch": "\n".join(diff),
+        **extra,
+    }
+
+
+def commit_with_files(api: str, r: Repo, ref: str) -> dict[str, Any]:
+    """`GET /repos/{o}/{r}/commits/{ref}`: the commit and what it changed against its first parent."""
+    c = r.resolve(ref)
+    parent = r.commits[c.parents[0]].tree if c.parents else {}
+    return commit(api, r, c, files=file_changes(api, r, parent, c.tree, c.sha))
+
+
+def compare(api: str, repo: Repo, basehead: str) -> dict[str, Any]:
+    """`GET /repos/{o}/{r}/compare/{base}...{head}` with every commit (the server pages them)."""
+    if "..." not in basehead:
+        raise not_found()
+    base_ref, head_ref = basehead.split("...", 1)
+    base, head = repo.resolve(base_ref), repo.resolve(head_ref)
+    head_anc = ancestors(repo, head.sha)
+    base_anc = set(ancestors(repo, base.sha))
+    merge_base = next((s for s in head_anc if s in base_anc), None)
+    ahead = [s for s in head_anc if s not in base_anc]
+    behind = [s for s in base_anc if s not in set(head_anc)]
+    mb = repo.commits[merge_base] if merge_base else base
+    status = "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead else "diverged"
+    return {
+        "url": f"{api}/repos/{repo.full_name}/compare/{basehead}",
+        "html_url": f"{repo.html_url}/compare/{basehead}",
+        "permalink_url": f"{repo.html_url}/compare/{repo.owner}:{base.sha[:7]}...{repo.owner}:{head.sha[:7]}",
+        "diff_url": f"{repo.html_url}/compare/{basehead}.diff",
+        "patch_url": f"{repo.html_url}/compare/{basehead}.patch",
+        "base_commit": commit(api, repo, base),
+        "merge_base_commit": commit(api, repo, mb),
+        "status": status,
+        "ahead_by": len(ahead),
+        "behind_by": len(behind),
+        "total_commits": len(ahead),
+        "commits": [commit(api, repo, repo.commits[s]) for s in reversed(ahead)],
+        "files": file_changes(api, repo, mb.tree, head.tree, head.sha),
+    }
+
+
+def tree(api: str, repo: Repo, ref: str, *, recursive: bool) -> dict[str, Any]:
+    """`GET /repos/{o}/{r}/git/trees/{ref}`: `ref` a tree sha, a branch or a commit (404 otherwise)."""
+    if ref in repo.trees:
+        commit_sha, directory = repo.trees[ref]
+        c = repo.commits[commit_sha]
+    else:
+        c, directory = repo.resolve(ref), ""
+    prefix = f"{directory}/" if directory else ""
+    base = f"{api}/repos/{repo.full_name}/git"
+    entries: dict[str, dict[str, Any]] = {}
+    for path, sha in sorted(c.tree.items()):
+        if not path.startswith(prefix):
+            continue
+        rel = path[len(prefix):]
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if not recursive and i > 1:
+                break
+            tsha = subtree_sha(c.tree, prefix + d)
+            entries.setdefault(d, {"path": d, "mode": "040000", "type": "tree", "sha": tsha, "url": f"{base}/trees/{tsha}"})
+        if recursive or len(parts) == 1:
+            size = len(repo.blobs[sha])
+            entries[rel] = {"path": rel, "mode": "100644", "type": "blob", "sha": sha, "size": size, "url": f"{base}/blobs/{sha}"}
+    tree_sha = subtree_sha(c.tree, directory) if directory else c.tree_sha
+    return {"sha": tree_sha, "url": f"{base}/trees/{tree_sha}", "tree": [entries[k] for k in sorted(entries)], "truncated": False}
+
+
+def timeline(api: str, state: GitHubState, r: Repo, i: Issue) -> list[dict[str, Any]]:
+    """An issue's timeline: its events and comments in time order."""
+    items: list[tuple[Any, int, dict[str, Any]]] = []
+    for ev in i.timeline:
+        items.append((ev["created_at"], ev["id"], _timeline_event(api, state, r, ev)))
+    for cid in i.comment_ids:
+        c = state.comments_by_id[cid]
+        item = comment(api, state, c)
+        item["event"] = "commented"
+        item["actor"] = item["user"]
+        items.append((c.created_at, c.id, item))
+    items.sort(key=lambda t: (t[0], t[1]))
+    return [item for _, _, item in items]
+
+
+def _timeline_event(api: str, state: GitHubState, r: Repo, ev: dict[str, Any]) -> dict[str, Any]:
+    created = iso(ev["created_at"])
+    if ev["event"] == "cross-referenced":
+        source = state.issues_by_id[ev["source_issue_id"]]
+        src = issue(api, state, source)
+        src["repository"] = repo(api, state.repo(source.repo), full=False)
+        return {
+            "event": "cross-referenced",
+            "actor": user(api, ev["actor"]),
+            "created_at": created,
+            "updated_at": created,
+            "source": {"type": "issue", "issue": src},
+        }
+    item = {
+        "id": ev["id"],
+        "node_id": f"E_{ev['id']}",
+        "url": f"{api}/repos/{r.full_name}/issues/events/{ev['id']}",
+        "actor": user(api, ev["actor"]),
+        "event": ev["event"],
+        "commit_id": None,
+        "commit_url": None,
+        "created_at": created,
+        "performed_via_github_app": None,
+    }
+    if "label" in ev:
+        item["label"] = ev["label"]
+    if "state_reason" in ev:
+        item["state_reason"] = ev["state_reason"]
+    return item

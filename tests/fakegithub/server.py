@@ -9,7 +9,6 @@ requests into state changes and render the results.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import hashlib
 import json
 import time
@@ -27,17 +26,21 @@ from .state import (
     CheckRun,
     Comment,
     GitHubError,
-    GitHubState,
     Issue,
     RateBucket,
     Reaction,
     Repo,
     Token,
+    ancestors,
+    check_color,
+    filter_issues,
     iso,
+    label_names,
     not_found,
     parse_time,
     validation_failed,
 )
+from .view import GitHubView
 
 DOCS = "https://docs.github.com/rest"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -96,12 +99,11 @@ class RequestRecord:
         return f"<{self.method} {self.path}{q} -> {self.status}>"
 
 
-class FakeGitHub(GitHubState):
+class FakeGitHub(GitHubView):
     """A stateful GitHub REST server on loopback. See the package docstring."""
 
     def __init__(self, *, validate: bool | None = None) -> None:
         super().__init__()
-        self.url = ""
         self.requests: list[RequestRecord] = []
         self.schema_errors: list[str] = []
         self.unvalidated: set[str] = set()
@@ -161,48 +163,6 @@ class FakeGitHub(GitHubState):
 
     def reads(self, path_contains: str = "") -> list[RequestRecord]:
         return [r for r in self.requests if not r.write and path_contains in r.path]
-
-    def issues(self, full_name: str, *, include_pulls: bool = False) -> list[dict[str, Any]]:
-        """Every issue of the repo (open and closed), rendered as the API would, by number."""
-        repo = self.repo(full_name)
-        return [
-            render.issue(self.url, self, i)
-            for _, i in sorted(repo.issues.items())
-            if include_pulls or not i.pull_request
-        ]
-
-    def issue_json(self, full_name: str, number: int) -> dict[str, Any]:
-        return render.issue(self.url, self, self.issue(full_name, number))
-
-    def comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
-        issue = self.issue(full_name, number)
-        return [render.comment(self.url, self, self.comments_by_id[c]) for c in issue.comment_ids]
-
-    def labels(self, full_name: str) -> list[dict[str, Any]]:
-        repo = self.repo(full_name)
-        return [render.label(self.url, repo, lab) for lab in repo.labels.values()]
-
-    def check_runs(self, full_name: str) -> list[dict[str, Any]]:
-        repo = self.repo(full_name)
-        return [render.check_run(self.url, self, repo, c) for c in repo.check_runs]
-
-    def reactions(self, full_name: str, number: int | None = None, *, comment_id: int | None = None) -> list[dict[str, Any]]:
-        if comment_id is not None:
-            found = self.comment_reactions.get(comment_id, [])
-        else:
-            assert number is not None, "give an issue number or a comment_id"
-            found = self.issue(full_name, number).reactions
-        return [render.reaction(self.url, x) for x in found]
-
-    def timeline(self, full_name: str, number: int) -> list[dict[str, Any]]:
-        return timeline_items(self, self.repo(full_name), self.issue(full_name, number))
-
-    def file(self, full_name: str, path: str, ref: str | None = None) -> str | None:
-        """A file's text at ref (default branch), None when absent."""
-        repo = self.repo(full_name)
-        commit = repo.resolve(ref)
-        sha = commit.tree.get(path)
-        return repo.blobs[sha].decode() if sha else None
 
     def set_rate_limit(self, key: str, *, remaining: int, limit: int = 5000, reset_in: int = 3600) -> RateBucket:
         """Make a bucket nearly spent (remaining=0: every request answers 403 until reset)."""
@@ -368,6 +328,7 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
         if early is not None:
             return finish(fake, request, record, op, early)
 
+    resp: web.StreamResponse
     try:
         if not request.headers.get("User-Agent"):
             raise GitHubError(
@@ -380,11 +341,11 @@ async def github_middleware(request: web.Request, handler: Callable[[web.Request
         if ident.kind != "none" and path != "/rate_limit":
             bucket = fake.rate_bucket(ident.bucket_key)
             if bucket.remaining <= 0:
-                resp = json_response(
+                limited = json_response(
                     error_body(403, f"API rate limit exceeded for {ident.bucket_key}."), 403
                 )
-                resp[RESP_RATE_KEY] = (0, bucket.reset)
-                return finish(fake, request, record, op, resp)
+                limited[RESP_RATE_KEY] = (0, bucket.reset)
+                return finish(fake, request, record, op, limited)
         resp = await handler(request)
     except GitHubError as exc:
         resp = json_response(error_body(exc.status, exc.message, exc.errors), exc.status, exc.headers)
@@ -626,43 +587,9 @@ async def get_contents(request: web.Request) -> web.Response:
 
 @routes.get(R + "/git/trees/{sha:.+}")
 async def get_tree(request: web.Request) -> web.Response:
-    from .state import subtree_sha
-
     fake, repo = repo_of(request)
-    ref = request.match_info["sha"]
-    if ref in repo.trees:
-        commit_sha, directory = repo.trees[ref]
-        commit = repo.commits[commit_sha]
-    else:
-        commit, directory = repo.resolve(ref), ""
     recursive = request.query.get("recursive") not in (None, "", "0", "false")
-    prefix = f"{directory}/" if directory else ""
-    base = f"{fake.url}/repos/{repo.full_name}/git"
-    entries: dict[str, dict[str, Any]] = {}
-    for path, sha in sorted(commit.tree.items()):
-        if not path.startswith(prefix):
-            continue
-        rel = path[len(prefix):]
-        parts = rel.split("/")
-        for i in range(1, len(parts)):
-            d = "/".join(parts[:i])
-            if not recursive and i > 1:
-                break
-            tsha = subtree_sha(commit.tree, prefix + d)
-            entries.setdefault(d, {"path": d, "mode": "040000", "type": "tree", "sha": tsha, "url": f"{base}/trees/{tsha}"})
-        if recursive or len(parts) == 1:
-            entries[rel] = {
-                "path": rel,
-                "mode": "100644",
-                "type": "blob",
-                "sha": sha,
-                "size": len(repo.blobs[sha]),
-                "url": f"{base}/blobs/{sha}",
-            }
-    tree_sha = subtree_sha(commit.tree, directory) if directory else commit.tree_sha
-    return json_response(
-        {"sha": tree_sha, "url": f"{base}/trees/{tree_sha}", "tree": [entries[k] for k in sorted(entries)], "truncated": False}
-    )
+    return json_response(render.tree(fake.url, repo, request.match_info["sha"], recursive=recursive))
 
 
 @routes.get(R + "/git/blobs/{sha}")
@@ -686,85 +613,10 @@ async def get_blob(request: web.Request) -> web.Response:
     )
 
 
-def file_changes(fake: FakeGitHub, repo: Repo, old: dict[str, str], new: dict[str, str], ref: str) -> list[dict[str, Any]]:
-    """GitHub's `files` of a compare or commit: added/modified/removed/renamed."""
-    removed = {p: s for p, s in old.items() if p not in new}
-    added = {p: s for p, s in new.items() if p not in old}
-    renames: dict[str, str] = {}  # new path -> old path
-    for np, ns in list(added.items()):
-        same = [op for op, os_ in removed.items() if os_ == ns and op not in renames.values()]
-        if same:
-            renames[np] = same[0]
-    for np, ns in added.items():
-        if np in renames:
-            continue
-        new_text = repo.blobs[ns].decode(errors="replace")
-        best, score = None, 0.5
-        for op, os_ in removed.items():
-            if op in renames.values():
-                continue
-            ratio = difflib.SequenceMatcher(None, repo.blobs[os_].decode(errors="replace"), new_text).ratio()
-            if ratio > score:
-                best, score = op, ratio
-        if best:
-            renames[np] = best
-    out = []
-
-    def entry(path: str, status: str, sha: str, before: str | None, after: str | None, **extra: Any) -> dict[str, Any]:
-        a = before.splitlines() if before is not None else []
-        b = after.splitlines() if after is not None else []
-        diff = list(difflib.unified_diff(a, b, lineterm="", n=3))[2:]
-        adds = sum(1 for line in diff if line.startswith("+"))
-        dels = sum(1 for line in diff if line.startswith("-"))
-        return {
-            "sha": sha,
-            "filename": path,
-            "status": status,
-            "additions": adds,
-            "deletions": dels,
-            "changes": adds + dels,
-            "blob_url": f"{repo.html_url}/blob/{ref}/{path}",
-            "raw_url": f"{repo.html_url}/raw/{ref}/{path}",
-            "contents_url": f"{fake.url}/repos/{repo.full_name}/contents/{path}?ref={ref}",
-            "patch": "\n".join(diff),
-            **extra,
-        }
-
-    text = lambda sha: repo.blobs[sha].decode(errors="replace")  # noqa: E731
-    for path in sorted(set(old) | set(new)):
-        if path in renames:
-            prev = renames[path]
-            out.append(entry(path, "renamed", new[path], text(old[prev]), text(new[path]), previous_filename=prev))
-        elif path in added:
-            out.append(entry(path, "added", new[path], None, text(new[path])))
-        elif path in removed:
-            if path in renames.values():
-                continue
-            out.append(entry(path, "removed", old[path], text(old[path]), None))
-        elif old[path] != new[path]:
-            out.append(entry(path, "modified", new[path], text(old[path]), text(new[path])))
-    return out
-
-
-def ancestors(repo: Repo, sha: str) -> list[str]:
-    """`sha` and the commits it descends from, nearest first (also what a push payload lists)."""
-    out, todo, seen = [], [sha], set()
-    while todo:
-        s = todo.pop(0)
-        if s in seen or s not in repo.commits:
-            continue
-        seen.add(s)
-        out.append(s)
-        todo.extend(repo.commits[s].parents)
-    return out
-
-
 @routes.get(R + "/commits/{ref}")
 async def get_commit(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    c = repo.resolve(request.match_info["ref"])
-    parent = repo.commits[c.parents[0]].tree if c.parents else {}
-    return json_response(render.commit(fake.url, repo, c, files=file_changes(fake, repo, parent, c.tree, c.sha)))
+    return json_response(render.commit_with_files(fake.url, repo, request.match_info["ref"]))
 
 
 @routes.get(R + "/commits")
@@ -811,82 +663,18 @@ async def get_branch(request: web.Request) -> web.Response:
 @routes.get(R + "/compare/{basehead:.+}")
 async def compare(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    basehead = request.match_info["basehead"]
-    if "..." not in basehead:
-        raise not_found()
-    base_ref, head_ref = basehead.split("...", 1)
-    base, head = repo.resolve(base_ref), repo.resolve(head_ref)
-    head_anc = ancestors(repo, head.sha)
-    base_anc = set(ancestors(repo, base.sha))
-    merge_base = next((s for s in head_anc if s in base_anc), None)
-    ahead = [s for s in head_anc if s not in base_anc]
-    behind = [s for s in base_anc if s not in set(head_anc)]
-    mb = repo.commits[merge_base] if merge_base else base
-    status = "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead else "diverged"
-    commits = [render.commit(fake.url, repo, repo.commits[s]) for s in reversed(ahead)]
-    page_commits, headers = paginate(request, commits, default=250)
-    url = f"{fake.url}/repos/{repo.full_name}/compare/{basehead}"
-    data = {
-        "url": url,
-        "html_url": f"{repo.html_url}/compare/{basehead}",
-        "permalink_url": f"{repo.html_url}/compare/{repo.owner}:{base.sha[:7]}...{repo.owner}:{head.sha[:7]}",
-        "diff_url": f"{repo.html_url}/compare/{basehead}.diff",
-        "patch_url": f"{repo.html_url}/compare/{basehead}.patch",
-        "base_commit": render.commit(fake.url, repo, base),
-        "merge_base_commit": render.commit(fake.url, repo, mb),
-        "status": status,
-        "ahead_by": len(ahead),
-        "behind_by": len(behind),
-        "total_commits": len(ahead),
-        "commits": page_commits,
-        "files": file_changes(fake, repo, mb.tree, head.tree, head.sha),
-    }
+    data = render.compare(fake.url, repo, request.match_info["basehead"])
+    data["commits"], headers = paginate(request, data["commits"], default=250)
     return json_response(data, 200, headers)
 
 
 # ---------------------------------------------------------------- issues
 
 
-def filter_issues(request: web.Request, repo: Repo) -> list[Any]:
-    q = request.query
-    state = q.get("state", "open")
-    if state not in ("open", "closed", "all"):
-        raise validation_failed([{"resource": "Issue", "field": "state", "code": "invalid"}])
-    items = [i for i in repo.issues.values() if state == "all" or i.state == state]
-    if q.get("labels"):
-        wanted = {n.strip().lower() for n in q["labels"].split(",") if n.strip()}
-        items = [i for i in items if wanted <= {n.lower() for n in i.labels}]
-    items = updated_since(request, items)
-    if "assignee" in q:
-        a = q["assignee"]
-        if a == "none":
-            items = [i for i in items if not i.assignees]
-        elif a == "*":
-            items = [i for i in items if i.assignees]
-        else:
-            items = [i for i in items if a.lower() in {x.lower() for x in i.assignees}]
-    if "creator" in q:
-        items = [i for i in items if i.user.lower() == q["creator"].lower()]
-    sort = q.get("sort", "created")
-    key = {
-        "created": lambda i: (i.created_at, i.number),
-        "updated": lambda i: (i.updated_at, i.number),
-        "comments": lambda i: (len(i.comment_ids), i.number),
-    }.get(sort, lambda i: (i.created_at, i.number))
-    return sorted(items, key=key, reverse=q.get("direction", "desc") != "asc")
-
-
 @routes.get(R + "/issues")
 async def list_issues(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    return paged(request, [render.issue(fake.url, fake, i) for i in filter_issues(request, repo)])
-
-
-def label_names(raw: Any) -> list[str]:
-    names = []
-    for item in raw or []:
-        names.append(item["name"] if isinstance(item, dict) else str(item))
-    return names
+    return paged(request, [render.issue(fake.url, fake, i) for i in filter_issues(repo, request.query)])
 
 
 @routes.post(R + "/issues")
@@ -922,32 +710,7 @@ async def get_issue(request: web.Request) -> web.Response:
 async def update_issue(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
     ident: Identity = request[IDENT_KEY]
-    issue = issue_of(request, repo)
-    body = body_of(request)
-    if "assignees" in body:
-        bad = [a for a in body["assignees"] or [] if not repo.is_assignable(a)]
-        if bad:
-            raise validation_failed([{"value": a, "resource": "Issue", "field": "assignees", "code": "invalid"} for a in bad])
-    changed = False
-    if "title" in body and body["title"] != issue.title:
-        issue.title, changed = str(body["title"]), True
-    if "body" in body and body["body"] != issue.body:
-        old = issue.body
-        issue.body, changed = body["body"], True
-        if body["body"] and body["body"] != old:
-            fake.record_mentions(repo, issue, body["body"], source_comment=None)
-    if "labels" in body and body["labels"] is not None:
-        fake.set_labels(repo, issue, label_names(body["labels"]), actor=ident.login)
-    if "assignees" in body:
-        new = list(body["assignees"] or [])
-        if [a.lower() for a in new] != [a.lower() for a in issue.assignees]:
-            issue.assignees, changed = new, True
-    if body.get("state") in ("open", "closed"):
-        fake.set_state(issue, body["state"], body.get("state_reason"), actor=ident.login)
-    elif body.get("state_reason") and issue.state == "closed":
-        issue.state_reason = body["state_reason"]
-    if changed:
-        issue.updated_at = fake.clock.now()
+    issue = fake.update_issue(repo, issue_of(request, repo), body_of(request), actor=ident.login)
     return json_response(render.issue(fake.url, fake, issue))
 
 
@@ -1024,23 +787,14 @@ async def get_comment(request: web.Request) -> web.Response:
 @routes.patch(R + "/issues/comments/{comment_id:\\d+}")
 async def update_comment(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    comment = comment_of(request, repo)
-    body = body_of(request)
-    if not isinstance(body.get("body"), str):
-        raise validation_failed([{"resource": "IssueComment", "code": "missing_field", "field": "body"}])
-    if body["body"] != comment.body:
-        comment.body = body["body"]
-        comment.updated_at = fake.clock.now()
-        fake.record_mentions(repo, repo.issues[comment.issue_number], comment.body, source_comment=comment)
+    comment = fake.update_comment(repo, comment_of(request, repo), body_of(request).get("body"))
     return json_response(render.comment(fake.url, fake, comment))
 
 
 @routes.delete(R + "/issues/comments/{comment_id:\\d+}")
 async def delete_comment(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    comment = comment_of(request, repo)
-    repo.issues[comment.issue_number].comment_ids.remove(comment.id)
-    del fake.comments_by_id[comment.id]
+    fake.delete_comment(repo, comment_of(request, repo))
     return web.Response(status=204)
 
 
@@ -1062,25 +816,11 @@ async def get_label(request: web.Request) -> web.Response:
     return json_response(render.label(fake.url, repo, lab))
 
 
-def check_color(color: Any) -> str:
-    import re
-
-    color = str(color or "ededed").lstrip("#")
-    if not re.fullmatch(r"[0-9a-fA-F]{6}", color):
-        raise validation_failed([{"resource": "Label", "code": "invalid", "field": "color"}])
-    return color.lower()
-
-
 @routes.post(R + "/labels")
 async def create_label(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
     body = body_of(request)
-    name = body.get("name")
-    if not name:
-        raise validation_failed([{"resource": "Label", "code": "missing_field", "field": "name"}])
-    if name.lower() in repo.labels:
-        raise validation_failed([{"resource": "Label", "code": "already_exists", "field": "name"}])
-    lab = fake.add_label(repo.full_name, name, check_color(body.get("color")), body.get("description"))
+    lab = fake.create_label(repo, body.get("name"), body.get("color"), body.get("description"))
     data = render.label(fake.url, repo, lab)
     return json_response(data, 201, {"Location": data["url"]})
 
@@ -1159,10 +899,7 @@ async def set_labels(request: web.Request) -> web.Response:
 async def remove_label(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
     issue = issue_of(request, repo)
-    name = request.match_info["name"].lower()
-    if name not in {n.lower() for n in issue.labels}:
-        raise GitHubError(404, "Label does not exist")
-    fake.set_labels(repo, issue, [n for n in issue.labels if n.lower() != name], actor=request[IDENT_KEY].login)
+    fake.remove_issue_label(repo, issue, request.match_info["name"], actor=request[IDENT_KEY].login)
     return issue_labels(fake, repo, issue)
 
 
@@ -1172,26 +909,14 @@ async def remove_label(request: web.Request) -> web.Response:
 @routes.post(R + "/issues/{number:\\d+}/assignees")
 async def add_assignees(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    issue = issue_of(request, repo)
-    wanted = [a for a in body_of(request).get("assignees") or [] if repo.is_assignable(a)]
-    from .state import dedupe
-
-    new = dedupe(issue.assignees + wanted)[:10]
-    if new != issue.assignees:
-        issue.assignees = new
-        issue.updated_at = fake.clock.now()
+    issue = fake.add_assignees(repo, issue_of(request, repo), list(body_of(request).get("assignees") or []))
     return json_response(render.issue(fake.url, fake, issue), 201)
 
 
 @routes.delete(R + "/issues/{number:\\d+}/assignees")
 async def remove_assignees(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    issue = issue_of(request, repo)
-    gone = {a.lower() for a in body_of(request).get("assignees") or []}
-    new = [a for a in issue.assignees if a.lower() not in gone]
-    if new != issue.assignees:
-        issue.assignees = new
-        issue.updated_at = fake.clock.now()
+    issue = fake.remove_assignees(issue_of(request, repo), list(body_of(request).get("assignees") or []))
     return json_response(render.issue(fake.url, fake, issue))
 
 
@@ -1219,71 +944,17 @@ async def collaborator_permission(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- timeline, reactions, sub-issues
 
 
-def timeline_items(fake: FakeGitHub, repo: Repo, issue: Any) -> list[dict[str, Any]]:
-    api = fake.url
-    items: list[tuple[Any, int, dict[str, Any]]] = []
-    for ev in issue.timeline:
-        created = iso(ev["created_at"])
-        if ev["event"] == "cross-referenced":
-            source = fake.issues_by_id[ev["source_issue_id"]]
-            src_repo = fake.repo(source.repo)
-            src = render.issue(api, fake, source)
-            src["repository"] = render.repo(api, src_repo, full=False)
-            item = {
-                "event": "cross-referenced",
-                "actor": render.user(api, ev["actor"]),
-                "created_at": created,
-                "updated_at": created,
-                "source": {"type": "issue", "issue": src},
-            }
-        else:
-            item = {
-                "id": ev["id"],
-                "node_id": f"E_{ev['id']}",
-                "url": f"{api}/repos/{repo.full_name}/issues/events/{ev['id']}",
-                "actor": render.user(api, ev["actor"]),
-                "event": ev["event"],
-                "commit_id": None,
-                "commit_url": None,
-                "created_at": created,
-                "performed_via_github_app": None,
-            }
-            if "label" in ev:
-                item["label"] = ev["label"]
-            if "state_reason" in ev:
-                item["state_reason"] = ev["state_reason"]
-        items.append((ev["created_at"], ev["id"], item))
-    for cid in issue.comment_ids:
-        c = fake.comments_by_id[cid]
-        item = render.comment(api, fake, c)
-        item["event"] = "commented"
-        item["actor"] = item["user"]
-        items.append((c.created_at, c.id, item))
-    items.sort(key=lambda t: (t[0], t[1]))
-    return [i for _, _, i in items]
-
-
 @routes.get(R + "/issues/{number:\\d+}/timeline")
 async def timeline(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
     issue = issue_of(request, repo)
-    return paged(request, timeline_items(fake, repo, issue))
-
-
-REACTION_CONTENT = {"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"}
+    return paged(request, render.timeline(fake.url, fake, repo, issue))
 
 
 def add_reaction(fake: FakeGitHub, request: web.Request, bucket: list[Reaction]) -> web.Response:
     ident: Identity = request[IDENT_KEY]
-    content = body_of(request).get("content")
-    if content not in REACTION_CONTENT:
-        raise validation_failed([{"resource": "Reaction", "code": "invalid", "field": "content"}])
-    for x in bucket:
-        if x.content == content and x.user.lower() == ident.login.lower():
-            return json_response(render.reaction(fake.url, x), 200)
-    x = Reaction(fake.next_id(), content, ident.login, fake.clock.now(), ident.user_type)
-    bucket.append(x)
-    return json_response(render.reaction(fake.url, x), 201)
+    x, new = fake.react(bucket, body_of(request).get("content"), ident.login, ident.user_type)
+    return json_response(render.reaction(fake.url, x), 201 if new else 200)
 
 
 @routes.post(R + "/issues/{number:\\d+}/reactions")
@@ -1314,28 +985,13 @@ async def list_comment_reactions(request: web.Request) -> web.Response:
     return paged(request, [render.reaction(fake.url, x) for x in fake.comment_reactions.get(comment.id, [])])
 
 
-MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
-
-
 @routes.post(R + "/issues/{number:\\d+}/sub_issues")
 async def add_sub_issue(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    parent = issue_of(request, repo)
     body = body_of(request)
-    child = fake.issues_by_id.get(int(body.get("sub_issue_id") or 0))
-    if child is None:
-        raise not_found()
-    if child is parent or child.id in parent.sub_issue_ids:
-        raise validation_failed([{"resource": "Issue", "code": "invalid", "field": "sub_issue_id"}])
-    if len(parent.sub_issue_ids) >= MAX_SUB_ISSUES:
-        raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": f"Parent issue may not have more than {MAX_SUB_ISSUES} sub-issues"}])
-    if child.parent_id is not None and not body.get("replace_parent"):
-        raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": "Issue may not contain duplicate sub-issues and Sub issue may only have one parent"}])
-    if child.parent_id is not None:
-        old = fake.issues_by_id[child.parent_id]
-        old.sub_issue_ids.remove(child.id)
-    parent.sub_issue_ids.append(child.id)
-    child.parent_id = parent.id
+    parent = fake.add_sub_issue(
+        issue_of(request, repo), int(body.get("sub_issue_id") or 0), replace_parent=bool(body.get("replace_parent"))
+    )
     data = render.issue(fake.url, fake, parent)
     return json_response(data, 201, {"Location": data["url"]})
 
@@ -1366,7 +1022,7 @@ def pull_files(fake: FakeGitHub, repo: Repo, i: Any) -> list[dict[str, Any]]:
     base_anc = set(ancestors(repo, base_sha)) if base_sha else set()
     merge_base = next((s for s in ancestors(repo, head_sha) if s in base_anc), None)
     old = repo.commits[merge_base].tree if merge_base else {}
-    return file_changes(fake, repo, old, head.tree, head_sha)
+    return render.file_changes(fake.url, repo, old, head.tree, head_sha)
 
 
 @routes.get(R + "/pulls/{number:\\d+}/files")
@@ -1384,13 +1040,16 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
     data = render.issue(api, fake, i)
     url = f"{base_url}/pulls/{i.number}"
     repo_json = render.repo(api, repo, full=False)
-    head_sha = i.head_sha or (repo.head().sha if repo.head() else "0" * 40)
+    tip = repo.head()
+    head_sha = i.head_sha or (tip.sha if tip else "0" * 40)
     base_sha = repo.branches.get(i.base_ref) or head_sha
 
     def ref(name: str, sha: str) -> dict[str, Any]:
         return {"label": f"{repo.owner}:{name}", "ref": name, "sha": sha, "user": render.user(api, repo.owner, repo.owner_type), "repo": repo_json}
 
-    link = lambda href: {"href": href}  # noqa: E731
+    def link(href: str) -> dict[str, str]:
+        return {"href": href}
+
     files = pull_files(fake, repo, i)
     data.pop("pull_request", None)
     data.pop("reactions", None)
@@ -1455,28 +1114,7 @@ def render_pull(fake: FakeGitHub, repo: Repo, i: Any) -> dict[str, Any]:
 @routes.post(R + "/check-runs")
 async def create_check_run(request: web.Request) -> web.Response:
     fake, repo = repo_for_write(request)
-    body = body_of(request)
-    if not body.get("name") or not body.get("head_sha"):
-        raise validation_failed([{"resource": "CheckRun", "code": "missing_field", "field": "name" if not body.get("name") else "head_sha"}])
-    repo.resolve(body["head_sha"])
-    now = fake.clock.now()
-    conclusion = body.get("conclusion")
-    status = "completed" if conclusion else body.get("status", "queued")
-    cr = CheckRun(
-        id=fake.next_id(),
-        repo=repo.full_name,
-        name=body["name"],
-        head_sha=repo.resolve(body["head_sha"]).sha,
-        status=status,
-        conclusion=conclusion,
-        started_at=parse_time(body["started_at"]) if body.get("started_at") else now,
-        completed_at=(parse_time(body["completed_at"]) if body.get("completed_at") else now) if status == "completed" else None,
-        external_id=body.get("external_id"),
-        details_url=body.get("details_url"),
-        output=dict(body.get("output") or {}),
-        app_slug=fake.app_slug,
-    )
-    repo.check_runs.append(cr)
+    cr = fake.create_check_run(repo, body_of(request))
     return json_response(render.check_run(fake.url, fake, repo, cr), 201)
 
 
@@ -1516,11 +1154,7 @@ async def get_check_run(request: web.Request) -> web.Response:
 @routes.get(R + "/commits/{ref}/check-runs")
 async def list_check_runs(request: web.Request) -> web.Response:
     fake, repo = repo_of(request)
-    sha = repo.resolve(request.match_info["ref"]).sha
-    runs = [c for c in repo.check_runs if c.head_sha == sha]
-    if "check_name" in request.query:
-        runs = [c for c in runs if c.name == request.query["check_name"]]
-    runs.sort(key=lambda c: -c.id)
+    runs = fake.check_runs_at(repo, request.match_info["ref"], request.query.get("check_name"))
     chunk, headers = paginate(request, [render.check_run(fake.url, fake, repo, c) for c in runs])
     return json_response({"total_count": len(runs), "check_runs": chunk}, 200, headers)
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import itertools
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 HTML = "https://github.com"
 PERMISSIONS = ("read", "triage", "write", "maintain", "admin")
 ASSIGNABLE_PERMISSIONS = {"triage", "write", "maintain", "admin"}
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")
+MAX_SUB_ISSUES = 100  # GitHub's limit per parent issue
 
 
 class GitHubError(Exception):
@@ -411,7 +414,7 @@ class GitHubState:
     def commit(
         self,
         full_name: str | Repo,
-        files: dict[str, str | bytes | None],
+        files: Mapping[str, str | bytes | None],
         *,
         message: str = "Update",
         branch: str | None = None,
@@ -531,7 +534,8 @@ class GitHubState:
         issue.pull_request = pull_request
         issue.head_ref = head_ref
         issue.base_ref = base_ref or repo.default_branch
-        issue.head_sha = head_sha or repo.branches.get(head_ref) or (repo.head().sha if repo.head() else None)
+        tip = repo.head()
+        issue.head_sha = head_sha or repo.branches.get(head_ref) or (tip.sha if tip else None)
         if merged:
             issue.merged = True
             issue.merged_by = merged_by or user
@@ -755,6 +759,141 @@ class GitHubState:
             actor = source_comment.user if source_comment else source.user
             self.event(target, "cross-referenced", actor, source_issue_id=source.id)
 
+    def update_issue(self, repo: Repo, issue: Issue, fields: Mapping[str, Any], *, actor: str) -> Issue:
+        """PATCH an issue: title, body, labels, assignees (all must be assignable), state."""
+        if "assignees" in fields:
+            bad = [a for a in fields["assignees"] or [] if not repo.is_assignable(a)]
+            if bad:
+                raise validation_failed(
+                    [{"value": a, "resource": "Issue", "field": "assignees", "code": "invalid"} for a in bad]
+                )
+        changed = False
+        if "title" in fields and fields["title"] != issue.title:
+            issue.title, changed = str(fields["title"]), True
+        if "body" in fields and fields["body"] != issue.body:
+            issue.body, changed = fields["body"], True
+            if fields["body"]:
+                self.record_mentions(repo, issue, fields["body"], source_comment=None)
+        if "labels" in fields and fields["labels"] is not None:
+            self.set_labels(repo, issue, label_names(fields["labels"]), actor=actor)
+        if "assignees" in fields:
+            new = list(fields["assignees"] or [])
+            if [a.lower() for a in new] != [a.lower() for a in issue.assignees]:
+                issue.assignees, changed = new, True
+        if fields.get("state") in ("open", "closed"):
+            self.set_state(issue, fields["state"], fields.get("state_reason"), actor=actor)
+        elif fields.get("state_reason") and issue.state == "closed":
+            issue.state_reason = fields["state_reason"]
+        if changed:
+            issue.updated_at = self.clock.now()
+        return issue
+
+    def add_assignees(self, repo: Repo, issue: Issue, logins: list[str]) -> Issue:
+        """Assignable logins join (others are dropped silently, as GitHub does), ten at most."""
+        new = dedupe(issue.assignees + [a for a in logins if repo.is_assignable(a)])[:10]
+        if new != issue.assignees:
+            issue.assignees = new
+            issue.updated_at = self.clock.now()
+        return issue
+
+    def remove_assignees(self, issue: Issue, logins: list[str]) -> Issue:
+        gone = {a.lower() for a in logins}
+        new = [a for a in issue.assignees if a.lower() not in gone]
+        if new != issue.assignees:
+            issue.assignees = new
+            issue.updated_at = self.clock.now()
+        return issue
+
+    def remove_issue_label(self, repo: Repo, issue: Issue, name: str, *, actor: str) -> None:
+        low = name.lower()
+        if low not in {n.lower() for n in issue.labels}:
+            raise GitHubError(404, "Label does not exist")
+        self.set_labels(repo, issue, [n for n in issue.labels if n.lower() != low], actor=actor)
+
+    def create_label(self, repo: Repo, name: Any, color: Any, description: str | None) -> Label:
+        """POST a label: 422 when the name is missing or taken, or the colour is not six hex digits."""
+        if not name:
+            raise validation_failed([{"resource": "Label", "code": "missing_field", "field": "name"}])
+        if str(name).lower() in repo.labels:
+            raise validation_failed([{"resource": "Label", "code": "already_exists", "field": "name"}])
+        return self.add_label(repo.full_name, str(name), check_color(color), description)
+
+    def update_comment(self, repo: Repo, comment: Comment, body: Any) -> Comment:
+        if not isinstance(body, str):
+            raise validation_failed([{"resource": "IssueComment", "code": "missing_field", "field": "body"}])
+        if body != comment.body:
+            comment.body = body
+            comment.updated_at = self.clock.now()
+            self.record_mentions(repo, repo.issues[comment.issue_number], body, source_comment=comment)
+        return comment
+
+    def delete_comment(self, repo: Repo, comment: Comment) -> None:
+        repo.issues[comment.issue_number].comment_ids.remove(comment.id)
+        del self.comments_by_id[comment.id]
+
+    def react(self, bucket: list[Reaction], content: Any, user: str, user_type: str = "User") -> tuple[Reaction, bool]:
+        """A reaction (and whether it is new: reacting twice returns the first one)."""
+        if content not in REACTIONS:
+            raise validation_failed([{"resource": "Reaction", "code": "invalid", "field": "content"}])
+        for x in bucket:
+            if x.content == content and x.user.lower() == user.lower():
+                return x, False
+        x = Reaction(self.next_id(), content, user, self.clock.now(), user_type)
+        bucket.append(x)
+        return x, True
+
+    def add_sub_issue(self, parent: Issue, sub_issue_id: int, *, replace_parent: bool = False) -> Issue:
+        """Make an issue (by id) a sub-issue of `parent`: 422 for itself, a twin, a full parent, a second parent."""
+        child = self.issues_by_id.get(sub_issue_id)
+        if child is None:
+            raise not_found()
+        if child is parent or child.id in parent.sub_issue_ids:
+            raise validation_failed([{"resource": "Issue", "code": "invalid", "field": "sub_issue_id"}])
+        if len(parent.sub_issue_ids) >= MAX_SUB_ISSUES:
+            raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": f"Parent issue may not have more than {MAX_SUB_ISSUES} sub-issues"}])
+        if child.parent_id is not None and not replace_parent:
+            raise validation_failed([{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": "Issue may not contain duplicate sub-issues and Sub issue may only have one parent"}])
+        if child.parent_id is not None:
+            self.issues_by_id[child.parent_id].sub_issue_ids.remove(child.id)
+        parent.sub_issue_ids.append(child.id)
+        child.parent_id = parent.id
+        return parent
+
+    def create_check_run(self, repo: Repo, fields: Mapping[str, Any]) -> CheckRun:
+        """POST a check run: a conclusion completes it; `head_sha` must name a commit (404 otherwise)."""
+        if not fields.get("name") or not fields.get("head_sha"):
+            missing = "name" if not fields.get("name") else "head_sha"
+            raise validation_failed([{"resource": "CheckRun", "code": "missing_field", "field": missing}])
+        head_sha = repo.resolve(fields["head_sha"]).sha
+        now = self.clock.now()
+        conclusion = fields.get("conclusion")
+        status = "completed" if conclusion else fields.get("status", "queued")
+        completed = parse_time(fields["completed_at"]) if fields.get("completed_at") else now
+        cr = CheckRun(
+            id=self.next_id(),
+            repo=repo.full_name,
+            name=fields["name"],
+            head_sha=head_sha,
+            status=status,
+            conclusion=conclusion,
+            started_at=parse_time(fields["started_at"]) if fields.get("started_at") else now,
+            completed_at=completed if status == "completed" else None,
+            external_id=fields.get("external_id"),
+            details_url=fields.get("details_url"),
+            output=dict(fields.get("output") or {}),
+            app_slug=self.app_slug,
+        )
+        repo.check_runs.append(cr)
+        return cr
+
+    def check_runs_at(self, repo: Repo, ref: str, name: str | None = None) -> list[CheckRun]:
+        """The check runs on the commit `ref` names (newest first), optionally only those called `name`."""
+        sha = repo.resolve(ref).sha
+        return sorted(
+            (c for c in repo.check_runs if c.head_sha == sha and (name is None or c.name == name)),
+            key=lambda c: -c.id,
+        )
+
     def mint_token(self, installation_id: int, repos: list[str] | None = None) -> Token:
         seq = next(self._token_seq)
         token = Token(
@@ -771,6 +910,63 @@ class GitHubState:
 
     def installation_repos(self, installation_id: int) -> list[Repo]:
         return [r for r in self.repos.values() if r.installation_id == installation_id]
+
+
+def filter_issues(repo: Repo, query: Mapping[str, str]) -> list[Issue]:
+    """Issues and pull requests as `GET /repos/{o}/{r}/issues` selects and orders them for `query`."""
+    q = query
+    state = q.get("state", "open")
+    if state not in ("open", "closed", "all"):
+        raise validation_failed([{"resource": "Issue", "field": "state", "code": "invalid"}])
+    items = [i for i in repo.issues.values() if state == "all" or i.state == state]
+    if q.get("labels"):
+        wanted = {n.strip().lower() for n in q["labels"].split(",") if n.strip()}
+        items = [i for i in items if wanted <= {n.lower() for n in i.labels}]
+    if "since" in q:
+        since = parse_time(q["since"])
+        items = [i for i in items if i.updated_at >= since]
+    if "assignee" in q:
+        a = q["assignee"]
+        if a == "none":
+            items = [i for i in items if not i.assignees]
+        elif a == "*":
+            items = [i for i in items if i.assignees]
+        else:
+            items = [i for i in items if a.lower() in {x.lower() for x in i.assignees}]
+    if "creator" in q:
+        items = [i for i in items if i.user.lower() == q["creator"].lower()]
+    sort = q.get("sort", "created")
+    key: Callable[[Issue], tuple[Any, int]] = {
+        "created": lambda i: (i.created_at, i.number),
+        "updated": lambda i: (i.updated_at, i.number),
+        "comments": lambda i: (len(i.comment_ids), i.number),
+    }.get(sort, lambda i: (i.created_at, i.number))
+    return sorted(items, key=key, reverse=q.get("direction", "desc") != "asc")
+
+
+def ancestors(repo: Repo, sha: str) -> list[str]:
+    """`sha` and the commits it descends from, nearest first (also what a push payload lists)."""
+    out, todo, seen = [], [sha], set()
+    while todo:
+        s = todo.pop(0)
+        if s in seen or s not in repo.commits:
+            continue
+        seen.add(s)
+        out.append(s)
+        todo.extend(repo.commits[s].parents)
+    return out
+
+
+def label_names(raw: Any) -> list[str]:
+    """Label names from a request body's list of names or label objects."""
+    return [item["name"] if isinstance(item, dict) else str(item) for item in raw or []]
+
+
+def check_color(color: Any) -> str:
+    color = str(color or "ededed").lstrip("#")
+    if len(color) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in color):
+        raise validation_failed([{"resource": "Label", "code": "invalid", "field": "color"}])
+    return color.lower()
 
 
 def dedupe(names: list[str]) -> list[str]:
