@@ -15,7 +15,8 @@ schema (`fake.schema_errors`), unless the test called
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,6 +38,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "fake_github_schema_errors_ok: the test sends requests GitHub's schema rejects on purpose"
     )
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """Each test leaves the root logger's level and handlers as it found them.
+
+    `logs.configure` (the CLI's commands and a few tests call it) sets the root
+    level. Left at DEBUG, every later test paid for markdown-it's debug record
+    per block rule, captured by pytest: a corpus parse took 10 times as long.
+    """
+    root = logging.getLogger()
+    level, before = root.level, set(root.handlers)
+    yield
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_actionbot", False) and handler not in before:
+            root.removeHandler(handler)
 
 
 @pytest.fixture(scope="session")
