@@ -58,7 +58,7 @@ async def status_line(reader: asyncio.StreamReader) -> str:
 async def served(aiohttp_server: Any, aiohttp_client: Any, settings: Any) -> AsyncIterator[SimpleNamespace]:
     rec = Recorder()
     app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep, redeliver_on_startup=False,
-                   max_bodies=1, body_timeout=5.0)
+                   max_bodies=1, body_timeout=5.0, body_grace=30.0)  # held bodies here are cut by the test alone
     server = await aiohttp_server(app)
     client = await aiohttp_client(server)
     writers: list[asyncio.StreamWriter] = []
@@ -123,6 +123,66 @@ async def test_a_body_that_never_arrives_is_cut_off(aiohttp_server: Any, setting
         assert not service_of(app).bodies.locked()
     finally:
         writer.close()
+
+
+FORGED = "sha256=" + "0" * 64
+
+
+async def test_a_large_body_that_stops_coming_is_cut_off_long_before_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
+    """Announced 25 MB, sent 64 KB, then nothing: behind the pace after the grace, 408, the slot free again."""
+    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
+                   body_timeout=60.0, body_grace=0.2)
+    server = await aiohttp_server(app)
+    reader, writer = await held_upload(server.port, FORGED)
+    try:
+        line = (await asyncio.wait_for(reader.readline(), 10)).decode()  # 60 s would be the body timeout
+        assert line.startswith("HTTP/1.1 408")
+        assert not service_of(app).bodies.locked()
+    finally:
+        writer.close()
+
+
+async def test_a_chunked_body_is_held_to_the_same_pace(aiohttp_server: Any, settings: Any) -> None:
+    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
+                   body_timeout=60.0, body_grace=0.2)
+    server = await aiohttp_server(app)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    head = ["POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: push",
+            "X-GitHub-Delivery: chunked", f"X-Hub-Signature-256: {FORGED}", "Transfer-Encoding: chunked"]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"10\r\n" + b" " * 16 + b"\r\n")
+    await writer.drain()
+    try:
+        assert (await asyncio.wait_for(reader.readline(), 10)).decode().startswith("HTTP/1.1 408")
+    finally:
+        writer.close()
+
+
+async def test_a_real_large_delivery_gets_a_slot_that_forged_holders_took(aiohttp_server: Any, aiohttp_client: Any, settings: Any) -> None:
+    """Both large slots held by forged-signature uploads that stopped sending: the real 1.5 MB
+    delivery waiting behind them gets a slot once they fall behind the pace, well within its time."""
+    rec = Recorder()
+    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep, redeliver_on_startup=False,
+                   max_bodies=2, body_timeout=60.0, body_grace=0.5)
+    server = await aiohttp_server(app)
+    client = await aiohttp_client(server)
+    service = service_of(app)
+    held = [await held_upload(server.port, FORGED) for _ in range(2)]
+    try:
+        for _ in range(500):
+            if service.bodies.locked():
+                break
+            await asyncio.sleep(0.01)
+        assert service.bodies.locked()  # both large slots taken
+        body = json.dumps(payload(padding=" " * (3 * SMALL_BODY // 2))).encode()
+        resp = await asyncio.wait_for(client.post("/webhook", data=body, headers=delivery_headers("push", body)), 15)
+        assert resp.status == 202
+        for reader, _ in held:
+            assert (await status_line(reader)).startswith("HTTP/1.1 408")
+        await service.queue.join()
+        assert len(rec.calls) == 1
+    finally:
+        for _, writer in held:
+            writer.close()
 
 
 async def test_headers_that_never_end_are_cut_off(aiohttp_server: Any, settings: Any) -> None:

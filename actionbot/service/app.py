@@ -13,8 +13,9 @@ caller without the secret costs almost nothing:
    refused, and without a secret the service does not start at all);
 3. the body is read with the 25 MB cap (413), in one of a bounded number of
    slots (`MAX_BODIES` large, `MAX_SMALL_BODIES` up to 1 MB) and within
-   `BODY_TIMEOUT` seconds (408); headers must arrive within `HEADER_TIMEOUT`
-   seconds of the connection (`SERVER_OPTIONS`);
+   `BODY_TIMEOUT` seconds (408); a large one must also keep coming at
+   `BODY_RATE` after `BODY_GRACE` seconds (408); headers must arrive within
+   `HEADER_TIMEOUT` seconds of the connection (`SERVER_OPTIONS`);
 4. 401 unless the signature is the HMAC of that body (gidgethub's
    `sansio.Event.from_http` checks it);
 5. 400 when the body is not a JSON object, is nested too deeply to decode, a
@@ -78,6 +79,11 @@ SMALL_BODY = 1024 * 1024
 MAX_BODIES = 2
 MAX_SMALL_BODIES = 16
 BODY_TIMEOUT = 10.0  # seconds to wait for a body slot and read the body (GitHub sends in one go)
+# A large body must keep coming: after BODY_GRACE seconds in its slot it may not fall behind
+# BODY_RATE bytes a second. GitHub sends a delivery in one go, far faster; a caller holding a
+# slot with a forged signature is cut off in seconds, and holding one at all costs it bandwidth.
+BODY_GRACE = 2.0
+BODY_RATE = 256 * 1024
 HEADER_TIMEOUT = 15.0  # seconds from connecting (or from the last answer) to a request's last header
 # aiohttp's keep-alive timer closes a connection whose request headers have not all
 # arrived within this time of connecting or of the last answer: the header timeout.
@@ -122,6 +128,8 @@ class Service:
         max_queue: int = 1000,
         max_bodies: int = MAX_BODIES,
         body_timeout: float = BODY_TIMEOUT,
+        body_grace: float = BODY_GRACE,
+        body_rate: float = BODY_RATE,
         handler_attempts: int = 3,
         handler_backoff: float = 2.0,
         seen_ttl: float = 3 * 24 * 3600,
@@ -147,6 +155,7 @@ class Service:
         self.bodies = asyncio.Semaphore(max_bodies)
         self.small_bodies = asyncio.Semaphore(MAX_SMALL_BODIES)
         self.body_timeout = body_timeout
+        self.body_pace = (body_grace, body_rate)  # of large bodies: seconds of grace, then bytes a second
         self.bodies_waiting = 0  # requests waiting for a body slot (shown on the status page)
         self.started_at = clock()
         self.counts: Counter[str] = Counter()
@@ -180,7 +189,12 @@ class Service:
             async with asyncio.timeout(self.body_timeout):
                 event = await self._read_event(request)
         except TimeoutError:
-            return _text(408, f"body not received within {self.body_timeout:g} s")
+            grace, rate = self.body_pace
+            return _text(
+                408,
+                f"body not received in time (within {self.body_timeout:g} s; over 1 MB: at least "
+                f"{rate / 1024:g} KiB/s after {grace:g} s)",
+            )
         except web.HTTPRequestEntityTooLarge:
             return _text(413, "payload over 25 MB")
         except ValidationFailure:
@@ -208,7 +222,7 @@ class Service:
         finally:
             self.bodies_waiting -= 1
         try:
-            body = await _read_body(request)
+            body = await _read_body(request, pace=None if pool is self.small_bodies else self.body_pace)
             # gidgethub checks the signature first, then decodes. It raises ValidationFailure
             # (401), BadRequest (400: not JSON or form data), KeyError (a missing header) and
             # RecursionError (JSON nested too deeply to decode): `webhook` answers each.
@@ -604,22 +618,33 @@ class Service:
         return web.json_response({"ok": True, "accepting": self.accepting, "queue_depth": self.queue.depth})
 
 
-async def _read_body(request: web.Request) -> bytes | bytearray:
-    """The body, in one buffer of its announced length (aiohttp's `read` holds it twice at the end).
+async def _read_body(request: web.Request, *, pace: tuple[float, float] | None = None) -> bytes | bytearray:
+    """The body, in one buffer (aiohttp's `read` holds it twice at the end), within the 25 MB cap (413).
 
-    aiohttp ends the body at `Content-Length`; a chunked body is read by
-    aiohttp itself, which stops it at `client_max_size` (413).
+    aiohttp ends the body at `Content-Length`. `pace` = (grace, rate): after
+    `grace` seconds the bytes received may not fall behind `rate` a second
+    (TimeoutError otherwise): whoever holds a slot must keep sending.
     """
     length = request.content_length
-    if length is None:
-        return await request.read()
-    body = bytearray(length)
-    view = memoryview(body)
-    at = 0
-    async for chunk in request.content.iter_any():
-        view[at : at + len(chunk)] = chunk
+    body = bytearray(length if length is not None else 0)
+    loop = asyncio.get_running_loop()
+    start, at = loop.time(), 0
+    while True:
+        if pace is None:
+            chunk = await request.content.readany()
+        else:
+            async with asyncio.timeout_at(start + pace[0] + at / pace[1]):
+                chunk = await request.content.readany()
+        if not chunk:
+            break
+        if length is None:
+            if at + len(chunk) > MAX_BODY:
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=at + len(chunk))
+            body += chunk
+        else:
+            body[at : at + len(chunk)] = chunk
         at += len(chunk)
-    if at != length:
+    if length is not None and at != length:
         raise ValueError(f"body ended after {at} of {length} bytes")
     return body
 
