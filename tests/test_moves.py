@@ -1,4 +1,4 @@
-"""A notes file moved to another folder, over the fake GitHub: its issues are found again,
+"""A notes file moved to another folder, over the in-memory GitHub: its issues are found again,
 nothing is opened or rewritten, for meetings headed by a month only and for no date at all;
 and undated issues found again when their meeting is read with a date."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from actionbot.core.config import Config
@@ -17,7 +16,8 @@ from actionbot.core.render import parse_marker
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
 from actionbot.notes.model import Item, Meeting, Notes
-from tests.syncenv import ASSIGNABLE, REPO, action_issues, by_title, client, head, item_writes, labels
+from tests.fakestore import MemoryStore
+from tests.syncenv import ASSIGNABLE, REPO, action_issues, by_title, head, item_writes, labels
 
 OLD = "meetings/eng/2022.md"
 NEW = "engineering/meetings/2022.md"
@@ -62,9 +62,8 @@ UNDATED = """\
 """
 
 
-async def sync(fake: Any, **kw: Any) -> Any:
-    async with aiohttp.ClientSession() as session:
-        return await reconcile(client(session, fake), REPO, **kw)
+async def sync(fake: MemoryStore, **kw: Any) -> Any:
+    return await reconcile(fake.gh, REPO, **kw)
 
 
 @pytest.fixture(params=["months", "undated"])
@@ -73,12 +72,11 @@ def notes(request: Any) -> str:
 
 
 @pytest.fixture
-def fake(fake_github: Any, notes: str) -> Any:
-    fake_github.add_repo(REPO, {"README.md": "hi\n", ".github/actionbot.yml": CONFIG, OLD: notes})
+def fake(memory_store: MemoryStore, notes: str) -> MemoryStore:
+    memory_store.add_repo(REPO, {"README.md": "hi\n", ".github/actionbot.yml": CONFIG, OLD: notes})
     for login in ASSIGNABLE:
-        fake_github.add_assignable(REPO, login)
-    fake_github.add_token("tok")
-    return fake_github
+        memory_store.add_assignable(REPO, login)
+    return memory_store
 
 
 def only_check_runs(fake: Any) -> list[str]:

@@ -1,15 +1,15 @@
-"""Owned sub-items become their parent's sub-issues: the pure choice, then the sync over the fake GitHub."""
+"""Owned sub-items become their parent's sub-issues: the pure choice, then the sync over the in-memory GitHub."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from actionbot.engine.reconcile import reconcile
 from actionbot.engine.subissues import MAX_SUB_ISSUES, Link, wanted_links
-from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, client, head, setup_repo
+from tests.fakestore import MemoryStore
+from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, head, setup_repo
 
 PARENT = "Plan the blog posts for the spring"
 CHILDREN = ("Binder browser extension", "What's new in JupyterHub")
@@ -50,9 +50,9 @@ def test_the_limit_of_sub_issues_is_respected() -> None:
 
 
 @pytest.fixture
-def repo(fake_github: Any) -> Any:
-    setup_repo(fake_github)
-    return fake_github
+def repo(memory_store: MemoryStore) -> MemoryStore:
+    setup_repo(memory_store)
+    return memory_store
 
 
 def sub_numbers(fake: Any, number: int) -> list[int]:
@@ -60,77 +60,73 @@ def sub_numbers(fake: Any, number: int) -> list[int]:
     return sorted(fake.issues_by_id[i].number for i in parent.sub_issue_ids)
 
 
-def sub_issue_requests(fake: Any) -> list[Any]:
-    return [r for r in fake.requests if r.path.endswith("/sub_issues")]
+def sub_issue_requests(fake: MemoryStore) -> list[Any]:
+    return [c for c in fake.calls if c.path.endswith("/sub_issues")]
 
 
 async def test_sync_makes_owned_sub_items_sub_issues_once(repo: Any) -> None:
     fake = repo
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        report = await reconcile(gh, REPO)
-        assert report.ok
-        issues = by_title(fake)
-        assert sub_numbers(fake, issues[PARENT]["number"]) == sorted(issues[c]["number"] for c in CHILDREN)
-        for c in CHILDREN:  # GitHub's own view: each child names its parent
-            assert fake.issue_json(REPO, issues[c]["number"])["parent_issue_url"].endswith(f"/issues/{issues[PARENT]['number']}")
-        assert [r.status for r in sub_issue_requests(fake)] == [201, 201]
+    gh = fake.gh
+    report = await reconcile(gh, REPO)
+    assert report.ok
+    issues = by_title(fake)
+    assert sub_numbers(fake, issues[PARENT]["number"]) == sorted(issues[c]["number"] for c in CHILDREN)
+    for c in CHILDREN:  # GitHub's own view: each child names its parent
+        assert fake.issue_json(REPO, issues[c]["number"])["parent_issue_url"].endswith(f"/issues/{issues[PARENT]['number']}")
+    assert [r.status for r in sub_issue_requests(fake)] == [201, 201]
 
-        fake.reset_log()
-        again = await reconcile(gh, REPO)
-        assert again.ok and again.applied == [] and fake.writes() == []
-        assert sub_issue_requests(fake) == []  # decided from the listing: not even a read
+    fake.reset_log()
+    again = await reconcile(gh, REPO)
+    assert again.ok and again.applied == [] and fake.writes() == []
+    assert sub_issue_requests(fake) == []  # decided from the listing: not even a read
 
 
 async def test_a_sub_item_added_later_joins_its_parent(repo: Any) -> None:
     fake = repo
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        await reconcile(gh, REPO)
-        text = EXAMPLE.replace("  - What's new in JupyterHub (Chris H)\n",
-                               "  - What's new in JupyterHub (Chris H)\n  - Sprint recap (Carol)\n")
-        assert text != EXAMPLE
-        fake.commit(REPO, files={NOTES: text})
-        fake.reset_log()
-        assert (await reconcile(gh, REPO, ref=head(fake))).ok
-        issues = by_title(fake)
-        assert issues["Sprint recap"]["number"] in sub_numbers(fake, issues[PARENT]["number"])
-        assert len(sub_issue_requests(fake)) == 1
+    gh = fake.gh
+    await reconcile(gh, REPO)
+    text = EXAMPLE.replace("  - What's new in JupyterHub (Chris H)\n",
+                           "  - What's new in JupyterHub (Chris H)\n  - Sprint recap (Carol)\n")
+    assert text != EXAMPLE
+    fake.commit(REPO, files={NOTES: text})
+    fake.reset_log()
+    assert (await reconcile(gh, REPO, ref=head(fake))).ok
+    issues = by_title(fake)
+    assert issues["Sprint recap"]["number"] in sub_numbers(fake, issues[PARENT]["number"])
+    assert len(sub_issue_requests(fake)) == 1
 
 
 @pytest.mark.parametrize("status", [404, 403, 422])
 async def test_sub_issues_refused_never_fail_the_run_and_are_retried_later(repo: Any, status: int) -> None:
     fake = repo
-    fake.fault("POST", r"/sub_issues$", "status", status=status, message="Not Found" if status == 404 else "refused", times=10)
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        report = await reconcile(gh, REPO)
-        assert report.ok and not report.failed
-        parent = by_title(fake)[PARENT]["number"]
-        assert sub_numbers(fake, parent) == []
-        tried = [r.status for r in sub_issue_requests(fake)]
-        assert tried == ([status] if status in (403, 404) else [status, status])  # "not available": asked once
-        fake.faults.clear()
-        assert (await reconcile(gh, REPO)).ok  # the next run (a push, the periodic resync) links them
-        assert len(sub_numbers(fake, parent)) == 2
+    fake.fault("add_sub_issue", status, "Not Found" if status == 404 else "refused", times=10)
+    gh = fake.gh
+    report = await reconcile(gh, REPO)
+    assert report.ok and not report.failed
+    parent = by_title(fake)[PARENT]["number"]
+    assert sub_numbers(fake, parent) == []
+    tried = [r.status for r in sub_issue_requests(fake)]
+    assert tried == ([status] if status in (403, 404) else [status, status])  # "not available": asked once
+    fake.faults.clear()
+    assert (await reconcile(gh, REPO)).ok  # the next run (a push, the periodic resync) links them
+    assert len(sub_numbers(fake, parent)) == 2
 
 
 async def test_a_child_a_human_put_under_another_parent_stays_there(repo: Any) -> None:
     fake = repo
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        fake.fault("POST", r"/sub_issues$", "status", status=404, message="Not Found")
-        await reconcile(gh, REPO)
-        issues = by_title(fake)
-        epic = fake.add_issue(REPO, "Spring communications epic")
-        child = fake.issue(REPO, issues[CHILDREN[0]]["number"])
-        epic.sub_issue_ids.append(child.id)
-        child.parent_id = epic.id
-        fake.reset_log()
-        await reconcile(gh, REPO)
-        assert sub_numbers(fake, issues[PARENT]["number"]) == [issues[CHILDREN[1]]["number"]]
-        assert sub_numbers(fake, epic.number) == [child.number]
-        assert [r.status for r in sub_issue_requests(fake)] == [201]
+    gh = fake.gh
+    fake.fault("add_sub_issue", 404, "Not Found")
+    await reconcile(gh, REPO)
+    issues = by_title(fake)
+    epic = fake.add_issue(REPO, "Spring communications epic")
+    child = fake.issue(REPO, issues[CHILDREN[0]]["number"])
+    epic.sub_issue_ids.append(child.id)
+    child.parent_id = epic.id
+    fake.reset_log()
+    await reconcile(gh, REPO)
+    assert sub_numbers(fake, issues[PARENT]["number"]) == [issues[CHILDREN[1]]["number"]]
+    assert sub_numbers(fake, epic.number) == [child.number]
+    assert [r.status for r in sub_issue_requests(fake)] == [201]
 
 
 async def test_the_fake_refuses_a_sub_issue_twice_as_github_does(repo: Any) -> None:
@@ -138,10 +134,9 @@ async def test_the_fake_refuses_a_sub_issue_twice_as_github_does(repo: Any) -> N
 
     fake = repo
     parent, child = fake.add_issue(REPO, "parent"), fake.add_issue(REPO, "child")
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
+    gh = fake.gh
+    await gh.add_sub_issue(REPO, parent.number, child.id)
+    with pytest.raises(BadRequest) as exc:
         await gh.add_sub_issue(REPO, parent.number, child.id)
-        with pytest.raises(BadRequest) as exc:
-            await gh.add_sub_issue(REPO, parent.number, child.id)
-        assert int(exc.value.status_code) == 422
-        assert [s["number"] for s in await gh.list_sub_issues(REPO, parent.number)] == [child.number]
+    assert int(exc.value.status_code) == 422
+    assert [s["number"] for s in await gh.list_sub_issues(REPO, parent.number)] == [child.number]

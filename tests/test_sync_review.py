@@ -1,17 +1,17 @@
-"""Review sections close the loop, over the fake GitHub: a later meeting's notes mark earlier items
+"""Review sections close the loop, over the in-memory GitHub: a later meeting's notes mark earlier items
 done, dropped or still open; the issues follow, a re-run changes nothing, a preview shows it first."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from actionbot.core.render import parse_marker
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
-from tests.syncenv import CONFIG, REPO, by_title, client, head, item_writes, labels, setup_repo
+from tests.fakestore import MemoryStore
+from tests.syncenv import CONFIG, REPO, by_title, head, item_writes, labels, setup_repo
 
 INCIDENT = "Write the incident report for the February outage"
 GUIDE = "Update the contributing guide"
@@ -37,9 +37,8 @@ Attendees: Carol, Chris H
 """
 
 
-async def sync(fake: Any, **kw: Any) -> Any:
-    async with aiohttp.ClientSession() as session:
-        return await reconcile(client(session, fake), REPO, **kw)
+async def sync(fake: MemoryStore, **kw: Any) -> Any:
+    return await reconcile(fake.gh, REPO, **kw)
 
 
 async def push(fake: Any, files: dict[str, str], **kw: Any) -> tuple[Any, str, str]:
@@ -50,10 +49,10 @@ async def push(fake: Any, files: dict[str, str], **kw: Any) -> tuple[Any, str, s
 
 
 @pytest.fixture
-async def fake(fake_github: Any) -> Any:
-    setup_repo(fake_github)
-    await sync(fake_github)
-    return fake_github
+async def fake(memory_store: MemoryStore) -> Any:
+    setup_repo(memory_store)
+    await sync(memory_store)
+    return memory_store
 
 
 def comments(fake: Any, number: int) -> list[str]:
@@ -126,22 +125,22 @@ async def test_a_preview_shows_the_closes_before_merge(fake: Any) -> None:
     assert "marked dropped at the review of 2025-03-20" in check.output["summary"]
 
 
-async def test_on_review_comment_asks_instead_of_closing(fake_github: Any) -> None:
-    setup_repo(fake_github, config=CONFIG + "on_review: comment\n")
-    await sync(fake_github)
-    await push(fake_github, {LATER: REVIEW})
-    done = by_title(fake_github)[INCIDENT]
+async def test_on_review_comment_asks_instead_of_closing(memory_store: MemoryStore) -> None:
+    setup_repo(memory_store, config=CONFIG + "on_review: comment\n")
+    await sync(memory_store)
+    await push(memory_store, {LATER: REVIEW})
+    done = by_title(memory_store)[INCIDENT]
     assert done["state"] == "open"
-    (asked,) = [c for c in comments(fake_github, done["number"]) if "Marked done" in c]
+    (asked,) = [c for c in comments(memory_store, done["number"]) if "Marked done" in c]
     assert "`@actionbot done`" in asked
-    fake_github.reset_log()
-    await sync(fake_github)
-    assert item_writes(fake_github) == []  # asked once
+    memory_store.reset_log()
+    await sync(memory_store)
+    assert item_writes(memory_store) == []  # asked once
 
 
-async def test_on_review_ignore(fake_github: Any) -> None:
-    setup_repo(fake_github, config=CONFIG + "on_review: ignore\n")
-    await sync(fake_github)
-    await push(fake_github, {LATER: REVIEW})
-    assert by_title(fake_github)[INCIDENT]["state"] == "open"
-    assert "carried over" not in labels(by_title(fake_github)[DANA])
+async def test_on_review_ignore(memory_store: MemoryStore) -> None:
+    setup_repo(memory_store, config=CONFIG + "on_review: ignore\n")
+    await sync(memory_store)
+    await push(memory_store, {LATER: REVIEW})
+    assert by_title(memory_store)[INCIDENT]["state"] == "open"
+    assert "carried over" not in labels(by_title(memory_store)[DANA])
