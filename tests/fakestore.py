@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import aiohttp
 from gidgethub import GitHubBroken, sansio
 
 from actionbot.engine import port
@@ -103,8 +104,9 @@ class MemoryStore(GitHubView):
 
     def fault(self, name: str, status: int, message: str = "", *, times: int = 1, lost: bool = False) -> Fault:
         """Make the client method `name` answer `status` the next `times` calls, doing nothing;
-        with `lost`, doing the thing and losing the answer (a 5xx: the client raises GitHubBroken)."""
-        text = message or http.HTTPStatus(status).phrase
+        with `lost`, doing the thing and losing the answer. Status 0 is a dropped connection
+        (aiohttp's ServerDisconnectedError), 5xx raise GitHubBroken, 4xx what gidgethub raises."""
+        text = message or (http.HTTPStatus(status).phrase if status else "")
         f = Fault(name, status, text, times, lost)
         self.faults.append(f)
         return f
@@ -125,6 +127,18 @@ def _answer_error(exc: GitHubError) -> NoReturn:
     headers = {"content-type": "application/json; charset=utf-8", **exc.headers}
     sansio.decipher_response(exc.status, headers, json.dumps(body).encode())
     raise AssertionError(f"gidgethub accepted an error answer: {exc}")  # pragma: no cover
+
+
+def _raise_fault(call: Call, fault: Fault | None) -> None:
+    """A fault's answer as the client raises it: an HTTP status, or (status 0) a dropped connection."""
+    if fault is None:
+        return
+    call.status = fault.status
+    if fault.status == 0:
+        raise aiohttp.ServerDisconnectedError(fault.message or None)
+    if fault.status >= 500:
+        raise GitHubBroken(http.HTTPStatus(fault.status), fault.message)
+    raise GitHubError(fault.status, fault.message)
 
 
 def _ok_status(method: str) -> int:
@@ -166,17 +180,14 @@ class MemoryGitHub:
     def _answer(self, call: Call) -> Iterator[Call]:
         """GitHub's answer to `call`: what GitHub refuses (or a fault) raises as the client would."""
         try:
-            refused = self.store.take_fault(call.name, lost=False)
-            if refused is not None:
-                raise GitHubError(refused.status, refused.message)
+            _raise_fault(call, self.store.take_fault(call.name, lost=False))
             yield call
         except GitHubError as exc:
+            _raise_fault(call, self.store.take_fault(call.name, lost=True))
             call.status = exc.status
             _answer_error(exc)
-        lost = self.store.take_fault(call.name, lost=True)
-        call.status = lost.status if lost is not None else call.status or _ok_status(call.method)
-        if lost is not None:
-            raise GitHubBroken(http.HTTPStatus(lost.status), lost.message)
+        _raise_fault(call, self.store.take_fault(call.name, lost=True))
+        call.status = call.status or _ok_status(call.method)
 
     def _repo(self, name: str, *, write: bool = False) -> Repo:
         repo = self.store.repos.get(name.lower())

@@ -1,11 +1,10 @@
-"""Meeting issues over the fake GitHub: the review list posted once, edited in place, frozen when
+"""Meeting issues over the in-memory GitHub: the review list posted once, edited in place, frozen when
 the meeting's notes land; and which issues are meeting issues (pure)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 from gidgethub.sansio import Event
 
@@ -17,18 +16,18 @@ from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
 from actionbot.service.context import Context
 from actionbot.service.handlers.meetings import router
-from tests.syncenv import CONFIG, REPO, by_title, client, head, setup_repo
+from tests.fakestore import MemoryStore
+from tests.syncenv import CONFIG, REPO, by_title, head, setup_repo
 
 MEETINGS = CONFIG + 'meeting_issues:\n  labels: ["meeting"]\n  title: "*meeting*"\n'
 INCIDENT = "Write the incident report for the February outage"
 
 
 @pytest.fixture
-async def fake(fake_github: Any) -> Any:
-    setup_repo(fake_github, config=MEETINGS)
-    async with aiohttp.ClientSession() as session:
-        await reconcile(client(session, fake_github), REPO)
-    return fake_github
+async def fake(memory_store: MemoryStore) -> Any:
+    setup_repo(memory_store, config=MEETINGS)
+    await reconcile(memory_store.gh, REPO)
+    return memory_store
 
 
 async def deliver(fake: Any, number: int, action: str, **extra: Any) -> None:
@@ -36,8 +35,7 @@ async def deliver(fake: Any, number: int, action: str, **extra: Any) -> None:
         "action": action, "issue": fake.issue_json(REPO, number), "repository": {"full_name": REPO},
         "sender": {"login": "carol", "type": "User"}, **extra,
     }  # fmt: skip
-    async with aiohttp.ClientSession() as session:
-        await router.dispatch(Event(data, event="issues", delivery_id="d"), client(session, fake), Context())
+    await router.dispatch(Event(data, event="issues", delivery_id="d"), fake.gh, Context())
 
 
 def ours(fake: Any, number: int) -> list[dict[str, Any]]:
@@ -60,11 +58,10 @@ async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
 
     # an item closes: the one comment is edited, not a second one posted
     incident = by_title(fake)[INCIDENT]["number"]
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake)
-        await gh.update_issue(REPO, incident, state="closed", state_reason="completed")
-        fake.reset_log()
-        assert await refresh_meeting_issues(gh, REPO, load_config(MEETINGS)) == 1
+    gh = fake.gh
+    await gh.update_issue(REPO, incident, state="closed", state_reason="completed")
+    fake.reset_log()
+    assert await refresh_meeting_issues(gh, REPO, load_config(MEETINGS)) == 1
     (edited,) = ours(fake, issue.number)
     assert edited["id"] == posted["id"] and f"- [x] {INCIDENT} #{incident} · done" in edited["body"]
     assert [w.method for w in fake.writes()] == ["PATCH"]
@@ -73,8 +70,7 @@ async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
     before = head(fake)
     after = fake.commit(REPO, {"docs/meetings/2025-03-20.md": "# Team meeting 2025-03-20\n\n## Action items\n\n- Carol: book the room\n"})
     fake.reset_log()
-    async with aiohttp.ClientSession() as session:
-        report = await reconcile(client(session, fake), REPO, ref=after, before=before, changed=[Changed("docs/meetings/2025-03-20.md")])
+    report = await reconcile(fake.gh, REPO, ref=after, before=before, changed=[Changed("docs/meetings/2025-03-20.md")])
     assert report.applied
     assert [c["body"] for c in ours(fake, issue.number)] == [edited["body"]]
 
@@ -94,11 +90,11 @@ async def test_title_glob_and_other_issues(fake: Any) -> None:
     assert len(ours(fake, renamed.number)) == 1
 
 
-async def test_off_without_configuration(fake_github: Any) -> None:
-    setup_repo(fake_github)
-    issue = fake_github.add_issue(REPO, "Team meeting", "", labels=["meeting"])
-    await deliver(fake_github, issue.number, "opened")
-    assert ours(fake_github, issue.number) == []
+async def test_off_without_configuration(memory_store: MemoryStore) -> None:
+    setup_repo(memory_store)
+    issue = memory_store.add_issue(REPO, "Team meeting", "", labels=["meeting"])
+    await deliver(memory_store, issue.number, "opened")
+    assert ours(memory_store, issue.number) == []
 
 
 def test_which_issues_are_meeting_issues() -> None:
@@ -138,7 +134,6 @@ async def test_a_command_on_an_item_updates_the_meeting_issue(fake: Any) -> None
         "comment": {"id": comment.id, "body": "@actionbot done", "user": {"login": "maint", "type": "User"}},
         "sender": {"login": "maint", "type": "User"},
     }  # fmt: skip
-    async with aiohttp.ClientSession() as session:
-        await commands.dispatch(Event(data, event="issue_comment", delivery_id="c"), client(session, fake), Context())
+    await commands.dispatch(Event(data, event="issue_comment", delivery_id="c"), fake.gh, Context())
     (edited,) = ours(fake, issue.number)
     assert f"- [x] {INCIDENT} #{incident} · done" in edited["body"]

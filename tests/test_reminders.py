@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
-
 from actionbot.core.config import Config, Reminders, load_config
 from actionbot.core.operations import Comment, UpdateIssue
 from actionbot.core.reminders import last_reminded, plan_reminders
 from actionbot.core.render import BEGIN, END, Marker, marker_comment, parse_marker
 from actionbot.engine.reconcile import reconcile
 from actionbot.engine.reminders import send_reminders
-from tests.syncenv import CONFIG, REPO, action_issues, client, item_writes, setup_repo
+from tests.fakestore import MemoryStore
+from tests.syncenv import CONFIG, REPO, action_issues, item_writes, setup_repo
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 ON = Config(reminders=Reminders(after_days=14))
@@ -60,21 +59,20 @@ def test_at_most_20_a_day_per_repository_counting_the_ones_already_sent_today() 
     assert comments(plan_reminders(many, Config(), NOW)) == []  # off by default
 
 
-async def test_sent_from_the_resync_path_once(fake_github: Any) -> None:
-    setup_repo(fake_github, config=CONFIG + "reminders: {after_days: 14}\n")
+async def test_sent_from_the_resync_path_once(memory_store: MemoryStore) -> None:
+    setup_repo(memory_store, config=CONFIG + "reminders: {after_days: 14}\n")
     config = load_config(CONFIG + "reminders: {after_days: 14}\n")
     later = datetime.now(UTC) + timedelta(days=20)
-    async with aiohttp.ClientSession() as session:
-        gh = client(session, fake_github)
-        await reconcile(gh, REPO)
-        assert await send_reminders(gh, REPO, config, later) == 4  # two of carol's, two of choldgraf's; the rest need an owner
-        fake_github.reset_log()
-        assert await send_reminders(gh, REPO, config, later) == 0  # the same day: nothing more
-        assert await send_reminders(gh, REPO, config, later + timedelta(days=10)) == 0  # the reminder was activity
-        assert item_writes(fake_github) == []
-        await reconcile(gh, REPO)  # a sync keeps the stamp and rewrites nothing
-        assert item_writes(fake_github) == []
-    reminded = [i for i in action_issues(fake_github) if last_reminded(parse_marker(i["body"]))]  # type: ignore[arg-type]
+    gh = memory_store.gh
+    await reconcile(gh, REPO)
+    assert await send_reminders(gh, REPO, config, later) == 4  # two of carol's, two of choldgraf's; the rest need an owner
+    memory_store.reset_log()
+    assert await send_reminders(gh, REPO, config, later) == 0  # the same day: nothing more
+    assert await send_reminders(gh, REPO, config, later + timedelta(days=10)) == 0  # the reminder was activity
+    assert item_writes(memory_store) == []
+    await reconcile(gh, REPO)  # a sync keeps the stamp and rewrites nothing
+    assert item_writes(memory_store) == []
+    reminded = [i for i in action_issues(memory_store) if last_reminded(parse_marker(i["body"]))]  # type: ignore[arg-type]
     assert len(reminded) == 4
-    bodies = [c["body"] for i in reminded for c in fake_github.comments(REPO, i["number"])]
+    bodies = [c["body"] for i in reminded for c in memory_store.comments(REPO, i["number"])]
     assert sum("has been quiet for" in b for b in bodies) == 4

@@ -1,5 +1,7 @@
-"""Self-healing against the fake GitHub: start-up and periodic resync with a clock the test
-controls, missed deliveries repaired, installation events, errors that never stop the service."""
+"""Self-healing: start-up and periodic resync of the service over the HTTP fake GitHub (its app
+tokens, ETags and request costs are part of the subject) with a clock the test controls, missed
+deliveries repaired, installation events, errors that never stop the service; the engine's
+per-repository pass over the in-memory GitHub."""
 
 from __future__ import annotations
 
@@ -14,11 +16,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from actionbot.core.render import parse_marker
-from actionbot.engine.resync import bound_since
+from actionbot.engine.reconcile import reconcile
+from actionbot.engine.resync import bound_since, resync_repository
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
 from actionbot.service.settings import Settings
+from tests import syncenv
 from tests.deliveries import deliver, load_example
+from tests.fakestore import MemoryStore
 from tests.helpers import APP_ID, service_settings
 from tests.webhooks import OPERATOR, STATUS_TOKEN
 
@@ -238,19 +243,13 @@ async def test_the_periodic_pass_keeps_the_dashboards_ages_current(
         assert "| 4 days |" in dashboard()["body"] and "| 3 days |" not in dashboard()["body"]
 
 
-async def test_the_periodic_pass_never_creates_a_dashboard(fake_github: Any) -> None:
+async def test_the_periodic_pass_never_creates_a_dashboard(memory_store: MemoryStore) -> None:
     """It keeps an existing dashboard current; making one is the sync's job (at its first write)."""
-    from actionbot.engine.reconcile import reconcile
-    from actionbot.engine.resync import resync_repository
-    from tests import syncenv
-
-    fake = fake_github
+    fake = memory_store
     syncenv.setup_repo(fake)
-    async with aiohttp.ClientSession() as session:
-        gh = syncenv.client(session, fake)
-        assert (await reconcile(gh, syncenv.REPO, dashboard=False, check=False)).applied
-        fake.reset_log()
-        result = await resync_repository(gh, syncenv.REPO)
+    assert (await reconcile(fake.gh, syncenv.REPO, dashboard=False, check=False)).applied
+    fake.reset_log()
+    result = await resync_repository(fake.gh, syncenv.REPO)
     assert result.applied == 0 and not result.error
     assert fake.writes() == []
     assert not [i for i in fake.issues(syncenv.REPO) if "actionbot:dashboard" in (i.get("body") or "")]
