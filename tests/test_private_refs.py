@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 from gidgethub.sansio import Event
 
@@ -26,7 +25,7 @@ from actionbot.service.handlers.commands import router as commands
 from actionbot.service.handlers.references import router as references
 from tests.fakegithub.state import iso
 from tests.helpers import TRACK, item_body
-from tests.syncenv import CONFIG, REPO, action_issues, client, setup_repo
+from tests.syncenv import CONFIG, REPO, action_issues, setup_repo
 
 SECRET = "team/secret"
 HIDDEN = "a referenced item in a private repository"
@@ -51,22 +50,21 @@ def _merged_secret_pr(fake: Any) -> int:
 
 
 async def _sync(fake: Any) -> Any:
-    async with aiohttp.ClientSession() as session:
-        return await reconcile(client(session, fake), REPO)
+    return await reconcile(fake.gh, REPO)
 
 
 @pytest.mark.parametrize("tracking_private", [False, True])
 async def test_sync_lists_a_private_reference_by_the_tracking_repositorys_visibility(
-    fake_github: Any, tracking_private: bool
+    memory_store: Any, tracking_private: bool
 ) -> None:
-    setup_repo(fake_github, config=CONFIG + "dashboard: true\n", notes="")
-    fake_github.repo(REPO).private = tracking_private
-    fake_github.add_repo(SECRET, private=True)
-    number = _merged_secret_pr(fake_github)
-    fake_github.commit(REPO, {NOTES: _notes(f"{SECRET}#{number}")})
-    await _sync(fake_github)
-    (item,) = action_issues(fake_github)
-    dashboard = next(i for i in fake_github.issues(REPO) if i["title"] == "Action items")
+    setup_repo(memory_store, config=CONFIG + "dashboard: true\n", notes="")
+    memory_store.repo(REPO).private = tracking_private
+    memory_store.add_repo(SECRET, private=True)
+    number = _merged_secret_pr(memory_store)
+    memory_store.commit(REPO, {NOTES: _notes(f"{SECRET}#{number}")})
+    await _sync(memory_store)
+    (item,) = action_issues(memory_store)
+    dashboard = next(i for i in memory_store.issues(REPO) if i["title"] == "Action items")
     if tracking_private:  # same visibility: the state is shown
         assert refs_in_body(item["body"]) == {f"{SECRET}#{number}": "merged"}
         assert "merged" in dashboard["body"]
@@ -76,33 +74,31 @@ async def test_sync_lists_a_private_reference_by_the_tracking_repositorys_visibi
     assert _leaks(item["body"]) == [] and _leaks(dashboard["body"]) == []
     assert HIDDEN in dashboard["body"]
     assert "refs closed" not in [lab["name"] for lab in item["labels"]]  # a label would tell it too
-    fake_github.reset_log()
-    await _sync(fake_github)
-    assert fake_github.writes() == []  # what the sync writes, it reads back the same
+    memory_store.reset_log()
+    await _sync(memory_store)
+    assert memory_store.writes() == []  # what the sync writes, it reads back the same
 
 
-async def test_a_leaked_state_is_taken_back_by_the_next_sync(fake_github: Any) -> None:
+async def test_a_leaked_state_is_taken_back_by_the_next_sync(memory_store: Any) -> None:
     """Bodies written before the rule: the next sync rewrites the list without the state."""
-    setup_repo(fake_github, notes="")
-    fake_github.add_repo(SECRET, private=True)
-    number = _merged_secret_pr(fake_github)
-    fake_github.commit(REPO, {NOTES: _notes(f"{SECRET}#{number}")})
-    await _sync(fake_github)
-    (item,) = action_issues(fake_github)
-    issue = fake_github.issue(REPO, item["number"])
+    setup_repo(memory_store, notes="")
+    memory_store.add_repo(SECRET, private=True)
+    number = _merged_secret_pr(memory_store)
+    memory_store.commit(REPO, {NOTES: _notes(f"{SECRET}#{number}")})
+    await _sync(memory_store)
+    (item,) = action_issues(memory_store)
+    issue = memory_store.issue(REPO, item["number"])
     issue.body = issue.body.replace(HIDDEN, "merged")
-    await _sync(fake_github)
-    assert refs_in_body(fake_github.issue(REPO, item["number"]).body) == {f"{SECRET}#{number}": PRIVATE}
+    await _sync(memory_store)
+    assert refs_in_body(memory_store.issue(REPO, item["number"]).body) == {f"{SECRET}#{number}": PRIVATE}
 
 
 @pytest.fixture
-async def gh(fake_github: Any) -> Any:
-    fake_github.add_repo(TRACK)
-    fake_github.add_repo(SECRET, private=True)
-    fake_github.add_token("tok")
-    fake_github.add_collaborator(TRACK, "maint", "write")
-    async with aiohttp.ClientSession() as session:
-        yield client(session, fake_github)
+def gh(memory_store: Any) -> Any:
+    memory_store.add_repo(TRACK)
+    memory_store.add_repo(SECRET, private=True)
+    memory_store.add_collaborator(TRACK, "maint", "write")
+    return memory_store.gh
 
 
 def _item(fake: Any, refs: list[str]) -> Any:
@@ -124,27 +120,27 @@ def _closed_payload(fake: Any, number: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def test_a_close_webhook_leaves_no_state_label_or_close_on_a_public_item(fake_github: Any, gh: Any) -> None:
-    number = _merged_secret_pr(fake_github)
-    item = _item(fake_github, [f"{SECRET}#{number}"])
-    fake_github.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: true\n"})
-    event = Event(_closed_payload(fake_github, number), event="pull_request", delivery_id="d")
+async def test_a_close_webhook_leaves_no_state_label_or_close_on_a_public_item(memory_store: Any, gh: Any) -> None:
+    number = _merged_secret_pr(memory_store)
+    item = _item(memory_store, [f"{SECRET}#{number}"])
+    memory_store.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: true\n"})
+    event = Event(_closed_payload(memory_store, number), event="pull_request", delivery_id="d")
     await references.dispatch(event, gh, Context())
-    issue = fake_github.issue(TRACK, item.number)
+    issue = memory_store.issue(TRACK, item.number)
     assert refs_in_body(issue.body) == {f"{SECRET}#{number}": PRIVATE}
     assert issue.state == "open" and "refs closed" not in issue.labels
-    texts = [issue.body, *(c["body"] for c in fake_github.comments(TRACK, item.number))]
+    texts = [issue.body, *(c["body"] for c in memory_store.comments(TRACK, item.number))]
     assert [t for t in texts if _leaks(t)] == []
 
 
-async def test_the_periodic_check_rewrites_a_listed_state_it_must_not_show(fake_github: Any, gh: Any) -> None:
-    number = _merged_secret_pr(fake_github)
-    item = _item(fake_github, [f"{SECRET}#{number}"])  # listed "(open)", as before the rule
-    await check_item(gh, TRACK, fake_github.issue_json(TRACK, item.number), DEFAULT_CONFIG)
-    assert refs_in_body(fake_github.issue(TRACK, item.number).body) == {f"{SECRET}#{number}": PRIVATE}
-    fake_github.reset_log()  # from now on nothing to compare with, so nothing to say
-    await check_item(gh, TRACK, fake_github.issue_json(TRACK, item.number), DEFAULT_CONFIG)
-    assert fake_github.writes() == []
+async def test_the_periodic_check_rewrites_a_listed_state_it_must_not_show(memory_store: Any, gh: Any) -> None:
+    number = _merged_secret_pr(memory_store)
+    item = _item(memory_store, [f"{SECRET}#{number}"])  # listed "(open)", as before the rule
+    await check_item(gh, TRACK, memory_store.issue_json(TRACK, item.number), DEFAULT_CONFIG)
+    assert refs_in_body(memory_store.issue(TRACK, item.number).body) == {f"{SECRET}#{number}": PRIVATE}
+    memory_store.reset_log()  # from now on nothing to compare with, so nothing to say
+    await check_item(gh, TRACK, memory_store.issue_json(TRACK, item.number), DEFAULT_CONFIG)
+    assert memory_store.writes() == []
 
 
 async def _say(gh: Any, fake: Any, number: int, body: str) -> list[str]:
@@ -155,26 +151,26 @@ async def _say(gh: Any, fake: Any, number: int, body: str) -> list[str]:
         "sender": {"login": "maint", "type": "User"},
     }  # fmt: skip
     await commands.dispatch(Event(data, event="issue_comment", delivery_id="d"), gh, Context())
-    return [c["body"] for c in fake.comments(TRACK, number) if c["user"]["login"] == "octocat"]
+    return [c["body"] for c in fake.comments(TRACK, number) if c["user"]["login"] == fake.gh.actor]
 
 
-async def test_link_and_status_on_a_public_item_show_no_private_state(fake_github: Any, gh: Any) -> None:
-    number = _merged_secret_pr(fake_github)
-    item = _item(fake_github, [])
-    await _say(gh, fake_github, item.number, f"@actionbot link {SECRET}#{number}")
-    assert refs_in_body(fake_github.issue(TRACK, item.number).body) == {f"{SECRET}#{number}": PRIVATE}
-    (reply,) = await _say(gh, fake_github, item.number, "@actionbot status")
+async def test_link_and_status_on_a_public_item_show_no_private_state(memory_store: Any, gh: Any) -> None:
+    number = _merged_secret_pr(memory_store)
+    item = _item(memory_store, [])
+    await _say(gh, memory_store, item.number, f"@actionbot link {SECRET}#{number}")
+    assert refs_in_body(memory_store.issue(TRACK, item.number).body) == {f"{SECRET}#{number}": PRIVATE}
+    (reply,) = await _say(gh, memory_store, item.number, "@actionbot status")
     assert f"{SECRET}#{number} {HIDDEN}" in reply and _leaks(reply) == []
 
 
-async def test_the_dashboard_and_review_list_read_the_hidden_state(fake_github: Any, gh: Any) -> None:
-    number = _merged_secret_pr(fake_github)
-    _item(fake_github, [f"{SECRET}#{number}"])
-    await check_item(gh, TRACK, fake_github.issue_json(TRACK, 1), DEFAULT_CONFIG)
+async def test_the_dashboard_and_review_list_read_the_hidden_state(memory_store: Any, gh: Any) -> None:
+    number = _merged_secret_pr(memory_store)
+    _item(memory_store, [f"{SECRET}#{number}"])
+    await check_item(gh, TRACK, memory_store.issue_json(TRACK, 1), DEFAULT_CONFIG)
     await refresh_dashboard(gh, TRACK, DEFAULT_CONFIG, requested=True)
-    (dash,) = [i for i in fake_github.issues(TRACK) if i["title"] == "Action items"]
+    (dash,) = [i for i in memory_store.issues(TRACK) if i["title"] == "Action items"]
     assert f"{SECRET}#{number} {HIDDEN}" in dash["body"] and _leaks(dash["body"]) == []
-    listing = agenda.build(TRACK, [fake_github.issue_json(TRACK, 1)], fake_github.clock.now())
+    listing = agenda.build(TRACK, [memory_store.issue_json(TRACK, 1)], memory_store.clock.now())
     text = agenda.markdown(listing)
     assert f"{HIDDEN}" in text and _leaks(text) == []
 
@@ -183,16 +179,15 @@ MEETINGS = CONFIG + f'tracking_repo: {SECRET}\nmeeting_issues:\n  labels: ["meet
 
 
 @pytest.mark.parametrize("notes_private", [False, True])
-async def test_a_public_meeting_issue_lists_no_private_repositorys_items(fake_github: Any, notes_private: bool) -> None:
-    setup_repo(fake_github, config=MEETINGS)
-    fake_github.repo(REPO).private = notes_private
-    fake_github.add_repo(SECRET, private=True)
-    await _sync(fake_github)
-    assert action_issues(fake_github, SECRET)  # the items exist, in the private repository
-    issue = fake_github.add_issue(REPO, "Team meeting 2026-02-01", "Agenda", labels=["meeting"])
-    async with aiohttp.ClientSession() as session:
-        assert await refresh_meeting_issues(client(session, fake_github), REPO, load_config(MEETINGS)) == 1
-    (comment,) = [c["body"] for c in fake_github.comments(REPO, issue.number) if c["body"].startswith(meeting.MARKER)]
+async def test_a_public_meeting_issue_lists_no_private_repositorys_items(memory_store: Any, notes_private: bool) -> None:
+    setup_repo(memory_store, config=MEETINGS)
+    memory_store.repo(REPO).private = notes_private
+    memory_store.add_repo(SECRET, private=True)
+    await _sync(memory_store)
+    assert action_issues(memory_store, SECRET)  # the items exist, in the private repository
+    issue = memory_store.add_issue(REPO, "Team meeting 2026-02-01", "Agenda", labels=["meeting"])
+    assert await refresh_meeting_issues(memory_store.gh, REPO, load_config(MEETINGS)) == 1
+    (comment,) = [c["body"] for c in memory_store.comments(REPO, issue.number) if c["body"].startswith(meeting.MARKER)]
     if notes_private:
         assert "- [ ] Write the incident report" in comment
     else:
