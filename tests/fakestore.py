@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import aiohttp
-from gidgethub import GitHubBroken, sansio
+from gidgethub import sansio
 
 from actionbot.engine import port
 from actionbot.service import context
@@ -136,9 +136,7 @@ def _raise_fault(call: Call, fault: Fault | None) -> None:
     call.status = fault.status
     if fault.status == 0:
         raise aiohttp.ServerDisconnectedError(fault.message or None)
-    if fault.status >= 500:
-        raise GitHubBroken(http.HTTPStatus(fault.status), fault.message)
-    raise GitHubError(fault.status, fault.message)
+    _answer_error(GitHubError(fault.status, fault.message))
 
 
 def _ok_status(method: str) -> int:
