@@ -1,18 +1,21 @@
-"""The parser on the real notes of ../shared (seed file, corpus): skipped without it."""
+"""The parser on the real notes of ../shared (seed file, corpus): skipped without it.
+
+`actionbot parse --format json` runs in this process, once per file and
+repository for the whole session: the corpus tests and both scores share it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
-import sys
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from actionbot.notes.parse import notes_to_json, parse_notes, read_notes_file
-from tests.shared import has_shared, shared_path
-
-ROOT = Path(__file__).resolve().parent.parent
+from actionbot.__main__ import main
+from actionbot.notes.parse import parse_notes, read_notes_file
+from tests.shared import Parser, has_shared, score, score_module, shared_path
 
 
 def test_seed_file_reads_as_product_md_says():
@@ -41,33 +44,40 @@ def test_seed_file_reads_as_product_md_says():
     assert notes.items[by_text["PyPI"]].parent == by_text[next(t for t in by_text if t.startswith("Follow up"))]
 
 
-@pytest.mark.skipif(not has_shared("corpus", "notes"), reason="needs ../shared/corpus/notes (CI has it)")
-def test_every_corpus_file_parses():
+@pytest.fixture(scope="session")
+def parse_json() -> Parser:
+    """`actionbot parse --format json --repo REPO FILE` in this process, each (file, repo) read once."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def parse(path: str, repo: str) -> dict[str, Any]:
+        if (path, repo) not in seen:
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["parse", "--format", "json", "--repo", repo, path])
+            assert code == 0, err.getvalue()
+            seen[path, repo] = json.loads(out.getvalue())
+        return seen[path, repo]
+
+    return parse
+
+
+@pytest.mark.skipif(not has_shared("corpus", "score.py"), reason="needs ../shared/corpus (CI has it)")
+def test_every_corpus_file_parses(parse_json: Parser) -> None:
     folder = shared_path("corpus", "notes")
     files = sorted(folder.glob("*.md"))
     assert len(files) >= 60
+    repos = score_module().REPOS  # each file as its project's repository, as the score reads it
     for f in files:
-        notes = parse_notes(read_notes_file(str(f)), path=f.name, repo="owner/repo")
-        data = notes_to_json(notes)
+        data = parse_json(str(f), repos[f.name.split("__")[0]])
         json.dumps(data)
         for it in data["items"]:
             assert it["parent"] is None or 0 <= it["parent"] < len(data["items"])
             assert it["meeting"] is None or 0 <= it["meeting"] < len(data["meetings"])
 
 
-def _score(*labels: str) -> tuple[dict[str, float], str]:
-    score = shared_path("corpus", "score.py")
-    args = [sys.executable, str(score), "--checkout", str(ROOT), "--cmd", f"{sys.executable} -m actionbot"]
-    if labels:
-        args += ["--labels", str(shared_path(*labels))]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)
-    last = out.stdout.strip().splitlines()[-1]
-    return {k: float(v) for k, v in (kv.split("=") for kv in last.split())}, last
-
-
 @pytest.mark.skipif(not has_shared("corpus", "score.py"), reason="needs ../shared/corpus (CI has it)")
-def test_score_on_the_labelled_files_meets_issue_2():
-    figures, last = _score()
+def test_score_on_the_labelled_files_meets_issue_2(parse_json: Parser) -> None:
+    figures, last = score(parse_json)
     assert figures["issues_f1"] >= 0.99, last
     assert figures["items_f1"] >= 0.99, last
     assert figures["owned_exact"] >= 0.99, last
@@ -77,9 +87,9 @@ def test_score_on_the_labelled_files_meets_issue_2():
 
 
 @pytest.mark.skipif(not has_shared("corpus2", "expected.json"), reason="needs ../shared/corpus2 (CI has it)")
-def test_score_on_notes_of_other_projects():
+def test_score_on_notes_of_other_projects(parse_json: Parser) -> None:
     """Six projects' notes the rules were not written from: the reading must generalise."""
-    figures, last = _score("corpus2", "expected.json")
+    figures, last = score(parse_json, "--labels", str(shared_path("corpus2", "expected.json")))
     assert figures["issues_f1"] >= 0.97, last
     assert figures["items_f1"] >= 0.99, last
     assert figures["owned_exact"] >= 0.98, last
