@@ -101,14 +101,16 @@ def test_flags_override_environment(pem: str) -> None:
 
 
 def test_redis_mode_variables(pem: str) -> None:
-    s = Settings.from_env(env(pem, REDIS_URL="redis://:pw@h:6379/0", ACTIONBOT_WORKER="0", ACTIONBOT_JOB_TIMEOUT="90"))
-    assert (s.redis_url, s.worker, s.job_timeout) == ("redis://:pw@h:6379/0", False, 90.0)
+    s = Settings.from_env(env(pem, REDIS_URL="redis://:pw@h:6379/0", ACTIONBOT_WORKER="0", ACTIONBOT_JOB_TIMEOUT="90",
+                               ACTIONBOT_JOB_GRACE="2.5"))
+    assert (s.redis_url, s.worker, s.job_timeout, s.job_grace) == ("redis://:pw@h:6379/0", False, 90.0, 2.5)
     assert "pw@h" not in repr(s)  # the URL may hold a password
     plain = Settings.from_env(env(pem))
-    assert (plain.redis_url, plain.worker, plain.job_timeout) == ("", True, 600.0)
+    assert (plain.redis_url, plain.worker, plain.job_timeout, plain.job_grace) == ("", True, 600.0, 10.0)
     with pytest.raises(SettingsError) as err:
-        Settings.from_env(env(pem, REDIS_URL="h:6379", ACTIONBOT_WORKER="yes"))
+        Settings.from_env(env(pem, REDIS_URL="h:6379", ACTIONBOT_WORKER="yes", ACTIONBOT_JOB_GRACE="-1"))
     assert "REDIS_URL must be a redis://" in str(err.value) and "ACTIONBOT_WORKER must be 1" in str(err.value)
+    assert "ACTIONBOT_JOB_GRACE" in str(err.value)
 
 
 def test_status_token_is_optional_long_and_kept_out_of_repr(pem: str) -> None:

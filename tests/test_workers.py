@@ -3,9 +3,9 @@
 Real processes and a real redis-server (tests/redisserver.py); the fake
 GitHub runs in this test's event loop on a loopback port. A worker killed
 with SIGKILL in the middle of a reconcile loses nothing: the job runs again
-on the other worker once its time is up (ACTIONBOT_JOB_TIMEOUT + 10 s, arq's
-rule; 3 s here). The periodic resync runs once per period, whichever of two
-workers sees it first.
+on the other worker once its time is up (ACTIONBOT_JOB_TIMEOUT +
+ACTIONBOT_JOB_GRACE; 3 + 1 s here). The periodic resync runs once per period,
+whichever of two workers sees it first.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ async def deployment(fake_github: FakeGitHub, fake_app_key: tuple[str, str], tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACTIONBOT_", "REDIS_"))}
     env.update(GITHUB_APP_ID=str(APP_ID), GITHUB_PRIVATE_KEY=str(key), GITHUB_WEBHOOK_SECRET=SECRET,
                GITHUB_API_URL=fake.url, ACTIONBOT_WRITE_INTERVAL="0", ACTIONBOT_RESYNC_HOURS="0",
-               ACTIONBOT_JOB_TIMEOUT="3", HOST="127.0.0.1", LOG_LEVEL="INFO", REDIS_URL=redis_server.url)
+               ACTIONBOT_JOB_TIMEOUT="3", ACTIONBOT_JOB_GRACE="1", HOST="127.0.0.1", LOG_LEVEL="INFO", REDIS_URL=redis_server.url)
     procs = Processes(tmp_path, env)
     try:
         yield procs
@@ -142,7 +142,7 @@ async def test_a_worker_killed_mid_job_loses_nothing(deployment: Any, fake_githu
 async def test_the_resync_runs_once_per_period_across_two_workers(deployment: Any, fake_github: FakeGitHub,
                                                                   redis_server: RedisServer) -> None:  # noqa: F811
     fake = fake_github
-    period = 2  # seconds
+    period = 1  # seconds
     extra = {"ACTIONBOT_RESYNC_HOURS": str(period / 3600), "ACTIONBOT_RESYNC_PAUSE": "0"}
     for name in ("worker-a", "worker-b"):
         await deployment.start(name, "worker", **extra)

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Run the webhook service. Configuration comes from the environment: GITHUB_APP_ID, "
         "GITHUB_PRIVATE_KEY (PEM or path), GITHUB_WEBHOOK_SECRET, PORT, HOST, GITHUB_API_URL, LOG_LEVEL, "
         "ACTIONBOT_WRITE_INTERVAL, ACTIONBOT_GRACE_SECONDS, ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, ACTIONBOT_STATUS_TOKEN, "
-        "REDIS_URL (Redis mode: the queue shared with other processes), ACTIONBOT_WORKER, ACTIONBOT_JOB_TIMEOUT, "
+        "REDIS_URL (Redis mode: the queue shared with other processes), ACTIONBOT_WORKER, ACTIONBOT_JOB_TIMEOUT, ACTIONBOT_JOB_GRACE, "
         "SENTRY_DSN. Flags win over the environment.",
     )
     p.add_argument("--host", help="address to listen on (default: $HOST or 0.0.0.0)")

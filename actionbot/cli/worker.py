@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Run the jobs `actionbot serve` queued in Redis, the periodic resync and the redelivery pass. "
         "Configuration comes from the environment, as for serve: REDIS_URL (required), GITHUB_APP_ID, "
         "GITHUB_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET, GITHUB_API_URL, LOG_LEVEL, ACTIONBOT_WRITE_INTERVAL, "
-        "ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, ACTIONBOT_JOB_TIMEOUT, SENTRY_DSN.",
+        "ACTIONBOT_HANDLE, ACTIONBOT_RESYNC_HOURS, ACTIONBOT_RESYNC_PAUSE, ACTIONBOT_JOB_TIMEOUT, ACTIONBOT_JOB_GRACE, SENTRY_DSN.",
     )
     p.add_argument("--max-jobs", type=int, default=8, metavar="N", help="repositories worked on at once (default 8)")
     p.set_defaults(run=run)

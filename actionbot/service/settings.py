@@ -46,7 +46,8 @@ class Settings:
     resync_pause: float = 1.0  # seconds between two repositories of a resync
     redis_url: str = field(default="", repr=False)  # Redis mode when set: queue, de-duplication, schedule shared
     worker: bool = True  # with redis_url, `serve` also runs a worker (ACTIONBOT_WORKER=0: web only)
-    job_timeout: float = 600.0  # Redis mode: a job running longer is cancelled and run again; a dead worker's job waits this long (+10 s)
+    job_timeout: float = 600.0  # Redis mode: a job running longer is cancelled and run again; a dead worker's job waits this long
+    job_grace: float = 10.0  # ... plus this: how long past its timeout a job stays its worker's
     # Bearer token for the full status page and metrics (unset: anyone sees counts only).
     status_token: str = field(default="", repr=False)
     # One-process mode: where accepted deliveries are recorded until done (unset: in memory only).
@@ -152,7 +153,7 @@ def _pacing(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
 
 def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
     """Where queued work survives: Redis mode (the URL, whether `serve` also runs a worker, the job
-    timeout) or, in one process, the state directory that records accepted deliveries."""
+    timeout and grace) or, in one process, the state directory that records accepted deliveries."""
     redis_url = _get(env, "REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         problems.append("REDIS_URL must be a redis://, rediss:// or unix:// URL (Heroku Redis sets it)")
@@ -160,8 +161,9 @@ def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
     if worker not in ("0", "1"):
         problems.append(f"ACTIONBOT_WORKER must be 1 (serve also runs a worker) or 0 (web only), not {worker!r}")
     job_timeout = _number(_get(env, "ACTIONBOT_JOB_TIMEOUT") or "600", "ACTIONBOT_JOB_TIMEOUT", float, problems, lo=1)
+    job_grace = _number(_get(env, "ACTIONBOT_JOB_GRACE") or "10", "ACTIONBOT_JOB_GRACE", float, problems, lo=0)
     return {
-        "redis_url": redis_url, "worker": worker == "1", "job_timeout": float(job_timeout),
+        "redis_url": redis_url, "worker": worker == "1", "job_timeout": float(job_timeout), "job_grace": float(job_grace),
         "state_dir": _get(env, "ACTIONBOT_STATE_DIR"),
     }
 

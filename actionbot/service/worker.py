@@ -9,7 +9,8 @@ repository's other work, on this worker.
 
 A job that runs past `job_timeout` is cancelled and its item runs again (the
 reconcile converges); a worker killed mid-job leaves its item in Redis, and
-arq runs the job again on another worker once the job's time is up. An item
+arq runs the job again on another worker once the job's time (`job_timeout`
++ `job_grace`) is up. An item
 run `MAX_TRIES` times without finishing is given up (logged; the resync
 repairs what it would have done).
 
@@ -196,7 +197,7 @@ class SharedWorker:
         if resyncer is not None and resyncer.interval_hours > 0:
             crons.append(cron(resync_pass, name="resync", **cron_fields(resyncer.interval_hours)))  # type: ignore[arg-type]
         timeout = self.service.settings.job_timeout
-        return Worker(
+        worker = Worker(
             functions=[func(drain, name="drain", max_tries=1_000_000, timeout=timeout),
                        func(resync_pass, name="resync_startup")],
             cron_jobs=crons,
@@ -209,6 +210,11 @@ class SharedWorker:
             handle_signals=False,
             ctx={SERVICE: self.service, QUEUE: self.queue},
         )
+        # A running job's in-progress mark in Redis lasts its timeout plus a margin, which arq's
+        # constructor fixes at 10 s: a job whose worker died waits that long before another worker
+        # may run it. The margin is a setting (ACTIONBOT_JOB_GRACE, default arq's 10 s).
+        worker.in_progress_timeout_s = timeout + self.service.settings.job_grace
+        return worker
 
     async def run(self) -> None:
         """Work until `close`; while Redis is unreachable, say so once a minute and try again every second."""
