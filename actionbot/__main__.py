@@ -37,9 +37,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The exit code of `actionbot ARGV`; callable in process (tests), `python -m actionbot` exits with it."""
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(next((w for w in words if not w.startswith("-")), None))
-    args = parser.parse_args(words)
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as exc:  # argparse exits after --help, --version or a usage error: its code is ours
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2

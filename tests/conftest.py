@@ -25,6 +25,7 @@ import pytest
 
 from actionbot.github.app import AppClients
 from actionbot.service.app import make_app, service_of
+from tests.clirun import InProcessCLI
 from tests.deliveries import deliver
 from tests.fakegithub import FakeGitHub
 from tests.fakestore import MemoryGitHub, MemoryStore
@@ -55,6 +56,12 @@ def root_logging_restored() -> Iterator[None]:
     for handler in list(root.handlers):
         if getattr(handler, "_actionbot", False) and handler not in before:
             root.removeHandler(handler)
+
+
+@pytest.fixture
+def cli_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcessCLI:
+    """`actionbot ...` in this process: `.run(*argv, env=, cwd=)`, `await .arun(...)` (tests/clirun.py)."""
+    return InProcessCLI(monkeypatch, capsys)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,13 @@
-"""`actionbot agenda` as a process against the fake GitHub: the review list in markdown and JSON."""
+"""`actionbot agenda` against the fake GitHub: the review list in markdown and JSON.
+
+In this process (`main(argv)` in a thread, the fake GitHub on the test's loop);
+the markdown test runs the command as a process, its smoke test.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +15,19 @@ import aiohttp
 import pytest
 
 from actionbot.engine.reconcile import reconcile
+from tests.clirun import InProcessCLI, Ran, as_process
 from tests.syncenv import REPO, by_title, client, setup_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 INCIDENT = "Write the incident report for the February outage"
 
 
-async def cli(fake: Any, *args: str, token: str | None = "tok") -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GITHUB_API_URL")}
-    if token is not None:
-        env["GITHUB_TOKEN"] = token
-    argv = [sys.executable, "-m", "actionbot", "agenda", *args, "--api-url", fake.url]
-    proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode or 0, out.decode(), err.decode()
+async def cli(runner: InProcessCLI | None, fake: Any, *args: str, token: str | None = "tok") -> tuple[int, str, str]:
+    """`actionbot agenda ARGS` in process, or as a process when `runner` is None."""
+    env = {} if token is None else {"GITHUB_TOKEN": token}
+    argv = ["agenda", *args, "--api-url", fake.url]
+    ran: Ran = await (as_process(*argv, env=env, cwd=ROOT) if runner is None else runner.arun(*argv, env=env, cwd=ROOT))
+    return ran.code, ran.out, ran.err
 
 
 @pytest.fixture
@@ -44,7 +42,7 @@ async def fake(fake_github: Any) -> Any:
 
 async def test_markdown_groups_by_owner_and_lists_what_closed(fake: Any) -> None:
     fake.reset_log()
-    code, out, err = await cli(fake, REPO)
+    code, out, err = await cli(None, fake, REPO)  # as a process: the command's smoke test
     assert code == 0, err
     assert fake.writes() == []  # reading only
     headings = [ln for ln in out.splitlines() if ln.startswith("#")]
@@ -67,8 +65,8 @@ async def test_markdown_groups_by_owner_and_lists_what_closed(fake: Any) -> None
     assert re.search(rf"^- \[x\] {INCIDENT} #{incident} · done \d{{4}}-\d\d-\d\d by octocat$", out, re.M), out
 
 
-async def test_json_has_the_same_data(fake: Any) -> None:
-    code, out, err = await cli(fake, REPO, "--format", "json", "--since", "2025-01-01")
+async def test_json_has_the_same_data(fake: Any, cli_main: InProcessCLI) -> None:
+    code, out, err = await cli(cli_main, fake, REPO, "--format", "json", "--since", "2025-01-01")
     assert code == 0, err
     data = json.loads(out)
     assert data["repo"] == REPO and data["last_meeting"] == "2025-01-01"
@@ -88,6 +86,8 @@ async def test_json_has_the_same_data(fake: Any) -> None:
         (["octo-org/missing"], "tok", 3, "not found"),
     ],
 )
-async def test_usage_errors(fake: Any, args: list[str], token: str | None, code: int, words: str) -> None:
-    got, _, err = await cli(fake, *args, token=token)
+async def test_usage_errors(fake_github: Any, cli_main: InProcessCLI, args: list[str], token: str | None, code: int,
+                           words: str) -> None:
+    setup_repo(fake_github)  # no issues needed: the command stops before listing them
+    got, _, err = await cli(cli_main, fake_github, *args, token=token)
     assert got == code and words in err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,14 @@ def test_json_lists_issues_and_the_plan(notes_file: Path, capsys: pytest.Capture
     assert {"name": "Chloe", "login": "chloe-gh", "tentative": True} in review["owners"]
     assert "jupyterhub/zero-to-jupyterhub-k8s#3012 (state unknown)" in review["body"]
     assert data["plan"]["writes"] == len(data["plan"]["ops"])
+
+
+def test_as_a_process(notes_file: Path) -> None:
+    """`python -m actionbot plan` as a process: the command's smoke test (the others call main())."""
+    done = subprocess.run([sys.executable, "-m", "actionbot", "plan", notes_file.name, "--format", "json"],
+                          capture_output=True, text=True, cwd=notes_file.parent)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["issues"]) == 3
 
 
 def test_without_config_nobody_is_assigned(notes_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,20 +19,24 @@ def test_no_command_prints_help_and_exits_2(capsys):
     assert "usage: actionbot" in capsys.readouterr().err
 
 
-def test_python_dash_m_works():
-    out = subprocess.run([sys.executable, "-m", "actionbot", "--version"], capture_output=True, text=True)
-    assert out.returncode == 0
-    assert out.stdout.startswith("actionbot ")
+def test_version_and_help_exit_0_and_usage_errors_2(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("actionbot ")
+    assert main(["parse", "--help"]) == 0
+    assert "usage: actionbot parse" in capsys.readouterr().out
+    assert main(["parse", "--no-such-flag"]) == 2
+    assert "actionbot parse: error: the following arguments are required: FILE" in capsys.readouterr().err
 
 
 def test_a_sub_command_loads_only_its_own_module(tmp_path):
+    """`python -m actionbot parse` as a process (the smoke test of the entry point and of parse);
+    Python's import log shows it never loads the web service."""
     notes = tmp_path / "notes.md"
     notes.write_text("## Next actions\n\n- Ana to draft the roadmap\n")
-    code = (
-        "import sys; from actionbot.__main__ import main; rc = main(['parse', sys.argv[1]]); "
-        "heavy = sorted(m for m in ('aiohttp', 'arq', 'actionbot.service.app') if m in sys.modules); "
-        "print('loaded', heavy); sys.exit(rc)"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(notes)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "actionbot", "parse", str(notes)],
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert "Ana" in out.stdout and out.stdout.rstrip().endswith("loaded []")
+    assert "Ana" in out.stdout
+    imported = {line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    assert "actionbot.notes.parse" in imported  # the log is what it says
+    assert not imported & {"aiohttp", "arq", "actionbot.service.app"}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +10,7 @@ import pytest
 
 from actionbot.github.app import AppClients
 from actionbot.github.redeliver import redeliver_failed, to_redeliver
+from tests.clirun import as_process
 from tests.helpers import APP_ID, Sleeper
 
 
@@ -75,13 +73,9 @@ async def test_cli_redeliver(app: Any, app_key: tuple[str, str], tmp_path: Any) 
     ids = seed(app)
     key = tmp_path / "app.pem"
     key.write_text(app_key[0])
-    env = {**os.environ, "GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": str(key), "GITHUB_API_URL": app.url}
-    env.pop("GITHUB_WEBHOOK_SECRET", None)  # not needed to redeliver
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "actionbot", "redeliver", "--since", "4",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 0, err.decode()
+    # As a process (the command's smoke test); no GITHUB_WEBHOOK_SECRET: not needed to redeliver.
+    env = {"GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": str(key), "GITHUB_API_URL": app.url}
+    code, out, err = await as_process("redeliver", "--since", "4", env=env)
+    assert code == 0, err
     assert app.redelivery_attempts == [ids["failed_twice"]]  # the 5-hour-old one is outside --since 4
-    assert "redelivered 1" in out.decode()
+    assert "redelivered 1" in out

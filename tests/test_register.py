@@ -33,6 +33,7 @@ from actionbot.setup.register import (
     exchange_code,
     new_app_url,
 )
+from tests.clirun import as_process
 
 SECRET = "whsec-6f1d0c2a9b8e7d6c5b4a39281706f5e4"
 
@@ -233,11 +234,12 @@ async def test_missing_webhook_secret_is_generated_and_webhook_inactive(aiohttp_
     assert re.fullmatch(r"[0-9a-f]{64}", read_env(env_path)["GITHUB_WEBHOOK_SECRET"])
 
 
-def test_refuses_to_overwrite_existing_credentials(tmp_path, capsys):
+async def test_refuses_to_overwrite_existing_credentials(tmp_path):
+    """As a process: the command's smoke test."""
     env = tmp_path / ".env"
     env.write_text("GITHUB_APP_ID=1\n")
-    assert main(["register", "--port", "0", "--env-file", str(env)]) == 2
-    err = capsys.readouterr().err
+    code, _, err = await as_process("register", "--port", "0", "--env-file", str(env))
+    assert code == 2
     assert str(env) in err and "--env-file" in err
     assert env.read_text() == "GITHUB_APP_ID=1\n"
 

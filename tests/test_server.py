@@ -3,7 +3,8 @@
 These tests drive the aiohttp app with a stub GitHub (no network): what the
 service answers and what it hands to handlers. Behaviour against the fake
 GitHub over real HTTP (tokens, redelivery, SIGTERM) is in test_github.py,
-test_redeliver.py and the subprocess tests at the end of this file.
+test_redeliver.py and the `actionbot serve` tests at the end of this file (its
+SIGTERM test runs the command as a process, its smoke test).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gidgethub import BadRequest, routing, sansio
 
 from actionbot.service.app import MAX_BODY, make_app, service_of
 from actionbot.service.settings import Settings
+from tests.clirun import InProcessCLI
 from tests.helpers import APP_ID, Sleeper, service_settings
 from tests.shared import has_shared, shared_path
 from tests.webhooks import (
@@ -418,9 +420,8 @@ def serve_env(fake: Any, key_path: Any, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("secret", [None, ""])
-async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: Any, tmp_path: Any, secret: Any) -> None:
-    import sys
-
+async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: Any, tmp_path: Any, secret: Any,
+                                                       cli_main: InProcessCLI) -> None:
     key = tmp_path / "app.pem"
     key.write_text(app_key[0])
     env = serve_env(installed, key, PORT=str(free_port()))
@@ -428,11 +429,9 @@ async def test_serve_refuses_to_start_without_a_secret(installed: Any, app_key: 
         del env["GITHUB_WEBHOOK_SECRET"]
     else:
         env["GITHUB_WEBHOOK_SECRET"] = secret
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "actionbot", "serve", env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    _out, err = await asyncio.wait_for(proc.communicate(), 20)
-    assert proc.returncode != 0
-    assert "GITHUB_WEBHOOK_SECRET" in err.decode()
+    code, _out, err = await asyncio.wait_for(cli_main.arun("serve", env=env), 20)
+    assert code != 0
+    assert "GITHUB_WEBHOOK_SECRET" in err
     assert installed.requests == []
 
 
