@@ -1,8 +1,8 @@
 """Reading and planning run in worker processes with a time budget: the service never waits on them.
 
 The slow inputs here are genuinely slow (a notes file of 450,000 empty list
-items takes seconds to read), cut off by a budget of a few seconds; nothing
-asserts how long anything took.
+items takes tens of seconds to read), cut off by a budget of a second or two;
+nothing asserts how long anything took.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_the_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 async def test_notes_too_complex_to_read_are_a_problem_and_healthz_answers_meanwhile(
     service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ACTIONBOT_PARSE_BUDGET", "3")
+    monkeypatch.setenv("ACTIONBOT_PARSE_BUDGET", "1")  # the reading takes far longer (tens of seconds)
     fake = service.fake
     first = head(fake)
     pr_head = fake.commit(REPO, {NOTES: SLOW_NOTES}, branch="notes-update")
