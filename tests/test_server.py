@@ -4,7 +4,8 @@ These tests drive the aiohttp app with a stub GitHub (no network): what the
 service answers and what it hands to handlers. Behaviour against the fake
 GitHub over real HTTP (tokens, redelivery, SIGTERM) is in test_github.py,
 test_redeliver.py and the `actionbot serve` tests at the end of this file (its
-SIGTERM test runs the command as a process, its smoke test).
+SIGTERM test runs the command as a process, its smoke test), among them
+`serve`'s one end-to-end test (a push opens issues, a comment command closes one).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from gidgethub import BadRequest, routing, sansio
 from actionbot.service.app import MAX_BODY, make_app, service_of
 from actionbot.service.settings import Settings
 from tests.clirun import InProcessCLI
+from tests.deliveries import payload_for
 from tests.helpers import APP_ID, Sleeper, service_settings
 from tests.shared import has_shared, shared_path
+from tests.syncenv import by_title, head, logins
+from tests.syncenv import push_payload as notes_push
 from tests.webhooks import (
     OPERATOR,
     SECRET,
@@ -495,3 +499,29 @@ async def test_serve_sigterm_drains_queued_work_and_exits_0(installed: Any, app_
     assert tokens
     for secret in [*tokens, SECRET, "PRIVATE KEY", app_key[0].splitlines()[1]]:
         assert secret not in text
+
+
+# -- end to end: `serve`'s one whole path, signed deliveries to issues over the HTTP fake -----
+
+
+async def test_end_to_end_a_push_opens_issues_and_a_comment_command_closes_one(service: Any) -> None:
+    """The service as deployed (signed webhook, App token, queue, handlers, client) against the
+    fake GitHub over HTTP. Handler behaviour in detail is tested in memory (test_handlers_*.py)."""
+    fake = service.fake
+    answer = await service.send("push", notes_push(fake, "0" * 40, head(fake)))
+    assert answer.status == 202
+    issues = by_title(fake)
+    assert len(issues) == 9
+    incident = issues["Write the incident report for the February outage"]
+    assert logins(incident) == ["carol"] and incident["state"] == "open"
+    assert [r["conclusion"] for r in fake.check_runs("octo-org/notes")] == ["success"]
+    assert 42 in fake.token_requests  # an installation token minted for the work
+
+    comment = fake.add_comment("octo-org/notes", incident["number"], "@actionbot done", user="carol")
+    data = payload_for(fake, "issue_comment", "created", "octo-org/notes", number=incident["number"],
+                       comment_id=comment.id, sender="carol")
+    answer = await service.send("issue_comment", data)
+    assert answer.status == 202
+    closed = fake.issue_json("octo-org/notes", incident["number"])
+    assert (closed["state"], closed["state_reason"]) == ("closed", "completed")
+    assert [r["content"] for r in fake.reactions("octo-org/notes", comment_id=comment.id)] == ["+1"]
