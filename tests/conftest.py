@@ -3,8 +3,9 @@
 `memory_store` is an empty in-memory GitHub (`tests/fakestore.MemoryStore`:
 the HTTP fake's state and inspection calls, a call log, and `.gh`, the client
 over it); `memory_github` is that client over a store set up as
-`tests/syncenv.setup_repo` does (installation 42), the store at `.store`.
-Engine and handler tests use these.
+`tests/syncenv.setup_repo` does (installation 42), the store at `.store`;
+`handlers` hands deliveries to the handlers over `memory_store` as the service
+does (`tests/handlerenv.py`). Engine and handler tests use these.
 
 `fake_github` starts `tests.fakegithub.FakeGitHub` on 127.0.0.1 with a random
 port (milliseconds), yields it, stops it, and fails the test when any request
@@ -29,6 +30,7 @@ from tests.clirun import InProcessCLI
 from tests.deliveries import deliver
 from tests.fakegithub import FakeGitHub
 from tests.fakestore import MemoryGitHub, MemoryStore
+from tests.handlerenv import Handlers
 from tests.helpers import APP_ID, service_settings
 from tests.syncenv import FAST, no_wait, setup_repo
 
@@ -119,6 +121,13 @@ def memory_github(memory_store: MemoryStore) -> MemoryGitHub:
     memory_store.add_installation(42, "octo-org")
     setup_repo(memory_store, installation_id=42)
     return memory_store.gh
+
+
+@pytest.fixture
+def handlers(memory_store: MemoryStore) -> Handlers:
+    """Every handler over `memory_store` (`handlers.store`): `await handlers.send(event, payload)`
+    dispatches as the service does and runs the follow-up work."""
+    return Handlers(memory_store)
 
 
 @pytest.fixture
