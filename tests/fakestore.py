@@ -154,6 +154,7 @@ class MemoryGitHub:
     store: MemoryStore
     login: str | None = None
     installation_id: int | None = None
+    rate_limit_remaining: int | None = None  # what the HTTP client last read from GitHub; not modelled
 
     def __post_init__(self) -> None:
         if self.login is None:

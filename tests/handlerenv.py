@@ -62,6 +62,26 @@ class Handlers:
         return comment
 
 
+class MemoryClients:
+    """Stands in for the service's `AppClients`: every installation's client is the in-memory GitHub's.
+
+    For tests of the service's own work (its queue, coalescing, counts) fed with
+    `Service.accept(event)`, the in-process half of `POST /webhook`.
+    """
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    async def for_installation(self, installation_id: int) -> MemoryGitHub:
+        return self.store.client(installation_id=int(installation_id))
+
+    def forget(self, installation_id: int) -> None:
+        return None
+
+    def forget_repositories(self, installation_id: int, repos: list[str]) -> int:
+        return 0
+
+
 def make_event(name: str, payload: dict[str, Any], delivery_id: str | None = None) -> sansio.Event:
     """The `sansio.Event` the service builds from a verified delivery (a new delivery id unless given)."""
     return sansio.Event(payload, event=name, delivery_id=delivery_id or str(uuid.uuid4()))

@@ -1,4 +1,8 @@
-"""Pushes coalesce per repository: through the real service, its queue and the real reconcile, over the fake GitHub.
+"""Pushes coalesce per repository: through the real service, its queue and the real reconcile, in memory.
+
+Deliveries enter at `Service.accept` (what `POST /webhook` calls once a delivery
+is verified: the answers are the service's own) and the handlers' client is the
+in-memory GitHub; the HTTP in front is test_server.py's and test_ingress.py's.
 
 The push handler is wrapped with a gate, so a test decides when the first
 reconcile may go on: what arrives meanwhile is what a burst looks like.
@@ -10,17 +14,17 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import pytest
 from gidgethub import routing, sansio
 
-from actionbot.github.app import AppClients
-from actionbot.service.app import make_app, service_of
+from actionbot.service.app import Service
 from actionbot.service.handlers import router as real_router
 from actionbot.service.handlers.push import COALESCED, join_pushes, on_push
-from tests.deliveries import deliver, payload_for
-from tests.helpers import APP_ID, service_settings
-from tests.syncenv import EXAMPLE, FAST, NOTES, REPO, by_title, head, no_wait, push_payload, setup_repo
+from tests.deliveries import payload_for
+from tests.fakestore import MemoryStore
+from tests.handlerenv import MemoryClients, make_event
+from tests.helpers import service_settings
+from tests.syncenv import EXAMPLE, NOTES, REPO, by_title, head, no_wait, push_payload
 
 SECRET = "s3cret"
 ZERO = "0" * 40
@@ -46,22 +50,22 @@ class Gate:
 
 
 @pytest.fixture
-async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str]) -> Any:
-    fake_github.set_app(APP_ID, app_key[1])
-    fake_github.add_installation(42, "octo-org")
-    setup_repo(fake_github, installation_id=42)
-    fake_github.add_collaborator(REPO, "carol", "write")
+async def service(memory_github: Any, memory_store: MemoryStore) -> Any:
+    memory_store.add_collaborator(REPO, "carol", "write")
     gate = Gate()
     router = routing.Router()
     router.add(gate.push, "push")
     router.add(gate.comment, "issue_comment", action="created")
-    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url)
-    async with aiohttp.ClientSession() as session:
-        clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
-                             write_interval=0, sleep=no_wait, policy=FAST)
-        app = make_app(settings, clients=clients, router=router, sleep=no_wait, redeliver_on_startup=False)
-        client = await aiohttp_client(app)
-        yield SimpleNamespace(fake=fake_github, client=client, service=service_of(app), gate=gate)
+    clients: Any = MemoryClients(memory_store)
+    service = Service(service_settings(SECRET), clients=clients, router=router, sleep=no_wait)
+    yield SimpleNamespace(fake=memory_store, service=service, gate=gate)
+    gate.release.set()  # a failed test leaves no handler waiting
+    await service.queue.join()
+
+
+def deliver(s: Any, event: str, payload: dict[str, Any]) -> int:
+    """The service's answer to one verified delivery (its work runs in the service's queue)."""
+    return s.service.accept(make_event(event, payload)).status
 
 
 def add_item(fake: Any, text: str) -> tuple[str, str]:
@@ -72,8 +76,8 @@ def add_item(fake: Any, text: str) -> tuple[str, str]:
     return before, head(fake)
 
 
-async def push(s: Any, before: str, after: str) -> int:
-    return (await deliver(s.client, "push", push_payload(s.fake, before, after), secret=SECRET)).status
+def push(s: Any, before: str, after: str) -> int:
+    return deliver(s, "push", push_payload(s.fake, before, after))
 
 
 def checks_on(fake: Any, sha: str) -> list[dict[str, Any]]:
@@ -83,11 +87,11 @@ def checks_on(fake: Any, sha: str) -> list[dict[str, Any]]:
 async def test_a_burst_of_pushes_is_two_reconciles_the_last_on_the_newest_commit(service: Any) -> None:
     fake, gate = service.fake, service.gate
     first = head(fake)
-    assert await push(service, ZERO, first) == 202
+    assert push(service, ZERO, first) == 202
     await gate.started.wait()  # the first reconcile runs (held): the burst arrives meanwhile
     answers = []
     for i in range(8):
-        answers.append(await push(service, *add_item(fake, f"Burst item number {i}")))
+        answers.append(push(service, *add_item(fake, f"Burst item number {i}")))
     assert answers == [202] * 8
     assert service.service.queue.depth == 2  # one running, one waiting: the 8 pushes are one job
     gate.release.set()
@@ -103,10 +107,10 @@ async def test_a_burst_of_pushes_is_two_reconciles_the_last_on_the_newest_commit
 
 async def test_a_push_during_a_running_reconcile_makes_one_more_run(service: Any) -> None:
     fake, gate = service.fake, service.gate
-    await push(service, ZERO, head(fake))
+    push(service, ZERO, head(fake))
     await gate.started.wait()
     before, after = add_item(fake, "Arrived while the first ran")
-    assert await push(service, before, after) == 202
+    assert push(service, before, after) == 202
     gate.release.set()
     await service.service.queue.join()
     assert [after_sha for _, (after_sha, _n) in gate.seen][-1] == after
@@ -117,23 +121,23 @@ async def test_a_push_during_a_running_reconcile_makes_one_more_run(service: Any
 async def test_commands_keep_their_order_behind_the_repositorys_reconcile(service: Any) -> None:
     fake, gate = service.fake, service.gate
     gate.release.set()
-    await push(service, ZERO, head(fake))
+    push(service, ZERO, head(fake))
     await service.service.queue.join()
     number = by_title(fake)[next(iter(by_title(fake)))]["number"]
     gate.release.clear()
     gate.started.clear()
     b1, a1 = add_item(fake, "First of the second burst")
-    await push(service, b1, a1)
+    push(service, b1, a1)
     await gate.started.wait()  # this reconcile runs, held
     comments = [fake.add_comment(REPO, number, f"@actionbot status {i}", user="carol") for i in range(2)]
     b2, a2 = add_item(fake, "Second of the second burst")
-    await deliver(service.client, "issue_comment",
-                  payload_for(fake, "issue_comment", "created", REPO, number=number, comment_id=comments[0].id, sender="carol"), secret=SECRET)
-    await push(service, b2, a2)
+    deliver(service, "issue_comment",
+            payload_for(fake, "issue_comment", "created", REPO, number=number, comment_id=comments[0].id, sender="carol"))
+    push(service, b2, a2)
     b3, a3 = add_item(fake, "Third of the second burst")
-    await push(service, b3, a3)  # joins the waiting reconcile (queued after the first command)
-    await deliver(service.client, "issue_comment",
-                  payload_for(fake, "issue_comment", "created", REPO, number=number, comment_id=comments[1].id, sender="carol"), secret=SECRET)
+    push(service, b3, a3)  # joins the waiting reconcile (queued after the first command)
+    deliver(service, "issue_comment",
+            payload_for(fake, "issue_comment", "created", REPO, number=number, comment_id=comments[1].id, sender="carol"))
     gate.release.set()
     await service.service.queue.join()
     assert gate.seen[1:] == [("push", (a1, 1)), ("comment", comments[0].id), ("push", (a3, 2)), ("comment", comments[1].id)]
@@ -162,13 +166,13 @@ def test_join_pushes_chains_ranges_and_falls_back_to_full_on_a_gap_or_force() ->
 
 async def test_a_gap_reconciles_the_whole_head_once(service: Any) -> None:
     fake, gate = service.fake, service.gate
-    await push(service, ZERO, head(fake))
+    push(service, ZERO, head(fake))
     await gate.started.wait()
     _, a1 = add_item(fake, "Before the force-push")
     fake.commit(REPO, {NOTES: EXAMPLE.rstrip("\n") + "\n- After the force-push (Carol)\n"}, message="rewritten")
     newest = head(fake)
-    await push(service, head(fake), a1)  # a push whose range does not start where the first ended
-    await deliver(service.client, "push", push_payload(fake, a1, newest) | {"forced": True}, secret=SECRET)
+    push(service, head(fake), a1)  # a push whose range does not start where the first ended
+    deliver(service, "push", push_payload(fake, a1, newest) | {"forced": True})
     gate.release.set()
     await service.service.queue.join()
     assert "After the force-push" in by_title(fake)
