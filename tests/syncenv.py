@@ -1,4 +1,5 @@
-"""Shared set-up for the sync engine's tests: a notes repository in the fake GitHub,
+"""Shared set-up for the sync engine's tests: a notes repository in either fake GitHub (the HTTP
+`FakeGitHub` or the in-memory `tests/fakestore.MemoryStore`: both are a `GitHubView`), HTTP
 clients that never really wait, and push/pull_request payloads built from the fake's history."""
 
 from __future__ import annotations

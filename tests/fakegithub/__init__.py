@@ -47,7 +47,8 @@ Setting up (no HTTP; all return what they made)
 - `clock`: `freeze(at)`, `advance(seconds, days=..)`, `now()`; every timestamp,
   token expiry (1 h) and rate-limit window reads it.
 
-Inspecting (rendered exactly as the API would answer)
+Inspecting (rendered exactly as the API would answer; `view.GitHubView`, shared
+with the in-memory `tests/fakestore.MemoryStore`)
 - `issues(repo, include_pulls=False)`, `issue_json(repo, n)`, `comments(repo, n)`,
   `labels(repo)`, `check_runs(repo)`, `reactions(repo, n | comment_id=)`,
   `timeline(repo, n)`, `file(repo, path, ref=None)`; the raw objects:

@@ -1,4 +1,4 @@
-"""The fake GitHub's HTTP face: aiohttp routes over `GitHubState`.
+"""The fake GitHub's HTTP face: aiohttp routes over `GitHubState` (through `GitHubView`).
 
 One middleware does what GitHub does around every endpoint (credentials, rate
 limit headers, ETags and 304s, error bodies, faults) and what a test needs

@@ -1,7 +1,8 @@
 """The fake GitHub's data: repositories with git history, issues, people, tokens.
 
-Pure data and the mutations GitHub would make, with no HTTP in sight, so the
-server module stays a thin translation of requests into these calls and the
+Pure data and the mutations GitHub would make (with its refusals: 404, 422),
+with no HTTP in sight, so the server module and the in-memory client
+(`tests/fakestore.py`) both stay thin translations of calls into these, and the
 tests can set up and inspect the same objects directly.
 """
 
