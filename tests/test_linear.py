@@ -13,13 +13,16 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+from actionbot.__main__ import main
 from actionbot.core import render
 from actionbot.core.config import DEFAULT_CONFIG
 from actionbot.core.desired import NotesContext, desired_issues
@@ -28,9 +31,9 @@ from actionbot.core.matching import normalise_text
 from actionbot.core.operations import CreateIssue, Plan
 from actionbot.core.plan import plan
 from actionbot.notes import meetings
-from actionbot.notes.model import Item, Meeting, Notes
+from actionbot.notes.model import Item, Meeting, Notes, TooLarge
 from actionbot.notes.owners import find_owners
-from actionbot.notes.parse import parse_notes
+from actionbot.notes.parse import MAX_ITEMS, MAX_LINES, parse_notes
 
 DEADLINE_S = 20.0
 SIZE = 200_000
@@ -172,3 +175,61 @@ def test_a_megabyte_paragraph_of_markup_is_read_as_written_in_little_memory() ->
     assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MB"
     assert [i.text[:12] for i in notes.items] == ["Fix *a_*a_*a"]
 
+
+
+# ---------------------------------------------------------------- reading limits
+
+
+def _items(n: int, start: int = 0) -> str:
+    return "".join(f"- Fix widget {k} (Ana)\n" for k in range(start, start + n))
+
+
+def test_a_file_of_the_most_lines_is_read_and_one_line_more_is_refused_naming_that_line() -> None:
+    at_limit = "# Team meeting, 2025-05-12\n\n" + "Some words\n" * (MAX_LINES - 2)
+    assert parse_notes(at_limit, path="n.md").meetings  # read
+    with pytest.raises(TooLarge) as caught:
+        parse_notes(at_limit + "x\n", path="docs/n.md")
+    assert (caught.value.path, caught.value.line) == ("docs/n.md", MAX_LINES + 1)
+    assert "too many lines" in caught.value.message and "split the file" in caught.value.message
+
+
+def test_a_file_of_the_most_action_items_is_read_and_one_more_is_refused_naming_its_line() -> None:
+    at_limit = HEAD + _items(MAX_ITEMS)
+    assert len(parse_notes(at_limit, path="n.md").items) == MAX_ITEMS
+    with pytest.raises(TooLarge) as caught:
+        parse_notes(at_limit + _items(1, MAX_ITEMS), path="n.md")
+    assert caught.value.line == HEAD.count("\n") + MAX_ITEMS + 1  # the item past the limit
+    assert "too many action items" in caught.value.message and "split the file" in caught.value.message
+
+
+def test_marked_lines_outside_sections_count_as_action_items() -> None:
+    text = HEAD + _items(MAX_ITEMS) + "\n# Later\n\nAna: TODO: write the guide\n"
+    with pytest.raises(TooLarge) as caught:
+        parse_notes(text, path="n.md")
+    assert caught.value.line == text.count("\n")
+
+
+def test_list_items_that_are_no_action_items_do_not_count() -> None:
+    text = "# Team meeting, 2025-05-12\n\n## Agenda\n\n" + _items(MAX_ITEMS + 100)
+    assert parse_notes(text, path="n.md").items == ()
+
+
+def test_a_file_past_a_limit_is_one_line_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text(HEAD + _items(MAX_ITEMS + 1))
+    assert main(["parse", str(notes)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"actionbot: error: {notes}:{HEAD.count(chr(10)) + MAX_ITEMS + 1}: " + (
+        f"too many action items (more than {MAX_ITEMS:,}); split the file, one a meeting or a year"
+    )
+
+
+def test_the_limit_error_crosses_from_the_worker_process_whole() -> None:
+    err = TooLarge("n.md", "too many lines", line=25_001)
+    back = pickle.loads(pickle.dumps(err))
+    assert (type(back), back.path, back.message, back.line, str(back)) == (TooLarge, "n.md", "too many lines", 25_001, str(err))
+
+
+def test_the_readme_states_the_reading_limits_the_parser_holds() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"| {MAX_LINES:,} lines |" in readme and f"| {MAX_ITEMS:,} action items" in readme

@@ -1,8 +1,8 @@
 """Reading and planning run in worker processes with a time budget: the service never waits on them.
 
-The slow inputs here are genuinely slow (a notes file of 450,000 empty list
-items takes tens of seconds to read), cut off by a budget of a second or two;
-nothing asserts how long anything took.
+Within the reading limits every notes file reads in about a second, so the
+jobs cut off here are stand-ins that report a line and then never finish
+(tests/slowjobs.py); nothing asserts how long anything took.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from actionbot.engine import worker
+from actionbot.engine import read, worker
 from actionbot.engine.worker import TooComplex, run_bounded
-from tests.syncenv import NOTES, REPO, action_issues, head, pr_payload
-
-SLOW_NOTES = "# Team meeting, 2025-05-12\n\n## Next actions\n\n" + "-\n" * 450_000  # 900 KB, seconds to read
+from actionbot.notes.parse import MAX_LINES
+from tests import slowjobs
+from tests.syncenv import EXAMPLE, NOTES, REPO, action_issues, head, pr_payload
 
 
 async def test_a_job_past_its_budget_is_stopped_and_the_next_job_runs() -> None:
@@ -26,6 +26,28 @@ async def test_a_job_past_its_budget_is_stopped_and_the_next_job_runs() -> None:
         await run_bounded("sleeping", time.sleep, 60, budget=0.5)
     assert caught.value.budget == 0.5
     assert await run_bounded("adding", sum, [1, 2, 3], budget=30) == 6  # a fresh worker took over
+
+
+async def test_a_job_stopped_past_its_budget_says_the_line_it_had_reached() -> None:
+    with pytest.raises(TooComplex) as caught:
+        await run_bounded("reading", slowjobs.stuck_at, 4321, budget=0.5)
+    assert caught.value.line == 4321
+    with pytest.raises(TooComplex) as caught:
+        await run_bounded("sleeping", time.sleep, 60, budget=0.5)
+    assert caught.value.line is None  # a job that reports nothing: no line left over from the last one
+
+
+async def test_the_reading_reports_its_progress_to_the_worker() -> None:
+    text = "# Team meeting, 2025-05-12\n\n## Next actions\n\n- Fix the build (Ana)\n- Ship the release (Ben)\n"
+    with pytest.raises(TooComplex) as caught:
+        await run_bounded("reading", slowjobs.read_then_stuck, text, budget=2)
+    assert caught.value.line == 6  # the last item read
+
+
+def test_the_problem_names_the_line_and_the_fix() -> None:
+    message = read.too_complex(TooComplex("reading n.md", 10, 812))
+    assert message.startswith("notes too complex to read: line 812;") and "split the file" in message
+    assert read.too_complex(TooComplex("planning", 10)).startswith("notes too complex to read: reading stopped after 10 s;")
 
 
 async def test_an_error_in_the_job_is_raised_to_the_caller() -> None:
@@ -52,10 +74,11 @@ def test_the_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 async def test_notes_too_complex_to_read_are_a_problem_and_healthz_answers_meanwhile(
     service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ACTIONBOT_PARSE_BUDGET", "1")  # the reading takes far longer (tens of seconds)
+    monkeypatch.setenv("ACTIONBOT_PARSE_BUDGET", "1")  # the stand-in job never finishes
+    monkeypatch.setattr(read, "_read_job", slowjobs.stuck_reading)
     fake = service.fake
     first = head(fake)
-    pr_head = fake.commit(REPO, {NOTES: SLOW_NOTES}, branch="notes-update")
+    pr_head = fake.commit(REPO, {NOTES: EXAMPLE + "\n- Review the budget\n"}, branch="notes-update")
     before = len(action_issues(fake))
     delivery = asyncio.ensure_future(service.send("pull_request", pr_payload(fake, "opened", first, pr_head)))
     for _ in range(3000):  # until the reading is in a worker (bounded: the delivery itself fails the test)
@@ -69,5 +92,20 @@ async def test_notes_too_complex_to_read_are_a_problem_and_healthz_answers_meanw
     await delivery
     run = fake.check_runs(REPO)[-1]
     assert run["head_sha"] == pr_head
-    assert "notes too complex to read" in json.dumps(run["output"]) and NOTES in json.dumps(run["output"])
+    output = json.dumps(run["output"])
+    assert f"notes too complex to read: line {slowjobs.STUCK_LINE};" in output and NOTES in output
     assert len(action_issues(fake)) == before  # nothing opened, nothing closed
+
+
+async def test_notes_past_a_reading_limit_are_a_problem_naming_the_line(service: Any) -> None:
+    fake = service.fake
+    first = head(fake)
+    too_long = EXAMPLE + "\n" * MAX_LINES
+    pr_head = fake.commit(REPO, {NOTES: too_long}, branch="notes-update")
+    before = len(action_issues(fake))
+    await service.send("pull_request", pr_payload(fake, "opened", first, pr_head))
+    run = fake.check_runs(REPO)[-1]
+    assert run["head_sha"] == pr_head
+    output = json.dumps(run["output"])
+    assert f"{NOTES}:{MAX_LINES + 1}" in output and "too many lines" in output and "split the file" in output
+    assert len(action_issues(fake)) == before  # the file was not read, so nothing looks removed

@@ -27,8 +27,8 @@ from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, s
 from actionbot.core.existing import ExistingIssue
 from actionbot.core.review import ReviewLine, review_lines
 from actionbot.engine.port import GitHub, Json
-from actionbot.engine.worker import TooComplex, run_bounded
-from actionbot.notes.model import Notes, Problem, Unsure
+from actionbot.engine.worker import TooComplex, progress, run_bounded
+from actionbot.notes.model import Notes, Problem, TooLarge, Unsure
 from actionbot.notes.parse import parse_notes
 
 
@@ -339,15 +339,19 @@ def _read_job(text: str, config: Config, context: NotesContext) -> _FileReading:
 
 
 def _parse_job(text: str, path: str, repo: str, config: Config) -> Notes:
-    return parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people)
+    return parse_notes(text, path=path, repo=repo, phrases=config.sections, people=config.people, progress=progress)
 
 
 async def _read_file(text: str, config: Config, context: NotesContext, problems: list[Problem]) -> _FileReading | None:
-    """The file read in a worker within the time budget; None (and a problem naming the file) past it."""
+    """The file read in a worker within the time budget and the reading limits; None (and a
+    problem naming the file and the line) past either: none of its issues is touched."""
     try:
         found = await run_bounded(f"reading {context.path}", _read_job, text, config, context)
     except TooComplex as exc:
-        problems.append(Problem(context.path, None, too_complex(exc)))
+        problems.append(Problem(context.path, exc.line, too_complex(exc)))
+        return None
+    except TooLarge as exc:
+        problems.append(Problem(exc.path, exc.line, exc.message))
         return None
     problems.extend(found.notes.problems)
     return found
@@ -357,14 +361,15 @@ async def _parse(text: str, path: str, repo: str, config: Config) -> Notes | Non
     """An earlier version of a file (only compared with the new one): None when too complex to read."""
     try:
         return await run_bounded(f"reading {path}", _parse_job, text, path, repo, config)
-    except TooComplex:
+    except (TooComplex, TooLarge):
         return None
 
 
 def too_complex(exc: TooComplex) -> str:
-    """The problem's text: what was cut off and what the author can do about it."""
+    """The problem's text: where the reading was cut off and what the author can do about it."""
+    where = f"line {exc.line}; reading stopped there" if exc.line else "reading stopped"
     return (
-        f"notes too complex to read: reading took longer than {exc.budget:g} s and was stopped; "
+        f"notes too complex to read: {where} after {exc.budget:g} s; "
         "split the file or shorten its longest lines and lists"
     )
 

@@ -17,14 +17,17 @@ so a memory-hungry input fails alone. The event loop only waits, in a helper
 thread, for a worker's answer.
 
 A job past its budget (or its memory) raises `TooComplex`; callers turn it into
-a problem in the check run ("notes too complex to read ..."), never a stuck
-service.
+a problem in the check run ("notes too complex to read: line N"), never a stuck
+service. The line is where the job had got to: a job calls `progress(line)` as
+it reads, the worker keeps the last value in memory it shares with the service,
+and the service reads it when it stops the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import itertools
 import multiprocessing
 import os
@@ -47,12 +50,23 @@ _CONTEXT.set_forkserver_preload(["actionbot.engine.worker", "actionbot.notes.par
 
 
 class TooComplex(Exception):
-    """The job ran past its time budget or memory limit and was stopped."""
+    """The job ran past its time budget or memory limit and was stopped (`line`: where it had got to)."""
 
-    def __init__(self, what: str, budget: float) -> None:
-        super().__init__(f"{what} took longer than {budget:g} s")
+    def __init__(self, what: str, budget: float, line: int | None = None) -> None:
+        where = f" (at line {line})" if line else ""
+        super().__init__(f"{what} took longer than {budget:g} s{where}")
         self.what = what
         self.budget = budget
+        self.line = line
+
+
+_REACHED: ctypes.c_longlong | None = None  # in a worker: the line its job has reached
+
+
+def progress(line: int) -> None:
+    """Called by a job as it reads: `line` is where it is (a no-op outside a worker)."""
+    if _REACHED is not None:
+        _REACHED.value = line
 
 
 def budget_s() -> float:
@@ -76,7 +90,7 @@ async def run_bounded(what: str, fn: Callable[..., T], *args: Any, budget: float
     if not ok:
         if isinstance(value, BaseException):
             raise value
-        raise TooComplex(what, limit)
+        raise TooComplex(what, limit, value)
     return cast(T, value)
 
 
@@ -87,12 +101,15 @@ class _Worker:
         self.lock = threading.Lock()  # one job at a time
         self.proc: BaseProcess | None = None
         self.conn: Connection | None = None
+        self.reached: ctypes.c_longlong = _CONTEXT.RawValue(ctypes.c_longlong, 0)  # shared with the worker
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], limit: float) -> tuple[bool, Any]:
-        """(True, result), (False, exception raised by the job), or (False, None): out of time or memory."""
+        """(True, result), (False, exception raised by the job), or (False, line reached or None):
+        out of time or memory."""
         if self.proc is None or self.conn is None or not self.proc.is_alive():
             self.start()
         assert self.conn is not None
+        self.reached.value = 0
         try:
             self.conn.send((fn, args))
             if self.conn.poll(limit):
@@ -100,12 +117,14 @@ class _Worker:
         except (EOFError, OSError):
             pass  # the worker died (out of memory): as good as out of time
         self.stop()
-        return False, None
+        return False, self.reached.value or None
 
     def start(self) -> None:
         self.stop()
         mine, theirs = _CONTEXT.Pipe()
-        self.proc = _CONTEXT.Process(target=_serve, args=(theirs,), daemon=True, name="actionbot-worker")
+        self.proc = _CONTEXT.Process(
+            target=_serve, args=(theirs, self.reached), daemon=True, name="actionbot-worker"
+        )
         self.proc.start()
         theirs.close()
         self.conn = mine
@@ -136,8 +155,10 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], limit: float) -> tuple[
         return worker.call(fn, args, limit)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, reached: ctypes.c_longlong) -> None:
     """The worker's loop: a job in, its outcome out, until the pipe closes."""
+    global _REACHED
+    _REACHED = reached
     with contextlib.suppress(ValueError, OSError):  # a lower hard limit already bounds it
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     while True:

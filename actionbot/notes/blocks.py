@@ -80,7 +80,7 @@ def plain_text(line: list[Segment]) -> str:
     return "".join(t for t, _ in line)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A list item of the document."""
 
@@ -125,7 +125,7 @@ class Node:
         return last
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Event:
     kind: str  # "heading" | "para" | "list" | "item" | "other"
     line: int

@@ -91,14 +91,18 @@ def inline_actions(
     meeting_at: Callable[[int], int | None],
     env: dict[str, Any],
     unsure: list[tuple[int, str, str]] | None = None,
-) -> list[Item]:
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Item]:
     """Marked lines outside every section (`claimed`: ids of section nodes, `ranges`: heading extents).
 
     A marker after other text is prose to a careful reader, but may be a task its
-    writer meant: it goes to `unsure` as (line, text, reason).
+    writer meant: it goes to `unsure` as (line, text, reason). Items come one at a
+    time, so a caller with a limit stops reading at the one past it; `progress` is
+    told each line read.
     """
-    out: list[Item] = []
     for line, segs in _lines(events, claimed, ranges, env):
+        if progress is not None:
+            progress(line)
         first = plain_text(segs).strip()
         cb = _CHECKBOX.match(first)
         plain = first[cb.end():] if cb else first
@@ -114,9 +118,8 @@ def inline_actions(
         owners += [w for w in _marker_owner(m.group("mwho"), known) if w not in owners]
         done = bool(cb and cb.group(1) in "xX") or bool(_NOW_HERE.search(plain) or _DONE_WORD.search(plain))
         text = plain.strip()
-        out.append(
-            Item(text=text, line=line, owners=tuple(owners), tentative_owners=tentative, refs=find_refs(segs, repo),
-                 parent=None, done=done, opens_issue=not done, source="inline", section=None,
-                 meeting=meeting_at(line), body=text, end_line=line)
+        yield Item(
+            text=text, line=line, owners=tuple(owners), tentative_owners=tentative, refs=find_refs(segs, repo),
+            parent=None, done=done, opens_issue=not done, source="inline", section=None,
+            meeting=meeting_at(line), body=text, end_line=line,
         )
-    return out

@@ -92,3 +92,15 @@ class InputError(Exception):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+
+class TooLarge(InputError):
+    """Notes past a reading limit (lines, action items): not read at all, not even in part.
+
+    A part would make the items past the cut look removed from the notes, and the
+    planner would comment on or close their issues.
+    """
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None]]:
+        # raised in a worker process and re-raised in the caller: pickled by its fields
+        return (type(self), (self.path, self.message, self.line))

@@ -257,16 +257,19 @@ def _subject_at(text: str, pos: int, known: frozenset[str]) -> tuple[list[tuple[
     m = _names_re(known).match(text, pos)
     if not m:
         return None
+    # The verb first: it is one anchored match, while the names cost a split and a
+    # check each, and most clause starts ("Ana, Ben, ...") have no verb after them.
+    verb = _SUBJECT_VERB.match(text, m.end())
+    if verb is None and not _PARTICIPLE.match(text, m.end()):
+        return None
     parts = _split_names(m.group("names"))
     if not parts or not all(valid_name(n, known) for n, _ in parts):
         return None
-    verb = _SUBJECT_VERB.match(text, m.end())
-    if verb is None:
-        # "Martha and Max working on ...", "@dana moving it ...": a participle after
-        # a handle, several names or a name the notes list
-        sure = len(parts) > 1 or any(n.startswith("@") or n.casefold() in known for n, _ in parts)
-        if not sure or not _PARTICIPLE.match(text, m.end()):
-            return None
+    # "Martha and Max working on ...", "@dana moving it ...": a participle after
+    # a handle, several names or a name the notes list
+    lone = len(parts) == 1 and not (parts[0][0].startswith("@") or parts[0][0].casefold() in known)
+    if verb is None and lone:
+        return None
     if hedged or (verb is not None and _HEDGED_VERB.match(text, m.end())):
         parts = [(n, True) for n, _ in parts]
     return parts, verb, m.end()

@@ -21,17 +21,39 @@ from actionbot.notes import meetings as mt
 from actionbot.notes.blocks import MD, Event, Node, plain_text, segment_lines, structure
 from actionbot.notes.inline import inline_actions
 from actionbot.notes.labels import DEFAULT_PHRASES
-from actionbot.notes.model import InputError, Item, Meeting, Notes, Section, Unsure
+from actionbot.notes.model import InputError, Item, Meeting, Notes, Section, TooLarge, Unsure
 from actionbot.notes.owners import find_owners
 from actionbot.notes.refs import find_refs
 from actionbot.notes.sections import EMPTYISH, PLACEHOLDERS, Sec, find_sections
 from actionbot.notes.tasks import Found, judge
 
 MeetingAt = Callable[[int], "int | None"]  # line -> index of its meeting
+Progress = Callable[[int], None]  # told the line the reading has reached
 
-__all__ = ["DEFAULT_PHRASES", "MAX_BYTES", "notes_to_json", "parse_notes", "read_notes_file"]
+__all__ = ["DEFAULT_PHRASES", "MAX_BYTES", "MAX_ITEMS", "MAX_LINES", "notes_to_json", "parse_notes", "read_notes_file"]
 
 MAX_BYTES = 1_000_000
+# Reading limits. The largest real notes file we know has 1,700 lines and 46 action
+# items; a file past these is not meeting notes, or is years of them that should be
+# split, and any file within them reads and plans in about a second. Lines are
+# counted before markdown-it tokenises anything (its tokens cost ~30 us a list item
+# and ~500 bytes each); action items as they are found (each costs the owner rules,
+# then an issue body in the plan).
+MAX_LINES = 20_000
+MAX_ITEMS = 5_000
+_SPLIT_IT = "split the file, one a meeting or a year"
+
+
+class _ItemLimit(Exception):
+    """Raised where the action item past MAX_ITEMS is found (parse_notes names the file)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _quiet(line: int) -> None:
+    """No one to tell how far the reading got."""
 
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s*")
@@ -91,8 +113,35 @@ def parse_notes(
     repo: str | None = None,
     phrases: Iterable[str] = (),
     people: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
 ) -> Notes:
-    """Everything a careful reader finds in one notes file. Never raises on a str."""
+    """Everything a careful reader finds in one notes file.
+
+    Raises TooLarge (naming the line and the fix) for a file past MAX_LINES or
+    MAX_ITEMS, and nothing else on a str. `progress` is told the line each step
+    of the reading has reached, so a caller that stops a slow reading can say where.
+    """
+    _check_lines(text, path)
+    try:
+        return _parse(text, path, repo, phrases, people, progress)
+    except _ItemLimit as exc:
+        raise TooLarge(path, f"too many action items (more than {MAX_ITEMS:,}); {_SPLIT_IT}", line=exc.line) from None
+
+
+def _check_lines(text: str, path: str) -> None:
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines > MAX_LINES:
+        raise TooLarge(path, f"too many lines ({lines:,}, at most {MAX_LINES:,}); {_SPLIT_IT}", line=MAX_LINES + 1)
+
+
+def _parse(
+    text: str,
+    path: str,
+    repo: str | None,
+    phrases: Iterable[str],
+    people: Mapping[str, str] | None,
+    progress: Progress,
+) -> Notes:
     phrase_t = tuple(p for p in phrases if isinstance(p, str) and p.strip())
     fm_title, fm_lines = mt.front_matter(text)
     env: dict[str, Any] = {}
@@ -101,7 +150,7 @@ def parse_notes(
     listed = _attendees(events, env)
     known = _known_names(people, {**listed, **found_people})
     found_people.update({name: handle for name, handle in listed.items() if handle and name not in found_people})
-    found_sections, synthetic = find_sections(events, nodes, phrase_t, fm_lines, known, env)
+    found_sections, synthetic = find_sections(events, nodes, phrase_t, fm_lines, known, env, progress)
     sections = [s for s in found_sections if not s.vetoed]
     if synthetic:
         nodes = sorted(nodes + synthetic, key=lambda nd: nd.line)
@@ -110,12 +159,15 @@ def parse_notes(
     def meeting_at(line: int) -> int | None:
         return _meeting_at(meetings_t, line)
 
-    found = _section_items(nodes, sections, repo, known, meeting_at)
+    found = _section_items(nodes, sections, repo, known, meeting_at, progress)
     items, doubts = judge(found)
     claimed = {id(nd) for s in sections for nd in s.nodes}
     ranges = [(s.start, s.stop) for s in sections if s.heading_level]
     marked: list[tuple[int, str, str]] = []
-    items.extend(inline_actions(events, claimed, ranges, repo, known, meeting_at, env, marked))
+    for it in inline_actions(events, claimed, ranges, repo, known, meeting_at, env, marked, progress):
+        if len(items) == MAX_ITEMS:
+            raise _ItemLimit(it.line)
+        items.append(it)
     return Notes(
         path=path,
         meetings=tuple(meetings_t),
@@ -168,7 +220,12 @@ def _attendees(events: list[Event], env: dict[str, Any]) -> dict[str, str]:
 
 
 def _section_items(
-    nodes: list[Node], sections: list[Sec], repo: str | None, known: frozenset[str], meeting_at: MeetingAt
+    nodes: list[Node],
+    sections: list[Sec],
+    repo: str | None,
+    known: frozenset[str],
+    meeting_at: MeetingAt,
+    progress: Progress = _quiet,
 ) -> list[Found]:
     """Every list item a section claims (the innermost claim wins), in file order."""
     owner_of: dict[int, Sec] = {}
@@ -182,12 +239,15 @@ def _section_items(
         sec = owner_of.get(id(nd))
         if sec is None or sec.label is None or id(nd) in label_nodes:
             continue
+        progress(nd.line)
         parent = nd.parent
         while parent is not None and id(parent) not in index_of:
             parent = parent.parent if owner_of.get(id(parent)) is sec else None
         f = _found(nd, sec, repo, known, meeting_at, index_of.get(id(parent)) if parent is not None else None)
         if f is None:
             continue
+        if len(found) == MAX_ITEMS:
+            raise _ItemLimit(nd.line)
         index_of[id(nd)] = len(found)
         if f.item.parent is not None:
             found[f.item.parent].children.append(len(found))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,8 +143,10 @@ class _Finder:
         for nd in nodes:
             self.list_nodes.setdefault(nd.list_id, []).append(nd)
 
-    def run(self, events: list[Event], fm_lines: int) -> list[Sec]:
+    def run(self, events: list[Event], fm_lines: int, progress: Callable[[int], None] | None = None) -> list[Sec]:
         for ev in events:
+            if progress is not None:
+                progress(ev.line)
             if ev.line <= fm_lines:
                 continue
             if self.pending is not None and self._close_pending(ev):
@@ -323,8 +326,9 @@ def find_sections(
     fm_lines: int,
     known: frozenset[str],
     env: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Sec], list[Node]]:
     """Every section (vetoed containers and reviews included), headings first; and the
     items read from lines CommonMark did not make list items (makeshift bullets, plain lines)."""
     finder = _Finder(nodes, phrases, known, env)
-    return finder.run(events, fm_lines), finder.synthetic
+    return finder.run(events, fm_lines, progress), finder.synthetic
