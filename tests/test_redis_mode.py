@@ -39,7 +39,8 @@ async def service(fake_github: Any, aiohttp_client: Any, app_key: tuple[str, str
     fake_github.set_app(APP_ID, app_key[1])
     fake_github.add_installation(42, "octo-org")
     setup_repo(fake_github, installation_id=42)
-    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url, redis_url=redis_server.url, job_timeout=4)
+    settings = service_settings(SECRET, app_id=str(APP_ID), api_url=fake_github.url, redis_url=redis_server.url, job_timeout=4,
+                                job_grace=1)  # a job cut off by the outage runs again 5 s after it began, not 14
     async with aiohttp.ClientSession() as session:
         clients = AppClients(session, app_id=str(APP_ID), private_key=app_key[0], api_url=fake_github.url,
                              write_interval=0, sleep=no_wait, policy=FAST)
