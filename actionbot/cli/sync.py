@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as _dt
 import json
 import sys
 from typing import Any
 
 import aiohttp
-from gidgethub import BadRequest, GitHubException
 
-from actionbot.cli._github import REPO_NAME, credentials
-from actionbot.engine.apply import LOST, describe_error
+from actionbot.cli._github import READ_ERRORS, add_token_arguments, credentials, read_failed, usage_problem
 from actionbot.engine.reconcile import reconcile
 from actionbot.github.client import GitHubClient, track_usage
 from actionbot.logs import register_secret
@@ -41,8 +38,7 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     p.add_argument("repo", metavar="OWNER/NAME", help="the repository holding the notes")
-    p.add_argument("--token", help="GitHub token (default: $GITHUB_TOKEN)")
-    p.add_argument("--api-url", help="API root (default: $GITHUB_API_URL or https://api.github.com; GHES: https://HOST/api/v3)")
+    add_token_arguments(p)
     p.add_argument("--ref", help="branch, tag or commit to read (default: the default branch)")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="ignore meetings dated before this (overrides `since:`)")
     p.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS",
@@ -60,27 +56,17 @@ def usage_error(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     token, api_url = credentials(args)
-    if not token.strip():
-        return usage_error("no token: pass --token or set GITHUB_TOKEN (a token that can write issues of the repository)")
-    if not REPO_NAME.fullmatch(args.repo):
-        return usage_error(f"the repository must be OWNER/NAME, not {args.repo!r}")
-    if args.since:
-        try:
-            _dt.date.fromisoformat(args.since)
-        except ValueError:
-            return usage_error(f"--since must be a date written YYYY-MM-DD, not {args.since!r}")
+    problem = usage_problem(args, token, api_url, token_for="write issues of the repository")
+    if problem:
+        return usage_error(problem)
     if args.write_interval < 0:
         return usage_error("--write-interval must be 0 or more seconds")
-    if not api_url.startswith(("http://", "https://")):
-        return usage_error(f"--api-url must be an http(s) URL, not {api_url!r}")
 
     register_secret(token)
     return asyncio.run(_main(args, token, api_url))
 
 
 async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
-
-
     usage = track_usage()
     reports = []
     async with aiohttp.ClientSession() as session:
@@ -91,18 +77,8 @@ async def _main(args: argparse.Namespace, token: str, api_url: str) -> int:
                 reports.append(report)
                 if args.dry_run or not report.deferred or report.failed or not report.applied:
                     break
-        except BadRequest as exc:
-            status = int(exc.status_code)
-            hint = {
-                401: "the token is invalid or expired",
-                403: "the token may not read this repository (or a rate limit ran out)",
-                404: f"repository {args.repo} not found, or the token can not see it",
-            }.get(status, "GitHub refused a request")
-            sys.stderr.write(f"actionbot sync: {hint} (GitHub answered {status}: {exc})\n")
-            return 3
-        except (GitHubException, *LOST) as exc:
-            sys.stderr.write(f"actionbot sync: GitHub could not be read: {describe_error(exc)}; run again later\n")
-            return 3
+        except READ_ERRORS as exc:
+            return read_failed("sync", args.repo, exc, {403: "the token may not read this repository (or a rate limit ran out)"})
     last = reports[-1]
     if args.format == "json":
         data = last.to_dict()

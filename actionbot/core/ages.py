@@ -8,7 +8,12 @@ so a page that shows it is rewritten less often as well.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+
+# The time and the wait (time.time, asyncio.sleep), passed in so that tests can pass fake ones.
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def human_age(days: int) -> str:

@@ -4,7 +4,7 @@ Each command lives in one row of `COMMANDS` with its syntax, its help text and
 its permission rule, so `help_text` (and the README's table) is generated from
 the same data the handler enforces: the documentation cannot drift from the
 code (the Prow / MeeseeksDev shape). Everything here is pure: the handler in
-`actionbot/handlers/commands.py` feeds it comment bodies and permissions and
+`actionbot/service/handlers/commands.py` feeds it comment bodies and permissions and
 does the talking to GitHub.
 """
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from actionbot.core.config import LOGIN
 
 DEFAULT_HANDLE = "actionbot"
 MAX_ASSIGNEES = 10  # GitHub's own cap on assignees of one issue
@@ -189,7 +191,6 @@ _STYLED = frozenset({"link_open", "em_open", "strong_open", "s_open"})
 _UNSTYLED = frozenset({"link_close", "em_close", "strong_close", "s_close"})
 _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _SHORT_REF = re.compile(r"(?P<repo>[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)?#(?P<num>[1-9][0-9]*)")
 _URL_REF = re.compile(
     r"https?://[^/\s]+/(?:api/v3/repos/)?(?P<repo>[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)"
@@ -314,7 +315,7 @@ def _parse_args(spec: Spec, words: list[str], line: str) -> Parsed:
             login = part.removeprefix("@")
             if login.lower() == "me":
                 login = "me"
-            elif not _LOGIN.fullmatch(login):
+            elif not LOGIN.fullmatch(login):
                 return Malformed(spec.name, line, f"`{part}` is not a GitHub user name")
             if login.lower() not in (x.lower() for x in logins):
                 logins.append(login)

@@ -42,8 +42,9 @@ MAX_PEOPLE = 5_000  # entries of the roster
 MAX_NUMBER = 1_000_000_000
 MAX_DEPTH = 50  # [ and { nesting: deeper is no configuration, and the YAML composer recurses on it
 
-_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+# GitHub's own rules for OWNER/NAME and for a user's login (use fullmatch).
+REPO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _LABEL_MAX = 50  # GitHub rejects longer label names
 
 
@@ -303,7 +304,7 @@ class _Reader:
     def read_tracking_repo(self, node: yaml.Node, value: Any) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str) or not _REPO_RE.match(value.strip()):
+        if not isinstance(value, str) or not REPO_NAME.fullmatch(value.strip()):
             raise self.fail(node, f"`tracking_repo` must be OWNER/NAME (e.g. `jupyterhub/team-compass`), not {value!r}")
         return value.strip()
 
@@ -328,7 +329,7 @@ class _Reader:
             raise self.fail(node, f"`people` has {len(node.value)} entries; at most {MAX_PEOPLE}")
         people: dict[str, str] = {}
         for _knode, name, vnode, login in self.mapping(node, value, "`people`"):
-            if not isinstance(login, str) or not _LOGIN_RE.match(login.strip().lstrip("@")):
+            if not isinstance(login, str) or not LOGIN.fullmatch(login.strip().lstrip("@")):
                 raise self.fail(
                     vnode,
                     f"`people`: {name!r} must map to a GitHub login (e.g. `{name}: octocat`), not {login!r}",

@@ -18,18 +18,15 @@ is known again after edits) be read and tested without any issue in sight.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
-from actionbot.core.config import Config
+from actionbot.core.config import LOGIN, Config
 from actionbot.core.matching import normalise_text
 from actionbot.core.titles import issue_title
 from actionbot.notes.model import Item, Notes
-
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 
 @dataclass(frozen=True)
@@ -130,7 +127,7 @@ def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | N
     stripped = name.strip()
     if stripped.startswith("@"):
         handle = stripped[1:]
-        return handle if _LOGIN_RE.match(handle) else None
+        return handle if LOGIN.fullmatch(handle) else None
     login = config.login_for(stripped)
     if login:
         return login
@@ -139,7 +136,7 @@ def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | N
         for k, v in notes_people.items():
             if " ".join(k.split()).casefold() == key:
                 v = v.strip().lstrip("@")
-                return v if _LOGIN_RE.match(v) else None
+                return v if LOGIN.fullmatch(v) else None
     return None
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-from gidgethub import BadRequest, GitHubBroken, GitHubException
+from gidgethub import BadRequest, GitHubBroken
 
 from actionbot.core import render
 from actionbot.core.operations import (
@@ -44,7 +44,8 @@ LOST = (GitHubBroken, aiohttp.ClientError, asyncio.TimeoutError)
 
 
 def describe_error(exc: BaseException) -> str:
-    status = getattr(exc, "status_code", None) if isinstance(exc, GitHubException) else None
+    """One line for a report or a log: GitHub's status and message, else the exception's type and text."""
+    status = getattr(exc, "status_code", None)
     if status is not None:
         return f"GitHub answered {int(status)}: {exc}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

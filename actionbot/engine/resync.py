@@ -14,12 +14,13 @@ run `actionbot sync --since`) to widen it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gidgethub import BadRequest
 
+from actionbot.core.ages import Clock
 from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError
 from actionbot.core.existing import existing_issues
@@ -30,8 +31,6 @@ from actionbot.engine.reconcile import reconcile
 from actionbot.engine.reminders import send_reminders
 
 FIRST_RUN_DAYS = 30
-
-Clock = Callable[[], float]
 
 
 def bound_since(today: str, tracked_meetings: Iterable[str | None], days: int = FIRST_RUN_DAYS) -> str:

@@ -21,14 +21,13 @@ import cachetools
 from gidgethub import apps
 
 from actionbot import logs
+from actionbot.core.ages import Clock, Sleep
 from actionbot.github.client import (
     DEFAULT_API_URL,
-    Clock,
     ETagCache,
     GitHubClient,
     PoliteAPI,
     RetryPolicy,
-    Sleep,
     new_etag_cache,
     retry_safe_calls,
 )

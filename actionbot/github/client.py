@@ -44,14 +44,12 @@ import gidgethub.aiohttp
 from gidgethub import BadRequest, GitHubBroken, HTTPException, RateLimitExceeded, sansio
 
 from actionbot import __version__
+from actionbot.core.ages import Clock, Sleep
 
 USER_AGENT = f"actionbot/{__version__}"
 DEFAULT_API_URL = "https://api.github.com"  # github.com; GitHub Enterprise Server is https://HOST/api/v3
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 CONNECTION_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
-
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from actionbot.core.ages import Clock
 from actionbot.github.app import AppClients
 from actionbot.logs import kv
 
@@ -65,7 +66,7 @@ def _order(d: dict[str, Any]) -> tuple[str, int]:
 
 
 async def redeliver_failed(
-    clients: AppClients, *, since_hours: float = 72, clock: Callable[[], float] = time.time, unfinished: Collection[str] = ()
+    clients: AppClients, *, since_hours: float = 72, clock: Clock = time.time, unfinished: Collection[str] = ()
 ) -> RedeliveryReport:
     """List the window's deliveries and redeliver the failed ones; never raises for one bad id.
 

@@ -54,6 +54,7 @@ from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sans
 from prometheus_client.exposition import choose_encoder
 
 from actionbot import __version__
+from actionbot.core.ages import Clock, Sleep
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient, Usage, track_usage
 from actionbot.github.redeliver import newest_attempts, redeliver_failed
@@ -122,8 +123,8 @@ class Service:
         *,
         clients: AppClients,
         router: routing.Router,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
         max_concurrency: int = 8,
         max_queue: int = 1000,
         max_bodies: int = MAX_BODIES,
@@ -805,8 +806,8 @@ def make_app(
     *,
     clients: AppClients,
     router: routing.Router | None = None,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Clock = time.time,
+    sleep: Sleep = asyncio.sleep,
     redeliver_on_startup: bool = True,
     metrics: Metrics | None = None,
     resync_hours: float | None = None,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from actionbot.core.ages import Clock
 from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.engine import port
 from actionbot.engine.port import Job, Json
@@ -47,7 +48,7 @@ def _no_cached_answers(installation_id: int, repos: list[str]) -> int:
 @dataclass
 class Context:
     handle: str = DEFAULT_HANDLE  # the @name commands are addressed to
-    clock: Callable[[], float] = time.time
+    clock: Clock = time.time
     delivery_id: str = ""
     log: list[str] = field(default_factory=list)
     enqueue_fn: Callable[[str, Job], bool] | None = None

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -41,6 +41,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
+from actionbot.core.ages import Clock
 from actionbot.service.queue import Submitted
 
 log = logging.getLogger("actionbot.service.redisqueue")
@@ -159,7 +160,7 @@ def decode(raw: str | bytes) -> Delivery:
 class RedisQueue:
     """The Redis side of Redis mode: submit, take, done, de-duplication, and what `/` shows."""
 
-    def __init__(self, redis: ArqRedis, *, max_pending: int = 1000, clock: Callable[[], float] = time.time):
+    def __init__(self, redis: ArqRedis, *, max_pending: int = 1000, clock: Clock = time.time):
         self.redis = redis
         self.max_pending = max_pending
         self.clock = clock

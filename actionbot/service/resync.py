@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from actionbot.core.ages import Clock, Sleep
+from actionbot.engine.apply import describe_error
 from actionbot.engine.resync import FIRST_RUN_DAYS, RepoResync, resync_repository
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient
@@ -42,9 +44,6 @@ from actionbot.service.redisqueue import RESYNC, Delivery, RedisError, RedisQueu
 log = logging.getLogger("actionbot.service.resync")
 
 REDELIVER_HOURS = 72
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 
 # ---------------------------------------------------------------- the whole app
@@ -149,8 +148,8 @@ class Resyncer:
                 app = await self.clients.app_client()
                 installations = await app.list_installations()
             except Exception as exc:
-                report.errors.append(f"listing installations: {_describe(exc)}")
-                log.error("resync: cannot list installations %s", kv(error=_describe(exc)))
+                report.errors.append(f"listing installations: {describe_error(exc)}")
+                log.error("resync: cannot list installations %s", kv(error=describe_error(exc)))
                 return report
             seen = set()
             for inst in installations:
@@ -171,7 +170,7 @@ class Resyncer:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the last net: a resync never takes the service down
-            report.errors.append(_describe(exc))
+            report.errors.append(describe_error(exc))
             log.exception("resync pass failed, service continues")
             return report
         finally:
@@ -188,15 +187,15 @@ class Resyncer:
             report.redelivered = len(result.redelivered)
             report.errors += result.errors
         except Exception as exc:
-            report.errors.append(f"redeliver: {_describe(exc)}")
-            log.error("resync: redelivery failed %s", kv(error=_describe(exc)))
+            report.errors.append(f"redeliver: {describe_error(exc)}")
+            log.error("resync: redelivery failed %s", kv(error=describe_error(exc)))
 
     async def _installation(self, info: InstallationInfo, report: PassReport) -> None:
         try:
             gh = await self.clients.for_installation(info.id)
             repos = await gh.list_installation_repos()
         except Exception as exc:
-            info.error = _describe(exc)
+            info.error = describe_error(exc)
             report.errors.append(f"installation {info.id}: {info.error}")
             log.error("resync: cannot list repositories %s", kv(installation=info.id, error=info.error))
             return
@@ -258,7 +257,7 @@ async def run_in_queue(
             done.cancel()
             raise
         except Exception as exc:
-            result = RepoResync(repo, error=_describe(exc))
+            result = RepoResync(repo, error=describe_error(exc))
             log.error("resync of a repository failed %s", kv(repository=repo, error=result.error))
         if not done.done():
             done.set_result(result)
@@ -266,14 +265,6 @@ async def run_in_queue(
     if not service.queue.submit(repo, job, f"{label} repository={repo}"):
         return RepoResync(repo, error="queue full or closed")
     return await done
-
-
-def _describe(exc: BaseException) -> str:
-    status = getattr(exc, "status_code", None)
-    text = str(exc)
-    if status is not None:
-        return f"GitHub answered {int(status)}: {text}"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _iso(ts: float | None) -> str | None:

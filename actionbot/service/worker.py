@@ -28,7 +28,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
 from functools import reduce
 from typing import Any, Protocol
 
@@ -38,6 +37,7 @@ from arq.worker import Worker
 from gidgethub import sansio
 from redis.exceptions import RedisError
 
+from actionbot.core.ages import Clock
 from actionbot.engine.resync import resync_repository
 from actionbot.github.app import AppClients
 from actionbot.logs import kv
@@ -55,7 +55,7 @@ class Service(Protocol):
 
     settings: Settings
     clients: AppClients
-    clock: Callable[[], float]
+    clock: Clock
     resyncer: Resyncer | None
 
     def context(self, delivery_id: str) -> Context: ...
