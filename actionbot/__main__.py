@@ -31,6 +31,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"actionbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in names:
+        # The package's one import at run time besides the optional sentry-sdk: each command's
+        # module imports what it needs at the top, so loading only the one asked for is what
+        # keeps `actionbot parse` from importing aiohttp, Redis and the service.
         module = importlib.import_module(f"actionbot.cli.{name}")
         module.add_parser(sub)
     return parser

@@ -8,10 +8,22 @@ on any machines: Redis keeps one repository's work to one worker at a time.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import asyncio
+import signal
+import sys
 
-if TYPE_CHECKING:  # heavy imports stay inside run (a fast --help)
-    from actionbot.service.settings import Settings
+import aiohttp
+
+from actionbot import logs
+from actionbot.github.app import AppClients
+from actionbot.service import errors
+from actionbot.service.app import Service
+from actionbot.service.handlers import router
+from actionbot.service.metrics import Metrics
+from actionbot.service.redisqueue import RedisQueue
+from actionbot.service.resync import Resyncer
+from actionbot.service.settings import Settings
+from actionbot.service.worker import SharedWorker
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,13 +40,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-    import sys
-
-    from actionbot import logs
-    from actionbot.service import errors
-    from actionbot.service.settings import Settings
-
     settings = Settings.from_env()
     if not settings.redis_url:
         sys.stderr.write("actionbot worker: REDIS_URL is not set: the worker runs what `actionbot serve` queued in Redis\n")
@@ -54,19 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def work(settings: Settings, max_jobs: int) -> int:
     """Work until SIGTERM/SIGINT; running jobs are then cancelled and run again on another worker."""
-    import asyncio
-    import signal
-
-    import aiohttp
-
-    from actionbot.github.app import AppClients
-    from actionbot.service.app import Service
-    from actionbot.service.handlers import router
-    from actionbot.service.metrics import Metrics
-    from actionbot.service.redisqueue import RedisQueue
-    from actionbot.service.resync import Resyncer
-    from actionbot.service.worker import SharedWorker
-
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from actionbot.core.config import CONFIG_PATH, Config
 from actionbot.core.desired import DesiredIssue, NotesContext, desired_issues, scope_of
 from actionbot.core.existing import ExistingIssue
+from actionbot.core.render import BEGIN, END
 from actionbot.core.review import ReviewLine, review_lines
 from actionbot.engine.port import GitHub, Json
 from actionbot.engine.worker import TooComplex, progress, run_bounded
@@ -286,8 +287,6 @@ def scope_after_moves(
 
 def render_block_of(body: str) -> str:
     """The bot's own block of an issue body (links a human wrote outside it do not count)."""
-    from actionbot.core.render import BEGIN, END
-
     start = body.find(BEGIN)
     end = body.find(END, start)
     return body[start:end] if start >= 0 and end >= 0 else ""

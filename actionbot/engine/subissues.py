@@ -24,6 +24,7 @@ from typing import Any
 
 from gidgethub import BadRequest, GitHubException
 
+from actionbot.engine.apply import LOST, describe_error
 from actionbot.engine.port import GitHub
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,6 @@ async def link_sub_issues(
     skip: Collection[int] = (),
 ) -> Linked:
     """Add the wanted sub-issues of `repo`; every refusal is logged and returned, never raised."""
-    from actionbot.engine.apply import LOST, describe_error
-
     wanted = wanted_links(families, numbers, issues, skip=skip)
     links = list(wanted.links)
     result = Linked()

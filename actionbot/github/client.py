@@ -33,8 +33,10 @@ import contextlib
 import contextvars
 import http
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -158,8 +160,6 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
             cache=cache,
             base_url=base_url,
         )
-        import time
-
         self._sleep = sleep
         self._clock = clock or time.time
         self.policy = policy
@@ -664,8 +664,6 @@ class GitHubClient:
     # -- app-level (JWT) ------------------------------------------------------------------
     async def list_hook_deliveries(self, *, since: float | None = None, per_page: int = 100) -> list[dict[str, Any]]:
         """The app's deliveries, newest first, following the cursor (Link) until older than `since` (epoch)."""
-        from datetime import datetime
-
         out: list[dict[str, Any]] = []
         token = _call.set(_CallState(None))
         try:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
@@ -133,8 +134,6 @@ class Metrics:
 
     async def handler(self, request: Any) -> Any:
         """aiohttp handler for `GET /metrics` (no GitHub call, nothing secret)."""
-        from aiohttp import web
-
         body, content_type = self.render(request.headers.get("Accept"))
         # aiohttp's content_type= refuses parameters; Prometheus needs `version=`.
         return web.Response(body=body, headers={"Content-Type": content_type})

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+
 from actionbot.github.client import DEFAULT_API_URL
 from actionbot.notes.model import InputError
 
@@ -212,9 +215,6 @@ def load_private_key(raw: str) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"names {str(path)!r}, which cannot be read ({type(exc).__name__})") from None
     text = text.replace("\\n", "\n").strip()
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     try:
         key = load_pem_private_key(text.encode(), password=None)
     except (ValueError, TypeError):
@@ -226,12 +226,6 @@ def load_private_key(raw: str) -> str:
 
 def key_fingerprint(pem: str) -> str:
     """`SHA256:<base64>` of the DER public key, as GitHub shows it next to the key."""
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        PublicFormat,
-        load_pem_private_key,
-    )
-
     key = load_pem_private_key(pem.encode(), password=None)
     der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()

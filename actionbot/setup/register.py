@@ -24,14 +24,16 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+from aiohttp import web
+from gidgethub import BadRequest, GitHubException
+from gidgethub.aiohttp import GitHubAPI
 
 from actionbot.notes.model import InputError
 from actionbot.setup.manifest import PLACEHOLDER_WEBHOOK_URL, manifest
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +119,6 @@ def _page(title: str, body: str) -> str:
 
 async def exchange_code(api_url: str, code: str) -> AppCredentials:
     """Trade the manifest flow's temporary code for the new app's credentials."""
-    import aiohttp
-    from gidgethub import BadRequest, GitHubException
-    from gidgethub.aiohttp import GitHubAPI
-
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", code):
         raise RegisterError("GitHub's redirect carried a malformed code: run `actionbot register` again")
     async with aiohttp.ClientSession() as session:
@@ -241,8 +239,6 @@ class Registration:
         )
 
     def make_app(self) -> web.Application:
-        from aiohttp import web
-
         routes = web.RouteTableDef()
 
         @routes.get("/")
@@ -301,8 +297,6 @@ class Registration:
 
     async def run(self, on_ready: Callable[[str], None]) -> tuple[AppCredentials, Path, Path]:
         """Serve until the callback has written the credentials (or failed)."""
-        from aiohttp import web
-
         check_targets(self.options)
         self.result = asyncio.get_running_loop().create_future()
         runner = web.AppRunner(self.make_app(), access_log=None)  # the query holds the code

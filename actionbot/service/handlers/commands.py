@@ -51,6 +51,8 @@ from actionbot.engine.items import (
     settle_item,
 )
 from actionbot.engine.meetings import refresh_meeting_issues
+from actionbot.engine.read import Changed
+from actionbot.engine.reconcile import reconcile
 from actionbot.service.context import Context, GitHub
 
 log = logging.getLogger(__name__)
@@ -268,9 +270,6 @@ async def _sync(gh: GitHub, item: Item, cmd: Command, sender: str, ctx: Context)
 async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[str]:
     """`@actionbot sync`: the same reconcile as a push, for this item's notes file and meetings
     (at the default branch's head), then its references. Returns what is worth saying (problems)."""
-    from actionbot.engine.read import Changed
-    from actionbot.engine.reconcile import reconcile
-
     issue = await gh.get_issue(repo, number)
     marker = parse_marker(issue.get("body"))
     if marker is None:
