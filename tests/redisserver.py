@@ -1,8 +1,7 @@
 """A real redis-server for one test: Debian's package, a free loopback port, a temporary folder.
 
-Installed with apt-get when missing (as root; skipped with the reason
-otherwise), as tests/test_replicas.py does for nginx. Never a shared
-instance: each test starts its own and the fixture stops it. The append-only
+Found (or installed) by tests/sysserver.py, as test_replicas.py's nginx is.
+Never a shared instance: each test starts its own and the fixture stops it. The append-only
 file is on and written at every command, so a stop and start (a restart
 under load) keeps what was queued, as a managed Redis does.
 """
@@ -10,8 +9,6 @@ under load) keeps what was queued, as a managed Redis does.
 from __future__ import annotations
 
 import gc
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -20,30 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.sysserver import find_binary, free_port
+
+__all__ = ["RedisServer", "find_redis", "free_port", "redis_server"]
+
 
 def find_redis() -> str:
-    found = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None)
-    if found:
-        return found
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("redis-server is not installed, and installing it needs root and apt-get (apt-get install redis-server)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "redis-server"]
-    if subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            pytest.skip(f"apt-get install redis-server failed: {done.stderr.strip().splitlines()[-1:]}")
-    found = shutil.which("redis-server")
-    if not found:
-        pytest.skip("redis-server installed but not found on PATH")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return find_binary("redis-server", "redis-server", also=("/usr/bin/redis-server",))
 
 
 class RedisServer:

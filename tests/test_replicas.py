@@ -21,20 +21,18 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.deliveries import deliver, payload_for, push_payload
 from tests.fakegithub import FakeGitHub
 from tests.redisserver import RedisServer, redis_server  # noqa: F401  (fixture)
 from tests.syncenv import action_issues, head
+from tests.sysserver import find_binary, free_port
 from tests.webhooks import OPERATOR, STATUS_TOKEN
 
 APP_ID = 4242
@@ -44,31 +42,7 @@ NOTES = "docs/meetings/2025-03-06-team-meeting.md"
 
 
 def find_nginx() -> str:
-    """nginx from PATH or /usr/sbin; installed with apt-get when allowed; else skip saying why."""
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
-    if found:
-        return found
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("nginx is not installed, and installing it needs root and apt-get (apt-get install nginx-light)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"]
-    if subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            pytest.skip(f"apt-get install nginx-light failed: {done.stderr.strip().splitlines()[-1:]}")
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
-    if not found:
-        pytest.skip("nginx-light installed but no nginx binary found")
-    return found
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return find_binary("nginx", "nginx-light", also=("/usr/sbin/nginx", "/usr/local/sbin/nginx"))
 
 
 def nginx_conf(prefix: Path, port: int, upstreams: list[int]) -> str:
