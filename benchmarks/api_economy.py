@@ -11,7 +11,7 @@ writes anything to coordinate with other runs: one reconcile of a repository
 at a time is the queue's job (in process, or in Redis across processes), not
 GitHub's.
 
-Then references (issue 5): a referenced PR merges and its `pull_request`
+Then references: a referenced PR merges and its `pull_request`
 delivery reaches the references handler (requests per affected item; the
 minimum is the notice and one edit for the body's state and the `refs closed`
 label), and a periodic reference check (`check_references`, what the resync

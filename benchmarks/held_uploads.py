@@ -24,8 +24,7 @@ URL a closed loopback port: nothing is processed), reads its RSS from
 
 Measured on the 2-core VM, 30 connections: idle 58 MB; unsigned peak +23 MB
 (all 401); forged peak +74 MB (2 read, 28 answered 408). Round 3: 200
-after 4.2 s (before the pace: 200 after 9.8 s, when the holders' own 10 s ran
-out, 0.2 s inside the 10 s GitHub waits for an answer).
+after 4.2 s, inside the 10 s GitHub waits for an answer.
 
 Figures are printed, never asserted (this 2-core VM drifts).
 """

@@ -11,7 +11,7 @@ from typing import Any
 
 from gidgethub import BadRequest, GitHubException
 
-from actionbot.core.config import REPO_NAME
+from actionbot.core.names import REPO_NAME
 from actionbot.engine.apply import LOST, describe_error
 from actionbot.github.client import DEFAULT_API_URL
 
@@ -20,7 +20,9 @@ READ_ERRORS = (GitHubException, *LOST)
 _HINTS = {401: "the token is invalid or expired", 404: "repository {repo} not found, or the token can not see it"}
 
 
-def add_token_arguments(p: Any) -> None:
+def add_github_arguments(p: Any, *, repo_help: str) -> None:
+    """OWNER/NAME, --token and --api-url: what `credentials` and `usage_problem` read."""
+    p.add_argument("repo", metavar="OWNER/NAME", help=repo_help)
     p.add_argument("--token", help="GitHub token (default: $GITHUB_TOKEN)")
     p.add_argument("--api-url", help="API root (default: $GITHUB_API_URL or https://api.github.com; GHES: https://HOST/api/v3)")
 

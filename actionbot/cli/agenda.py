@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from actionbot.cli._github import READ_ERRORS, add_token_arguments, credentials, read_failed, usage_problem
+from actionbot.cli._github import READ_ERRORS, add_github_arguments, credentials, read_failed, usage_problem
 from actionbot.core import agenda
 from actionbot.core.config import ConfigError
 from actionbot.engine.agenda import review_list
@@ -37,8 +37,7 @@ def add_parser(subparsers: Any) -> None:
             "the next meeting's notes, then the items closed since the last meeting. Reads issues only."
         ),
     )
-    p.add_argument("repo", metavar="OWNER/NAME", help="the repository holding the notes (its configuration names the tracking repository)")
-    add_token_arguments(p)
+    add_github_arguments(p, repo_help="the repository holding the notes (its configuration names the tracking repository)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="list items closed after this date (default: the newest meeting's date)")
     p.set_defaults(run=run)

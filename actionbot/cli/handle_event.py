@@ -3,7 +3,7 @@
 No arguments: GitHub Actions describes the event in the environment
 (`GITHUB_EVENT_PATH`, `GITHUB_EVENT_NAME`, `GITHUB_REPOSITORY`, `GITHUB_TOKEN`,
 `GITHUB_API_URL`). The event goes through the same composed router as
-`actionbot serve` (`actionbot.handlers.router`), with a client made from the
+`actionbot serve` (`actionbot.service.handlers.router`), with a client made from the
 workflow's token instead of an installation, so a command in an issue comment
 behaves the same whichever way actionbot is deployed. Work the handlers
 schedule for later runs right after them, before the process exits.

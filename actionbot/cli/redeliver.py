@@ -8,7 +8,6 @@ import asyncio
 import aiohttp
 
 from actionbot import logs
-from actionbot.github.app import AppClients
 from actionbot.github.redeliver import redeliver_failed
 from actionbot.service.settings import Settings
 
@@ -33,11 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, since: float) -> int:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        clients = AppClients(
-            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
-            write_interval=settings.write_interval,
-        )
-        report = await redeliver_failed(clients, since_hours=since)
+        report = await redeliver_failed(settings.app_clients(session), since_hours=since)
     print(
         f"examined {report.examined} deliveries of the last {since:g} h; "
         f"{report.failed_guids} never succeeded; redelivered {len(report.redelivered)}"

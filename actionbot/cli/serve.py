@@ -11,7 +11,6 @@ import aiohttp
 from aiohttp import web
 
 from actionbot import logs
-from actionbot.github.app import AppClients
 from actionbot.logs import kv
 from actionbot.service import errors
 from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
@@ -21,7 +20,7 @@ from actionbot.service.settings import Settings
 log = logging.getLogger("actionbot.serve")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "serve",
         help="run the webhook service (GitHub App mode)",
@@ -66,10 +65,7 @@ async def serve(settings: Settings) -> int:
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()  # one registry: the clients record requests, the service serves /metrics
-        clients = AppClients(
-            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
-            write_interval=settings.write_interval, metrics=metrics,
-        )
+        clients = settings.app_clients(session, metrics)
         app = make_app(settings, clients=clients, metrics=metrics)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **SERVER_OPTIONS)
         await runner.setup()

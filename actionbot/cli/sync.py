@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from actionbot.cli._github import READ_ERRORS, add_token_arguments, credentials, read_failed, usage_problem
+from actionbot.cli._github import READ_ERRORS, add_github_arguments, credentials, read_failed, usage_problem
 from actionbot.engine.reconcile import reconcile
 from actionbot.github.client import GitHubClient, track_usage
 from actionbot.logs import register_secret
@@ -37,8 +37,7 @@ def add_parser(subparsers: Any) -> None:
             "action-item issues match them. Exit 0 only when the whole plan was applied."
         ),
     )
-    p.add_argument("repo", metavar="OWNER/NAME", help="the repository holding the notes")
-    add_token_arguments(p)
+    add_github_arguments(p, repo_help="the repository holding the notes")
     p.add_argument("--ref", help="branch, tag or commit to read (default: the default branch)")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="ignore meetings dated before this (overrides `since:`)")
     p.add_argument("--write-interval", type=float, default=1.0, metavar="SECONDS",

@@ -15,7 +15,6 @@ import sys
 import aiohttp
 
 from actionbot import logs
-from actionbot.github.app import AppClients
 from actionbot.service import errors
 from actionbot.service.app import Service
 from actionbot.service.handlers import router
@@ -26,7 +25,7 @@ from actionbot.service.settings import Settings
 from actionbot.service.worker import SharedWorker
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "worker",
         help="run queued work from Redis (REDIS_URL), without a web server",
@@ -62,10 +61,7 @@ async def work(settings: Settings, max_jobs: int) -> int:
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()
-        clients = AppClients(
-            session, app_id=settings.app_id, private_key=settings.private_key, api_url=settings.api_url,
-            write_interval=settings.write_interval, metrics=metrics,
-        )
+        clients = settings.app_clients(session, metrics)
         service = Service(settings, clients=clients, router=router, metrics=metrics)
         service.shared = RedisQueue.from_url(settings.redis_url)
         if settings.resync_hours > 0:

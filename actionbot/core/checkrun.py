@@ -170,8 +170,6 @@ def entries_for(
     existing: tuple[ExistingIssue, ...],
     outcome: ApplyResult | None,
     urls: Mapping[int, str],
-    *,
-    preview: bool,
 ) -> list[Entry]:
     """One line per issue for the check run, from the plan (preview) or from what was applied."""
     titles = {e.number: e.title for e in existing}

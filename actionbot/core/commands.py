@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from actionbot.core.config import LOGIN
+from actionbot.core.names import LOGIN
 
 DEFAULT_HANDLE = "actionbot"
 MAX_ASSIGNEES = 10  # GitHub's own cap on assignees of one issue

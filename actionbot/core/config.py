@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 
 from actionbot.core.globs import check_glob, compile_globs
+from actionbot.core.names import LOGIN, REPO_NAME
 from actionbot.notes.model import InputError
 
 CONFIG_PATH = ".github/actionbot.yml"
@@ -29,7 +30,7 @@ OnReview = Literal["close", "comment", "ignore"]
 ON_REVIEW = ("close", "comment", "ignore")
 
 # GitHub's secondary limits allow about 80 content-creating requests a minute
-# and 500 an hour (shared/github/FACTS.md, section 7). With writes paced one a
+# and 500 an hour. With writes paced one a
 # second, 80 writes is one minute of writing: a first sync of a large history
 # spreads over several runs instead of tripping the limit.
 DEFAULT_MAX_WRITES = 80
@@ -42,9 +43,6 @@ MAX_PEOPLE = 5_000  # entries of the roster
 MAX_NUMBER = 1_000_000_000
 MAX_DEPTH = 50  # [ and { nesting: deeper is no configuration, and the YAML composer recurses on it
 
-# GitHub's own rules for OWNER/NAME and for a user's login (use fullmatch).
-REPO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
-LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _LABEL_MAX = 50  # GitHub rejects longer label names
 
 

@@ -22,7 +22,6 @@ from actionbot.core.safe_text import one_line
 
 TITLE = "Action items"
 MARKER = "<!-- actionbot:dashboard -->"
-DEFAULT_LABEL = "actionbot dashboard"  # never the action-item label: the dashboard is not an action
 RECENT_DAYS = 30
 NEEDS_OWNER = "needs owner"
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
-from actionbot.core.config import LOGIN, Config
+from actionbot.core.config import Config
 from actionbot.core.matching import normalise_text
+from actionbot.core.names import LOGIN
 from actionbot.core.titles import issue_title
 from actionbot.notes.model import Item, Notes
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from actionbot.core import agenda
 from actionbot.core.config import Config
-from actionbot.core.dashboard import is_dashboard
+from actionbot.core.dashboard import is_dashboard, needs_rewrite
 from actionbot.core.render import parse_marker
 from actionbot.notes.meetings import find_date
 
@@ -92,13 +92,8 @@ def upkeep(comments: Iterable[Mapping[str, Any]], body: str, *, is_frozen: bool)
     if not ours:
         return Upkeep("none") if is_frozen else Upkeep("create", None, body)
     first = ours[0]
-    if is_frozen or _same(first.get("body"), body):
+    if is_frozen or not needs_rewrite(first.get("body"), body):
         return Upkeep("none", int(first["id"]))
     return Upkeep("update", int(first["id"]), body)
 
 
-def _same(a: str | None, b: str) -> bool:
-    def norm(text: str | None) -> str:
-        return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").strip().split("\n"))
-
-    return norm(a) == norm(b)

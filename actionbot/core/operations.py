@@ -177,7 +177,3 @@ class ApplyResult:
     numbers: dict[str, int] = field(default_factory=dict)  # item key -> issue number
     urls: dict[int, str] = field(default_factory=dict)  # issue number -> html_url
     created: dict[int, dict[str, Any]] = field(default_factory=dict)  # issue number -> GitHub's answer (its `id`)
-
-    @property
-    def writes_ok(self) -> bool:
-        return not self.failed

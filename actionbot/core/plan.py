@@ -1,8 +1,8 @@
 """Desired issues + existing issues -> the plan that makes GitHub match the notes (pure).
 
-`plan` compares what the notes want (`actionbot.desired`) with the tracking
+`plan` compares what the notes want (`actionbot.core.desired`) with the tracking
 repository's action-item issues and returns a `Plan` of operations
-(`actionbot.operations`). Because the plan is computed from GitHub's own state
+(`actionbot.core.operations`). Because the plan is computed from GitHub's own state
 (markers, labels, assignees), a re-run with nothing changed plans nothing, and
 a run that died halfway is finished by the next one.
 

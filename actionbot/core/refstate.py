@@ -104,7 +104,7 @@ def state_from_issue(repo: str, issue: Mapping[str, Any]) -> RefState:
 
 
 def state_from_pull(repo: str, pull: Mapping[str, Any]) -> RefState:
-    """A `pull_request` webhook's (or `get_pull`'s) PR object -> RefState."""
+    """A `pull_request` webhook's PR object -> RefState."""
     merged = bool(pull.get("merged") or pull.get("merged_at"))
     state = MERGED if merged else (CLOSED if pull.get("state") == "closed" else OPEN)
     return RefState(

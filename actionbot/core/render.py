@@ -6,7 +6,7 @@ outside it survives every rewrite. Inside the block, a hidden marker
 `<!-- actionbot:marker {json} -->` carries the item's identity (notes repo, path,
 meeting, a stable key) and the state that must live in GitHub rather than in a
 cache: which logins were already @-mentioned, which references `@actionbot
-link`/`unlink` added or removed (issue 5), which meetings listed the item.
+link`/`unlink` added or removed, which meetings listed the item.
 
 Mentions: only the item's own mapped owners are ever written as `@login`, and
 only the ones recorded in the marker's `mentioned` list, which is fixed when
@@ -202,7 +202,7 @@ def render_block(
     if issue.sub_items:
         lines += ["", "**Sub-items with their own issues:**", *_sub_item_lines(issue, numbers)]
 
-    # References last, just before the commands: references.py keeps this list
+    # References last, just before the commands: refstate.body_with_refs keeps this list
     # current between syncs and inserts it at that same place.
     refs = effective_refs(issue.refs, marker)
     if refs:

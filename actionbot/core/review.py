@@ -75,7 +75,7 @@ def match(lines: Sequence[ReviewLine], issues: Sequence[ExistingIssue], tracking
     by_text: dict[tuple[str, str], ExistingIssue] = {}
     for i in sorted(ours, key=lambda i: (i.state != "open", i.number)):  # open ones first
         assert i.marker is not None
-        by_text.setdefault((i.marker.repo.casefold(), _norm(i.marker.text or "")), i)
+        by_text.setdefault((i.marker.repo.casefold(), normalise_text(i.marker.text or "")), i)
     out: list[ExistingIssue | None] = []
     fuzzy_budget = MAX_FUZZY
     for line in lines:
@@ -106,17 +106,13 @@ def _closest(line: ReviewLine, norm: str, issues: Iterable[ExistingIssue]) -> Ex
         m = issue.marker
         if m is None or m.repo.casefold() != line.repo.casefold():
             continue
-        score = similar(norm, _norm(m.text or m.title), CARRY_OVER_THRESHOLD)
+        score = similar(norm, normalise_text(m.text or m.title), CARRY_OVER_THRESHOLD)
         if score:
             best.append((issue.state == "open", score, issue))
     best.sort(key=lambda p: (not p[0], -p[1]))
     if not best or (len(best) > 1 and best[1][:2] == best[0][:2]):
         return None
     return best[0][2]
-
-
-def _norm(text: str) -> str:
-    return normalise_text(text)
 
 
 def unmatched(lines: Sequence[ReviewLine], issues: Sequence[ExistingIssue], tracking_repo: str) -> list[Problem]:

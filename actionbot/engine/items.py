@@ -42,7 +42,7 @@ _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictio
 
 
 def lock_for(key: str) -> asyncio.Lock:
-    """One lock per notice (or per item) in this process: two handlers never check-then-post together."""
+    """One lock per key in this process: a tracking repository's reconcile, an item's notice."""
     lock = _locks.get(key)
     if lock is None:
         lock = asyncio.Lock()

@@ -9,11 +9,11 @@ GitHub's own state each time, running it twice, or after a crash, or
 concurrently, converges to the same issues.
 
 Scope of a push: only the meetings whose text changed between `before` and
-`after` are acted on (see actionbot.reading), so that enabling actionbot on a
+`after` are acted on (see actionbot.engine.read), so that enabling actionbot on a
 repository with years of notes, or editing one meeting of a yearly file,
 touches only what the push touched. This module is the I/O shell around the
-pure steps: it reads (reading.py), plans (plan.py), applies (apply.py), and
-writes the check run whose text checkrun.py makes.
+pure steps: it reads (read.py), plans (core/plan.py), applies (apply.py), and
+writes the check run whose text core/checkrun.py makes.
 
 Two runs for one tracking repository never overlap in this process
 (`lock_for`); the service runs one process, and a GitHub Actions workflow
@@ -23,10 +23,8 @@ younger of any twin it created as a duplicate of the older.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +36,7 @@ from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, Config, ConfigError
 from actionbot.core.desired import DesiredIssue
 from actionbot.core.existing import ExistingIssue, existing_issues
+from actionbot.core.names import is_full_sha
 from actionbot.core.operations import ApplyResult, CloseIssue, CreateIssue, Plan
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.refstate import refs_in_body
@@ -45,7 +44,7 @@ from actionbot.core.render import duplicate_comment, parse_marker
 from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
-from actionbot.engine.items import is_private, keep_dashboard_current, read_config, ref_states
+from actionbot.engine.items import is_private, keep_dashboard_current, lock_for, read_config, ref_states
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.port import GitHub, Runner
 from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
@@ -57,18 +56,6 @@ from actionbot.notes.model import Problem
 log = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
 MAX_FOLLOW_UPS = 25  # a chain of deferred runs never loops for ever
-
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def lock_for(tracking_repo: str) -> asyncio.Lock:
-    """One reconcile at a time per tracking repository in this process (no two runs race to create)."""
-    key = tracking_repo.casefold()
-    lock = _locks.get(key)
-    if lock is None:
-        lock = _locks[key] = asyncio.Lock()
-    return lock
-
 
 @dataclass(frozen=True)
 class Request:
@@ -148,7 +135,7 @@ async def run(gh: GitHub, request: Request, ctx: Runner | None) -> SyncReport:
     target = await _read(gh, request, report)
     applied_anything = False
     if target is not None:
-        async with lock_for(report.tracking_repo):
+        async with lock_for(report.tracking_repo.casefold()):  # one reconcile per tracking repository
             applied_anything = await _plan_and_apply(gh, request, target, report, ctx)
     await _report(gh, request, target, report, ctx, applied_anything=applied_anything)
     return report
@@ -158,7 +145,7 @@ async def _read(gh: GitHub, request: Request, report: SyncReport) -> _Target | N
     """The commit, its configuration and which notes files to read; None when there is nothing to do."""
     repo = request.repo
     repo_data: dict[str, Any] | None = None
-    if _is_sha(request.ref):
+    if is_full_sha(request.ref):
         report.sha = str(request.ref)
     else:
         repo_data = await gh.get_repo(repo)
@@ -215,7 +202,7 @@ async def _plan_and_apply(gh: GitHub, request: Request, target: _Target, report:
     steps.gone = reading.gone
     result = await steps.plan(existing_raw)
     if report.dry_run:
-        report.entries = checkrun.entries_for(result, steps.existing, None, steps.urls, preview=True)
+        report.entries = checkrun.entries_for(result, steps.existing, None, steps.urls)
         return False
     return await steps.apply(result)
 
@@ -304,7 +291,7 @@ class _Run:
         await _close_racing_twins(gh, tracking, config, outcome)
         await self.link_sub_issues(outcome)
         report.applied, report.failed = outcome.applied, outcome.failed
-        report.entries = checkrun.entries_for(result, self.existing, outcome, self.urls, preview=False)
+        report.entries = checkrun.entries_for(result, self.existing, outcome, self.urls)
         if self.dashboard and config.dashboard and outcome.applied:
             await keep_dashboard_current(gh, tracking, config, handle=self.handle, known_labels=self.known_labels)
         if outcome.applied and config.meeting_issues is not None:
@@ -413,7 +400,3 @@ async def _write_check(gh: GitHub, repo: str, sha: str, output: checkrun.CheckOu
         # A personal token can not write check runs (only apps and GITHUB_TOKEN can): say so, go on.
         report.check = f"failed: {describe_error(exc)}"
         log.warning("check run not written repo=%s sha=%s: %s", repo, sha, describe_error(exc))
-
-
-def _is_sha(ref: str | None) -> bool:
-    return ref is not None and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())

@@ -79,7 +79,7 @@ class AppClients:
         self._locks: dict[int, asyncio.Lock] = {}
         self._app_api: PoliteAPI | None = None
         self.token_requests = 0
-        self.metrics = metrics  # actionbot.metrics.Metrics shared with the service (None: not recorded)
+        self.metrics = metrics  # actionbot.service.metrics.Metrics shared with the service (None: not recorded)
 
     def __repr__(self) -> str:
         return f"AppClients(app_id={self.app_id!r}, api_url={self.api_url!r})"

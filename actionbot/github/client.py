@@ -47,6 +47,7 @@ from gidgethub import BadRequest, GitHubBroken, HTTPException, RateLimitExceeded
 
 from actionbot import __version__
 from actionbot.core.ages import Clock, Sleep
+from actionbot.core.names import is_full_sha
 
 USER_AGENT = f"actionbot/{__version__}"
 DEFAULT_API_URL = "https://api.github.com"  # github.com; GitHub Enterprise Server is https://HOST/api/v3
@@ -168,7 +169,7 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         self._token_source = token_source
         self._rng = rng or random.Random()
         self.requests_made = 0
-        self.metrics = metrics  # actionbot.metrics.Metrics: record_request(status, is_write) per request
+        self.metrics = metrics  # actionbot.service.metrics.Metrics: record_request(status, is_write) per request
 
     # -- I/O ---------------------------------------------------------------
     async def sleep(self, seconds: float) -> None:
@@ -286,10 +287,6 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         return True
 
 
-def _is_full_sha(ref: str | None) -> bool:
-    return ref is not None and len(ref) == 40 and all(c in "0123456789abcdef" for c in ref.lower())
-
-
 def _split(repo: str) -> dict[str, str]:
     owner, sep, name = repo.partition("/")
     if not sep or not owner or not name or "/" in name:
@@ -397,7 +394,7 @@ class GitHubClient:
         """
         rel = path.lstrip("/")
         v = {**_split(repo), "path": rel, "ref": ref}
-        absent_key = (repo.casefold(), rel, ref) if ref is not None and _is_full_sha(ref) else None
+        absent_key = (repo.casefold(), rel, ref) if ref is not None and is_full_sha(ref) else None
         if absent_key is not None and absent_key in self._absent:
             return None
         try:
@@ -434,9 +431,6 @@ class GitHubClient:
 
     async def get_commit(self, repo: str, sha: str) -> dict[str, Any]:
         return await self._call("GET", "/repos/{owner}/{repo}/commits/{+sha}", {**_split(repo), "sha": sha})
-
-    async def get_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return await self._call("GET", "/repos/{owner}/{repo}/pulls/{number}", {**_split(repo), "number": number})
 
     # -- issues ----------------------------------------------------------------
     async def list_issues(
@@ -547,24 +541,6 @@ class GitHubClient:
             data["description"] = description
         v = {**_split(repo), "name": name}
         return await self._call("PATCH", "/repos/{owner}/{repo}/labels/{name}", v, data=data, retry_safe=True)
-
-    async def get_label(self, repo: str, name: str) -> dict[str, Any] | None:
-        """One label (ETag-cached, so polling an unchanged one is free); None when there is none."""
-        return await self._get_or_none("/repos/{owner}/{repo}/labels/{name}", {**_split(repo), "name": name})
-
-    async def delete_label(self, repo: str, name: str) -> bool:
-        """Delete a label (from the repository and every issue). False when it was already gone.
-
-        A DELETE is idempotent, hence retry_safe; a 404 is not an error.
-        """
-        v = {**_split(repo), "name": name}
-        try:
-            await self._call("DELETE", "/repos/{owner}/{repo}/labels/{name}", v, retry_safe=True)
-        except BadRequest as exc:
-            if int(exc.status_code) != 404:
-                raise
-            return False
-        return True
 
     async def add_labels(self, repo: str, number: int, labels: list[str]) -> list[dict[str, Any]]:
         v = {**_split(repo), "number": number}

@@ -74,10 +74,6 @@ def find_date(text: str) -> str | None:
     return best[1] if best else None
 
 
-def is_month_heading(text: str) -> bool:
-    return _MONTH_ONLY.match(text) is not None
-
-
 def month_of(text: str) -> str | None:
     """`YYYY-MM` for a heading that is only a month (`2022-06`, `June 2022`), else None."""
     m = _MONTH_ONLY.match(text)

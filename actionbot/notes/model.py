@@ -1,7 +1,7 @@
 """Data that crosses module lines: what the notes say, as plain frozen values.
 
-The parser (`notes.py`) produces these; the planner (`plan.py`), the renderer
-(`render.py`) and the CLI read them. Nothing here does I/O.
+The parser (`parse.py`) produces these; the core (`actionbot.core`) and the
+CLI read them. Nothing here does I/O.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def _parse(
     env: dict[str, Any] = {}
     events, nodes = structure(MD.parse(text, env), env)
     found_people = _checkins(nodes)
-    listed = _attendees(events, env)
+    listed = _attendees(events)
     known = _known_names(people, {**listed, **found_people})
     found_people.update({name: handle for name, handle in listed.items() if handle and name not in found_people})
     found_sections, synthetic = find_sections(events, nodes, phrase_t, fm_lines, known, env, progress)
@@ -193,7 +193,7 @@ def _checkins(nodes: list[Node]) -> dict[str, str]:
     return out
 
 
-def _attendees(events: list[Event], env: dict[str, Any]) -> dict[str, str]:
+def _attendees(events: list[Event]) -> dict[str, str]:
     """Names listed under an `Attendees` / `Present` heading, one a line: name -> handle ("" if none).
 
     People write these names in lower case elsewhere ("(tony)"); listed here, they are names.
@@ -370,7 +370,7 @@ def read_notes_file(path: str, *, max_bytes: int = MAX_BYTES) -> str:
 
 
 def notes_to_json(notes: Notes) -> dict[str, Any]:
-    """The JSON contract of `actionbot parse --format json` (issue 2)."""
+    """The JSON contract of `actionbot parse --format json`."""
     return {
         "file": notes.path,
         "meetings": [{"title": m.title, "date": m.date, "line": m.line} for m in notes.meetings],

@@ -47,14 +47,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-import aiohttp
 import cachetools
 from aiohttp import web
-from gidgethub import BadRequest, GitHubBroken, ValidationFailure, routing, sansio
+from gidgethub import BadRequest, ValidationFailure, routing, sansio
 from prometheus_client.exposition import choose_encoder
 
 from actionbot import __version__
 from actionbot.core.ages import Clock, Sleep
+from actionbot.engine.apply import LOST
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient, Usage, track_usage
 from actionbot.github.redeliver import newest_attempts, redeliver_failed
@@ -679,7 +679,7 @@ def transient(exc: BaseException) -> bool:
     A 404 or 422 will be the same in four seconds, and meanwhile the repository's
     queue would wait: those fail at once (redelivery or the resync repairs them).
     """
-    if isinstance(exc, (GitHubBroken, aiohttp.ClientError, asyncio.TimeoutError)):
+    if isinstance(exc, LOST):
         return True
     if isinstance(exc, BadRequest):
         return int(exc.status_code) in (401, 403, 429)
@@ -814,11 +814,11 @@ def make_app(
     resync_pause: float | None = None,
     **service_options: Any,
 ) -> web.Application:
-    """The aiohttp application. `router` defaults to every feature of actionbot.handlers.
+    """The aiohttp application. `router` defaults to every feature of actionbot.service.handlers.
 
     `metrics`: the Metrics shared with the GitHub clients (AppClients(metrics=...));
     one of its own when None. Served at `GET /metrics`.
-    `resync_hours` / `resync_pause`: the periodic full resync (actionbot.resync);
+    `resync_hours` / `resync_pause`: the periodic full resync (actionbot.service.resync);
     None reads `settings.resync_hours` / `settings.resync_pause`; 0 hours: off. When on, its start-up pass does the redelivery.
     """
     service = Service(settings, clients=clients, router=router or handlers.router, clock=clock, sleep=sleep, metrics=metrics, **service_options)

@@ -24,9 +24,10 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
+from actionbot.core.ages import Clock
 from actionbot.logs import kv
 from actionbot.notes.model import InputError
 
@@ -55,14 +56,14 @@ def delivery_id(name: str) -> str:
 class Journal:
     """`record` before the 202, `done` when the work ended, `unfinished` at start-up."""
 
-    def __init__(self, directory: Path, *, clock: Callable[[], float] = time.time):
+    def __init__(self, directory: Path, *, clock: Clock = time.time):
         self.directory = directory
         self.clock = clock
         self._dir_fd = -1
         self._lock_fd = -1
 
     @classmethod
-    def open(cls, directory: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
+    def open(cls, directory: str | Path, *, clock: Clock = time.time) -> Journal:
         """Create `directory/accepted` (mode 0700) and take the directory's lock; JournalError otherwise."""
         journal = cls(Path(directory) / "accepted", clock=clock)
         try:

@@ -7,8 +7,7 @@ should not publish into a process-wide namespace it does not own.
 
 The service makes one `Metrics()` per app and serves `render()` at
 `GET /metrics`; the GitHub client calls `record_request` / `set_rate_limit`
-on the same object. The module-level functions act on `default`, for code
-that has no app at hand (the CLI's one-shot sync).
+on the same object.
 """
 
 from __future__ import annotations
@@ -27,9 +26,6 @@ from actionbot import __version__
 #: From a duplicate answered in milliseconds to a large first sync paced by
 #: GitHub's secondary rate limits.
 PROCESSING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
-
-#: Outcomes the service is expected to use (any string is accepted).
-OUTCOMES = ("processed", "coalesced", "failed", "ignored", "duplicate", "rejected")
 
 
 class Metrics:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
+from actionbot.github.app import AppClients
 from actionbot.github.client import DEFAULT_API_URL
 from actionbot.notes.model import InputError
 
@@ -60,6 +62,13 @@ class Settings:
     def key_fingerprint(self) -> str:
         """GitHub's way of naming a key (App settings page): SHA-256 of the public key."""
         return key_fingerprint(self.private_key)
+
+    def app_clients(self, session: aiohttp.ClientSession, metrics: Any = None) -> AppClients:
+        """The process's GitHub clients: these credentials, API root and pacing."""
+        return AppClients(
+            session, app_id=self.app_id, private_key=self.private_key, api_url=self.api_url,
+            write_interval=self.write_interval, metrics=metrics,
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Command-line flags win over the environment; None means 'not given'."""

@@ -1,7 +1,7 @@
 """The GitHub App manifest: the app's minimal permissions and events, in one place.
 
 `actionbot register` posts it to GitHub's manifest flow and `app-manifest.json`
-at the repository root is generated from it (`python -m actionbot.manifest
+at the repository root is generated from it (`python -m actionbot.setup.manifest
 URL > app-manifest.json`; a test keeps the two in agreement), so the
 permissions an operator grants are exactly the ones the code asks for.
 
@@ -29,9 +29,6 @@ PERMISSIONS: dict[str, str] = {
 
 #: The events the app subscribes to (installation events come without asking).
 EVENTS: list[str] = ["push", "pull_request", "issues", "issue_comment"]
-
-#: Always delivered to a GitHub App, never subscribed to.
-IMPLICIT_EVENTS: list[str] = ["installation", "installation_repositories"]
 
 PLACEHOLDER_WEBHOOK_URL = "https://actionbot.example.com/webhook"
 #: Where `actionbot register` listens by default for GitHub's redirect.

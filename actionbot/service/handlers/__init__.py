@@ -3,7 +3,7 @@
 Each module of this package (`push.py`, `references.py`, `commands.py`,
 `installation.py`, ...) exposes `router = gidgethub.routing.Router()` with its
 handlers, each called as `await handler(event, gh, ctx)` (gh: the
-installation's `actionbot.github.GitHubClient`; ctx: `actionbot.context.Context`).
+installation's `actionbot.github.client.GitHubClient`; ctx: `actionbot.service.context.Context`).
 Modules are discovered, so adding a feature touches no other file.
 """
 

@@ -1,6 +1,6 @@
 """`@actionbot` commands in new comments on action-item issues.
 
-Parsing, rules and wording are in `actionbot.commands` (pure); this module only
+Parsing, rules and wording are in `actionbot.core.commands` (pure); this module only
 asks GitHub what it must (the sender's access, once, only when a rule needs
 it), applies each command, acknowledges success with a 👍 on the comment, and
 posts one reply when there is something to say (help, status, refusals,

@@ -3,7 +3,7 @@
 `installation.created` and `installation_repositories.added` schedule, for
 each new repository, the resync's per-repository run (`resync_repository`):
 the notes are reconciled with no push to scope them, so the run is bounded
-by `since` (the configuration's, else the last 30 days: see actionbot.resync)
+by `since` (the configuration's, else the last 30 days: see actionbot.engine.resync)
 and installing the app on a repository with years of notes opens issues for
 the last month only. Each run is queued behind other work for its repository.
 
