@@ -61,7 +61,7 @@ class ActionEnv:
     repository: str
     token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
-    handle: str = "actionbot"
+    handle: str = DEFAULT_HANDLE
     write_interval: float = 1.0
     delivery_id: str = "action"
 
@@ -95,7 +95,7 @@ def read_env(env: Mapping[str, str]) -> ActionEnv:
         repository=repository,
         token=env["GITHUB_TOKEN"].strip(),
         api_url=api_url,
-        handle=(env.get("ACTIONBOT_HANDLE") or "actionbot").strip().lstrip("@"),
+        handle=(env.get("ACTIONBOT_HANDLE") or DEFAULT_HANDLE).strip().lstrip("@"),
         write_interval=write_interval,
         delivery_id=f"action-{run_id}-{attempt or 1}" if run_id else "action",
     )

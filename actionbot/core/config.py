@@ -119,7 +119,7 @@ class Config:
     _people_index: dict[str, str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_people_index", {_name_key(k): v for k, v in self.people.items()})
+        object.__setattr__(self, "_people_index", {name_key(k): v for k, v in self.people.items()})
 
     def matches(self, path: str) -> bool:
         """True when `path` (repository-relative) is a notes file."""
@@ -127,7 +127,7 @@ class Config:
 
     def login_for(self, name: str) -> str | None:
         """The roster's login for a name as written (case and spacing ignored)."""
-        return self._people_index.get(_name_key(name))
+        return self._people_index.get(name_key(name))
 
     def before_since(self, date: str | None) -> bool:
         """Whether a meeting of `date` is before `since` and so ignored.
@@ -143,7 +143,8 @@ class Config:
 DEFAULT_CONFIG = Config()
 
 
-def _name_key(name: str) -> str:
+def name_key(name: str) -> str:
+    """How a written name is looked up in a roster: spacing and case do not count."""
     return " ".join(name.split()).casefold()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from actionbot.core import chart
 from actionbot.core.ages import human_age, parse_when
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.safe_text import one_line
 
 TITLE = "Action items"
@@ -77,7 +78,7 @@ def _sort_key(item: DashItem) -> tuple[str, int]:
     return (item.meeting_date or (item.created_at or "")[:10], item.number)
 
 
-def render(items: Iterable[DashItem], now: datetime, *, handle: str = "actionbot") -> str:
+def render(items: Iterable[DashItem], now: datetime, *, handle: str = DEFAULT_HANDLE) -> str:
     """The dashboard's body. Same items and same day -> the same text, byte for byte."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
-from actionbot.core.config import Config
+from actionbot.core.config import Config, name_key
 from actionbot.core.matching import normalise_text
 from actionbot.core.names import LOGIN
 from actionbot.core.titles import issue_title
@@ -133,9 +133,9 @@ def resolve_owner(name: str, config: Config, notes_people: Mapping[str, str] | N
     if login:
         return login
     if notes_people:
-        key = " ".join(stripped.split()).casefold()
+        key = name_key(stripped)
         for k, v in notes_people.items():
-            if " ".join(k.split()).casefold() == key:
+            if name_key(k) == key:
                 v = v.strip().lstrip("@")
                 return v if LOGIN.fullmatch(v) else None
     return None

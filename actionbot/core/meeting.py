@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actionbot.core import agenda
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import Config
 from actionbot.core.dashboard import is_dashboard, needs_rewrite
 from actionbot.core.render import parse_marker
@@ -55,7 +56,7 @@ def frozen(issue: Mapping[str, Any], listing: agenda.Agenda) -> bool:
     return bool(opened) and listing.last_meeting > opened
 
 
-def comment_body(listing: agenda.Agenda, handle: str = "actionbot") -> str:
+def comment_body(listing: agenda.Agenda, handle: str = DEFAULT_HANDLE) -> str:
     """The comment: how to act on the list, then the list (owners in code spans: nobody is notified)."""
     handle = handle.removeprefix("@")
     intro = (

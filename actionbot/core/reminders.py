@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from actionbot.core.ages import days_between, human_age
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import Config
 from actionbot.core.operations import Comment, Operation, Plan, UpdateIssue
 from actionbot.core.render import Marker, comment_marker, parse_marker, with_marker
@@ -28,7 +29,7 @@ def last_reminded(marker: Marker) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def reminder_text(marker: Marker, logins: Iterable[str], quiet_days: int, handle: str = "actionbot") -> str:
+def reminder_text(marker: Marker, logins: Iterable[str], quiet_days: int, handle: str = DEFAULT_HANDLE) -> str:
     who = ", ".join(f"@{login}" for login in logins)
     handle = handle.removeprefix("@")
     return (
@@ -47,7 +48,7 @@ def _labels(issue: Mapping[str, Any]) -> set[str]:
     return {(lb["name"] if isinstance(lb, Mapping) else str(lb)).casefold() for lb in issue.get("labels") or ()}
 
 
-def plan_reminders(issues: Iterable[Mapping[str, Any]], config: Config, now: datetime, handle: str = "actionbot") -> Plan:
+def plan_reminders(issues: Iterable[Mapping[str, Any]], config: Config, now: datetime, handle: str = DEFAULT_HANDLE) -> Plan:
     """The reminders due now in one tracking repository, from a listing of its action items (any state)."""
     rule = config.reminders
     if rule is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import Config
 from actionbot.core.desired import NotesContext
 from actionbot.core.existing import ExistingIssue
@@ -190,7 +191,7 @@ def closing_comment(d: Decision) -> str:
     return f"{comment_marker('review', d.marker.key, line.date or '')}\n{text}"
 
 
-def asking_comment(d: Decision, handle: str = "actionbot") -> str:
+def asking_comment(d: Decision, handle: str = DEFAULT_HANDLE) -> str:
     line = d.line
     word = "done" if line.mark == DONE else "dropped"
     command = "done" if line.mark == DONE else "drop"

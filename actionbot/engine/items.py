@@ -18,6 +18,7 @@ from typing import Any
 from gidgethub import BadRequest, GitHubException
 
 from actionbot.core import dashboard
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import CONFIG_PATH, DEFAULT_CONFIG, Config, ConfigError, load_config
 from actionbot.core.refstate import (
     PRIVATE,
@@ -232,7 +233,7 @@ async def refresh_dashboard(
     *,
     requested: bool = False,
     now: datetime | None = None,
-    handle: str = "actionbot",
+    handle: str = DEFAULT_HANDLE,
     create: bool = True,
 ) -> dashboard.Upkeep:
     """Create, reopen, rewrite or leave the "Action items" issue of `repo` (writes only on change).

@@ -18,6 +18,7 @@ from gidgethub import GitHubException
 
 from actionbot.core import meeting
 from actionbot.core.agenda import Agenda
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import Config
 from actionbot.engine.agenda import review_list
 from actionbot.engine.apply import LOST, describe_error
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 async def keep_meeting_issue(
     gh: GitHub, repo: str, issue: Mapping[str, Any], config: Config, *,
-    now: datetime | None = None, handle: str = "actionbot", listing: Agenda | None = None,
+    now: datetime | None = None, handle: str = DEFAULT_HANDLE, listing: Agenda | None = None,
 ) -> meeting.Upkeep:
     """Post or edit the review-list comment of one meeting issue of `repo` (nothing if it is not one)."""
     if not meeting.is_meeting_issue(issue, config):
@@ -51,7 +52,7 @@ async def keep_meeting_issue(
 
 
 async def refresh_meeting_issues(
-    gh: GitHub, repo: str, config: Config, *, now: datetime | None = None, handle: str = "actionbot"
+    gh: GitHub, repo: str, config: Config, *, now: datetime | None = None, handle: str = DEFAULT_HANDLE
 ) -> int:
     """Bring every open meeting issue of `repo` up to date; returns how many comments were written.
 

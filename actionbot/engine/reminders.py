@@ -13,6 +13,7 @@ from datetime import datetime
 
 from gidgethub import GitHubException
 
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.core.config import Config
 from actionbot.core.operations import Comment
 from actionbot.core.reminders import plan_reminders
@@ -22,7 +23,7 @@ from actionbot.engine.port import GitHub
 log = logging.getLogger(__name__)
 
 
-async def send_reminders(gh: GitHub, tracking: str, config: Config, now: datetime, *, handle: str = "actionbot") -> int:
+async def send_reminders(gh: GitHub, tracking: str, config: Config, now: datetime, *, handle: str = DEFAULT_HANDLE) -> int:
     """Post the reminders due in `tracking`; returns how many were posted (errors are logged, not raised)."""
     if config.reminders is None:
         return 0

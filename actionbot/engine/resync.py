@@ -131,22 +131,23 @@ async def resync_repository(
     result.applied, result.failed = len(report.applied), len(report.failed)
     if references:
         result.notices = await check_references(gh, config.tracking_repo or repo, config, ctx)
+    handle = ctx.handle if ctx is not None else DEFAULT_HANDLE
     if config.dashboard and not report.applied and report.config_error is None:
         # A run that wrote refreshed it already; otherwise its ages (in days) would go
         # stale on quiet days. Rewritten only when its text changed: at most daily.
         await keep_dashboard_current(
-            gh, config.tracking_repo or repo, config, handle=ctx.handle if ctx is not None else DEFAULT_HANDLE,
+            gh, config.tracking_repo or repo, config, handle=handle,
             now=datetime.fromtimestamp(clock(), UTC), create=False,
         )
     if config.reminders is not None and report.config_error is None:
         await send_reminders(
             gh, config.tracking_repo or repo, config, datetime.fromtimestamp(clock(), UTC),
-            handle=getattr(ctx, "handle", "actionbot"),
+            handle=handle,
         )
     if config.meeting_issues is not None and not report.applied and report.config_error is None:
         # ages and states move on quiet days too (a sync that wrote refreshed them already)
         await refresh_meeting_issues(
-            gh, repo, config, now=datetime.fromtimestamp(clock(), UTC), handle=ctx.handle if ctx is not None else DEFAULT_HANDLE
+            gh, repo, config, now=datetime.fromtimestamp(clock(), UTC), handle=handle
         )
     if ctx is not None:
         ctx.note(result.summary())

@@ -22,6 +22,7 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
+from actionbot.core.commands import DEFAULT_HANDLE
 from actionbot.github.app import AppClients
 from actionbot.github.client import DEFAULT_API_URL
 from actionbot.notes.model import InputError
@@ -46,7 +47,7 @@ class Settings:
     log_level: str = "INFO"
     write_interval: float = 1.0
     grace_seconds: float = 25.0
-    handle: str = "actionbot"
+    handle: str = DEFAULT_HANDLE
     resync_hours: float = 6.0  # full resync every N hours (and at start-up); 0 turns it off
     resync_pause: float = 1.0  # seconds between two repositories of a resync
     redis_url: str = field(default="", repr=False)  # Redis mode when set: queue, de-duplication, schedule shared
@@ -182,7 +183,7 @@ def _redis(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
 
 def _identity(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
     """The handle commands are addressed to, and the status page's token."""
-    handle = (_get(env, "ACTIONBOT_HANDLE") or "actionbot").lstrip("@")
+    handle = (_get(env, "ACTIONBOT_HANDLE") or DEFAULT_HANDLE).lstrip("@")
     if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?", handle):
         problems.append(f"ACTIONBOT_HANDLE must be a GitHub login such as 'actionbot', not {handle!r}")
 
