@@ -265,6 +265,8 @@ def test_readme_command_table_is_the_generated_one():
         "@actionbot drop | x\n--- | ---\na | b",  # a table's header row
         "<details>\n\n@actionbot drop\n\n</details>",  # folded away
         "<details><summary>more</summary>\n\n@actionbot drop\n</details>",
+        "Logs: <details>\n@actionbot drop\n</details>",  # opened inside a paragraph: folds the rest of it
+        "- see <details><summary>x</summary>\n  @actionbot drop",
         "[@actionbot drop](https://example.com)",  # link text
         "*@actionbot drop*",
         "**@actionbot drop**",
@@ -277,3 +279,5 @@ def test_commands_only_where_github_shows_them_as_text(body):
 
 def test_text_after_details_reads_again():
     assert names("<details>\n\n@actionbot drop\n\n</details>\n\n@actionbot done") == ["done"]
+    assert names("Logs: <details>\n@actionbot drop\n</details>\n\n@actionbot done") == ["done"]
+    assert names("<details>\n\nlong text </details> ends here\n\n@actionbot done") == ["done"]

@@ -228,13 +228,16 @@ def _plain_lines(body: str) -> list[str]:
         elif token.type == "blockquote_close":
             quote_depth -= 1
         elif token.type == "html_block":
-            opened = len(_DETAILS_OPEN.findall(token.content)) - len(_DETAILS_CLOSE.findall(token.content))
-            details_depth = max(0, details_depth + opened)
+            details_depth = _folded(token.content, details_depth)
         if token.nesting == 1:
             parents.append(token)
         elif token.nesting == -1:
             parents.pop()
-        if token.type != "inline" or quote_depth or details_depth or not parents or parents[-1].type != "paragraph_open":
+        if token.type != "inline":
+            continue
+        folded_before = details_depth
+        rebuilt, details_depth = _inline_lines(token.children or [], details_depth)
+        if quote_depth or folded_before or not parents or parents[-1].type != "paragraph_open":
             continue
         # "- @actionbot done": the paragraph starts on the bullet's line
         after_bullet = (
@@ -244,15 +247,24 @@ def _plain_lines(body: str) -> list[str]:
             and token.map is not None
             and parents[-2].map[0] == token.map[0]
         )
-        rebuilt = _inline_lines(token.children or [])
         if after_bullet:
             rebuilt[0] = _HIDDEN
         lines.extend(rebuilt)
     return lines
 
 
-def _inline_lines(children: list[Token]) -> list[str]:
-    """A paragraph's inline tokens as lines of the text GitHub shows plainly."""
+def _folded(html: str, depth: int) -> int:
+    """How many `<details>` are open after `html`, given `depth` open before it."""
+    return max(0, depth + len(_DETAILS_OPEN.findall(html)) - len(_DETAILS_CLOSE.findall(html)))
+
+
+def _inline_lines(children: list[Token], folded: int) -> tuple[list[str], int]:
+    """A paragraph's inline tokens as lines of the text GitHub shows plainly, and the
+    `<details>` still open after them (`folded`: open before them).
+
+    A `<details>` opened inside a paragraph folds the rest of it away on GitHub
+    too (the browser ends the paragraph there): what it folds is hidden.
+    """
     current: list[str] = []
     rebuilt: list[str] = []
     styled = 0
@@ -260,18 +272,23 @@ def _inline_lines(children: list[Token]) -> list[str]:
         if child.type in ("softbreak", "hardbreak"):
             rebuilt.append("".join(current))
             current = []
+        elif child.type == "html_inline":
+            folded = _folded(child.content, folded)
+            current.append(_HIDDEN)
         elif child.type in _STYLED:
             styled += 1
         elif child.type in _UNSTYLED:
             styled = max(0, styled - 1)
+        elif folded:
+            current.append(_HIDDEN)
         elif child.type == "text":  # in link text or emphasis, no `@` can start a command
             current.append(child.content.replace("@", _HIDDEN) if styled else child.content)
         elif child.type == "text_special":  # an escape or an entity: `\@` and `&#64;` mention nobody
             current.append(child.content.replace("@", _HIDDEN))
-        elif child.type in ("code_inline", "html_inline", "image"):
+        elif child.type in ("code_inline", "image"):
             current.append(_HIDDEN)
     rebuilt.append("".join(current))
-    return rebuilt
+    return rebuilt, folded
 
 
 def _head(handle: str) -> re.Pattern[str]:
