@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 from actionbot.__main__ import main
-from actionbot.core import dashboard
+from actionbot.core import agenda, dashboard
 from actionbot.core.checkrun import Entry, summarise
+from actionbot.core.desired import DesiredIssue
 from actionbot.core.refstate import RefEvent, RefState, notice
+from actionbot.core.render import carried_over_comment
 from actionbot.core.safe_text import ZWSP, neutralise
 from actionbot.notes.model import Problem
+from tests.planning import ctx
 
 HOSTILE = "Docs typo cc @jupyterhub/steering-council @minrk @@double ![x](https://evil.example/p.png) <img src=x>"
 
@@ -66,6 +69,26 @@ def test_dashboard_cells_and_owner_headings_mention_nobody() -> None:
                               meeting=f"2025-01-01 {HOSTILE}", meeting_date="2025-01-01")
     body = dashboard.render([item], datetime(2025, 1, 2, tzinfo=UTC), handle="actionbot")
     assert mentions(body) == {"actionbot"} and inert(body)  # "kept current by @actionbot": our own template
+
+
+def test_a_carried_over_comment_quotes_the_meeting_title_inertly() -> None:
+    issue = DesiredIssue(key="k1", context=ctx(), line=12, meeting_date="2025-05-12", meeting_title=HOSTILE,
+                         meeting_line=1, text="Fix the build", title="Fix the build")
+    text = carried_over_comment(issue, "k1")
+    assert mentions(text) == set() and inert(text)
+
+
+@pytest.mark.parametrize("mentioning", [True, False])
+def test_review_list_titles_mention_nobody(mentioning: bool) -> None:
+    """Titles come from the notes or from whoever retitled the issue: in the review list (the
+    `agenda` reply, meeting issues' comments) they mention nobody, whatever the owners."""
+    item = agenda.AgendaItem(3, HOSTILE, "https://github.com/o/r/issues/3", ("ana-gh",), "2025-05-12",
+                             ("2025-05-12",), 2, (), "o/r")
+    closed = agenda.AgendaItem(4, HOSTILE, "https://github.com/o/r/issues/4", (), "2025-05-12", ("2025-05-12",),
+                               2, (), "o/r", state="closed", closed_at="2025-05-13T00:00:00Z", closed_by="mallory")
+    listing = agenda.Agenda("o/r", "2025-05-14", "2025-05-12", (("ana-gh", (item,)),), (closed,))
+    text = agenda.markdown(listing, mentions=mentioning)
+    assert mentions(text) == ({"ana-gh"} if mentioning else set()) and inert(text)
 
 
 NOTES = """\

@@ -26,6 +26,7 @@ from typing import Any
 from actionbot.core.ages import days_between, human_age
 from actionbot.core.refstate import refs_in_body, state_text
 from actionbot.core.render import neutralise_mentions, parse_marker
+from actionbot.core.safe_text import one_line
 
 NEEDS_OWNER = "needs owner"
 
@@ -163,8 +164,10 @@ def _who(owners: Iterable[str], *, mentions: bool) -> str:
 
 
 def _title(text: str) -> str:
-    plain = " ".join(text.replace("<", "&lt;").replace(">", "&gt;").split())
-    return neutralise_mentions(plain) or "(untitled)"
+    """An issue's title in a comment: anyone with triage can retitle it, and a title from the
+    notes keeps their text, so handles go in code spans and nothing else can mention, show an
+    image or HTML (`@@user` included)."""
+    return one_line(neutralise_mentions(text)) or "(untitled)"
 
 
 def open_line(item: AgendaItem, repo: str, *, mentions: bool = True) -> str:
