@@ -164,6 +164,8 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
         loader = _Loader(text)  # refuses control characters before anything is parsed
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except _TooLarge as exc:
+        raise ConfigError(path, f"a number of {exc.digits} digits; numbers here are at most {MAX_NUMBER}", exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -187,8 +189,18 @@ def load_config(text: str | None, path: str = CONFIG_PATH) -> Config:
     return _Reader(path).config(node, data)
 
 
+class _TooLarge(Exception):
+    """An integer past Python's 4,300-digit conversion limit (a ValueError, and a traceback, otherwise)."""
+
+    def __init__(self, node: yaml.Node):
+        super().__init__()
+        self.line = node.start_mark.line + 1
+        self.digits = len(str(node.value))
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose impossible dates (2024-13-01) stay text, so the key's reader names the line."""
+    """SafeLoader whose impossible dates (2024-13-01) stay text, so the key's reader names the line,
+    and whose integers too long to convert are one error naming theirs."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -196,8 +208,15 @@ class _Loader(yaml.SafeLoader):
         except ValueError:
             return self.construct_scalar(node)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise _TooLarge(node) from None
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 _TOP_KEYS = tuple(f.name for f in fields(Config) if f.init)
@@ -219,21 +238,22 @@ class _Reader:
             raise self.fail(node, f"{what} must be a mapping of `key: value` lines")
         out: list[tuple[yaml.Node, str, yaml.Node, Any]] = []
         seen: dict[str, int] = {}
+        by_text = _keys_by_text(data)
         for knode, vnode in node.value:
             key = knode.value if isinstance(knode, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise self.fail(knode, f"{what}: keys must be plain names")
             if key in seen:
-                raise self.fail(knode, f"`{key}` is given twice (first at line {seen[key]}); keep one")
+                raise self.fail(knode, f"`{_shown(key)}` is given twice (first at line {seen[key]}); keep one")
             seen[key] = knode.start_mark.line + 1
-            out.append((knode, key, vnode, data.get(_construct_key(knode, data))))
+            out.append((knode, key, vnode, data.get(by_text.get(key, key))))
         return out
 
     def config(self, node: yaml.Node, data: Any) -> Config:
         values: dict[str, Any] = {}
         for knode, key, vnode, value in self.mapping(node, data, "the configuration"):
             if key not in _TOP_KEYS:
-                raise self.fail(knode, f"unknown key `{key}`{_suggest(key, _TOP_KEYS)}; the keys are: {', '.join(_TOP_KEYS)}")
+                raise self.fail(knode, f"unknown key `{_shown(key)}`{_suggest(key, _TOP_KEYS)}; the keys are: {', '.join(_TOP_KEYS)}")
             values[key] = getattr(self, f"read_{key}")(vnode, value)
         return replace(DEFAULT_CONFIG, **values)
 
@@ -343,7 +363,7 @@ class _Reader:
         where: dict[str, yaml.Node] = {}
         for knode, key, vnode, name in self.mapping(node, value, "`labels`"):
             if key not in _LABEL_KEYS:
-                raise self.fail(knode, f"unknown label `{key}`{_suggest(key, _LABEL_KEYS)}; the labels are: {', '.join(_LABEL_KEYS)}")
+                raise self.fail(knode, f"unknown label `{_shown(key)}`{_suggest(key, _LABEL_KEYS)}; the labels are: {', '.join(_LABEL_KEYS)}")
             if not isinstance(name, str) or not name.strip():
                 raise self.fail(vnode, f"`labels.{key}` must be a label name (a non-empty string)")
             name = name.strip()
@@ -386,7 +406,7 @@ class _Reader:
                     raise self.fail(vnode, f"`meeting_issues.title` must be a glob such as \"*meeting*\", not {item!r}")
                 fields_["title"] = item.strip() if isinstance(item, str) else None
             else:
-                raise self.fail(knode, f"unknown key `meeting_issues.{key}`{_suggest(key, ('labels', 'title'))}; the keys are: labels, title")
+                raise self.fail(knode, f"unknown key `meeting_issues.{_shown(key)}`{_suggest(key, ('labels', 'title'))}; the keys are: labels, title")
         return MeetingIssues(**fields_)
 
     def read_reminders(self, node: yaml.Node, value: Any) -> Reminders | None:
@@ -399,7 +419,7 @@ class _Reader:
             elif key == "per_day":
                 fields_["per_day"] = self._int(vnode, item, "reminders.per_day", 1)
             else:
-                raise self.fail(knode, f"unknown key `reminders.{key}`{_suggest(key, ('after_days', 'per_day'))}; the keys are: after_days, per_day")
+                raise self.fail(knode, f"unknown key `reminders.{_shown(key)}`{_suggest(key, ('after_days', 'per_day'))}; the keys are: after_days, per_day")
         return Reminders(**fields_)
 
     def read_on_removed(self, node: yaml.Node, value: Any) -> str:
@@ -408,15 +428,14 @@ class _Reader:
         return value
 
 
-def _construct_key(knode: yaml.Node, data: dict[Any, Any]) -> Any:
-    """The constructed key for a scalar key node (YAML may turn `true` or `1` into non-strings)."""
-    raw = knode.value
-    if raw in data:
-        return raw
-    for key in data:
-        if str(key) == raw:
-            return key
-    return raw
+def _keys_by_text(data: dict[Any, Any]) -> dict[str, Any]:
+    """Each constructed key by the text it was written as (YAML may turn `true` or `1` into
+    non-strings): a key node's own text finds it, a string key first. Built once per mapping,
+    so thousands of numeric keys cost one pass, not one pass each."""
+    index: dict[str, Any] = {k: k for k in data if isinstance(k, str)}
+    for k in data:
+        index.setdefault(str(k), k)
+    return index
 
 
 def _flow_depth(text: str) -> int:
@@ -429,6 +448,12 @@ def _flow_depth(text: str) -> int:
         elif (ch == "]" or ch == "}") and depth:
             depth -= 1
     return deepest
+
+
+def _shown(key: str, limit: int = 40) -> str:
+    """A key as an error message shows it: one line, cut (a YAML key may be a long block of text)."""
+    text = " ".join(key.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _short(value: Any, limit: int = 40) -> str:
