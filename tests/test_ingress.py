@@ -221,6 +221,16 @@ async def test_signed_malformed_payloads_are_400(served: Any, body: bytes) -> No
     assert served.rec.calls == [] and served.service.counts["failed"] == 0
 
 
+@pytest.mark.parametrize("content_type", ["application/json; charset=no-such-codec", "application/json; charset=utf-16"])
+async def test_a_signed_body_in_a_charset_that_can_not_be_read_is_400(served: Any, content_type: str) -> None:
+    body = json.dumps(payload()).encode()
+    headers = {**delivery_headers("push", body), "Content-Type": content_type}
+    resp = await served.client.post("/webhook", data=body, headers=headers)
+    assert resp.status == 400, await resp.text()
+    await served.service.queue.join()
+    assert served.rec.calls == []
+
+
 # -- a delivery id is done only when its work succeeded --------------------------------------
 async def test_a_failed_delivery_is_processed_again_when_redelivered(served: Any) -> None:
     served.rec.failures_left = 99

@@ -204,7 +204,7 @@ class Service:
             return _text(400, f"bad request: {exc}")
         except KeyError as exc:
             return _text(400, f"bad request: missing header {exc}")
-        except (ValueError, RecursionError) as exc:
+        except (ValueError, LookupError, RecursionError) as exc:  # LookupError: a charset Python does not know
             return _text(400, f"bad request: {type(exc).__name__}")
         problem = payload_problem(event.data)
         if problem:
@@ -225,8 +225,9 @@ class Service:
         try:
             body = await _read_body(request, pace=None if pool is self.small_bodies else self.body_pace)
             # gidgethub checks the signature first, then decodes. It raises ValidationFailure
-            # (401), BadRequest (400: not JSON or form data), KeyError (a missing header) and
-            # RecursionError (JSON nested too deeply to decode): `webhook` answers each.
+            # (401), BadRequest (400: not JSON or form data), KeyError (a missing header),
+            # LookupError (an unknown charset) and RecursionError (JSON nested too deeply to
+            # decode): `webhook` answers each.
             return sansio.Event.from_http(request.headers, cast(bytes, body), secret=self.secret)  # a bytearray is read alike
         finally:
             pool.release()
