@@ -224,3 +224,99 @@ async def test_the_resyncs_start_up_pass_redelivers_what_a_crash_cut_off(aiohttp
         return clients.redelivered
 
     assert await _until(asked, "the start-up redelivery") == [7]  # the cut-off one only
+
+
+# -- follow-up work: a delivery's handler may queue more (a `sync` command's reply, a first sync) --
+async def _following_bot(aiohttp_client: Any, state: Path) -> Any:
+    """A service whose one handler queues a follow-up job (as `@actionbot sync` queues its reply),
+    which waits at `bot.gate`; `bot.replied` lists the deliveries whose follow-up ran."""
+    from types import SimpleNamespace
+
+    from gidgethub import routing
+
+    from actionbot.service.app import make_app, service_of
+    from tests.helpers import service_settings
+    from tests.webhooks import StubClients, no_sleep
+
+    bot = SimpleNamespace(gate=asyncio.Event(), replied=[], clients=StubClients())
+    router = routing.Router()
+
+    async def handle(event: Any, gh: Any, ctx: Any) -> None:
+        async def reply() -> None:
+            await bot.gate.wait()
+            bot.replied.append(event.delivery_id)
+
+        assert ctx.enqueue("octo/notes", reply)
+
+    router.add(handle, "issue_comment", action="created")
+    settings = service_settings(SECRET, state_dir=str(state))
+    app = make_app(settings, clients=bot.clients, router=router, sleep=no_sleep, redeliver_on_startup=False)
+    bot.client = await aiohttp_client(app)
+    bot.service = service_of(app)
+    return bot
+
+
+async def _handler_ended(bot: Any, delivery: str) -> None:
+    from tests.webhooks import payload, post
+
+    assert (await post(bot, "issue_comment", payload(action="created"), delivery=delivery)).status == 202
+
+    async def handled() -> bool:
+        return bool(bot.service.counts["processed"] == 1)
+
+    await _until(handled, "the handler to end")
+
+
+def _journalled(state: Path) -> list[str]:
+    return sorted(delivery_id(p.name) for p in (state / "accepted").iterdir())
+
+
+async def test_a_delivery_stays_journalled_until_the_follow_up_work_it_queued_ended(aiohttp_client: Any, tmp_path: Path) -> None:
+    """Its handler ended, its reply is still queued: a kill -9 now must not lose the reply (no resync writes it)."""
+    bot = await _following_bot(aiohttp_client, tmp_path)
+    await _handler_ended(bot, "say-it")
+    assert _journalled(tmp_path) == ["say-it"] and bot.replied == []
+    bot.gate.set()
+    await bot.service.queue.join()
+    assert bot.replied == ["say-it"] and _journalled(tmp_path) == []
+
+
+async def test_follow_up_work_cut_off_by_shutdown_is_put_back_and_stays_journalled(aiohttp_client: Any, tmp_path: Path) -> None:
+    bot = await _following_bot(aiohttp_client, tmp_path)
+    await _handler_ended(bot, "say-it")
+    bot.clients.hook_deliveries = [{"id": 5, "guid": "say-it", "status_code": 202, "delivered_at": "2026-01-01T00:00:00Z"}]
+    await bot.service.shutdown(grace=0.05)  # the reply never got past its gate
+    assert bot.replied == [] and bot.clients.redelivered == [5]
+    assert _journalled(tmp_path) == ["say-it"]
+
+
+@pytest.mark.parametrize("resync_hours", [0, 1], ids=["redelivery-pass", "resync-start-up-pass"])
+async def test_the_start_up_redelivery_waits_until_the_server_listens(aiohttp_client: Any, tmp_path: Path, resync_hours: float) -> None:
+    """aiohttp runs start-up hooks before it binds the socket: a delivery resent before then would find no server."""
+    from actionbot.service.app import make_app
+    from tests.helpers import service_settings
+    from tests.webhooks import Recorder, StubClients
+
+    journal = Journal.open(tmp_path)
+    journal.record("cut-0ff")
+    journal.close()
+    clients = StubClients()
+    clients.hook_deliveries = [{"id": 7, "guid": "cut-0ff", "status_code": 202, "delivered_at": "2026-01-01T00:00:00Z"}]
+
+    async def until_cancelled(seconds: float) -> None:  # the resync's next pass never comes
+        await asyncio.Event().wait()
+
+    listening = asyncio.Event()
+    settings = service_settings(SECRET, state_dir=str(tmp_path))
+    app = make_app(settings, clients=clients, router=Recorder().router, sleep=until_cancelled,
+                   resync_hours=resync_hours, listening=listening)
+    await aiohttp_client(app)
+    for _ in range(50):  # every ready task runs: the pass would have asked by now
+        await asyncio.sleep(0)
+    assert clients.redelivered == []
+    listening.set()
+
+    async def asked() -> list[int]:
+        return clients.redelivered
+
+    assert await _until(asked, "the start-up redelivery") == [7]

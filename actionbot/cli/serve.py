@@ -66,11 +66,13 @@ async def serve(settings: Settings) -> int:
     async with aiohttp.ClientSession(timeout=timeout) as session:
         metrics = Metrics()  # one registry: the clients record requests, the service serves /metrics
         clients = settings.app_clients(session, metrics)
-        app = make_app(settings, clients=clients, metrics=metrics)
+        listening = asyncio.Event()  # the start-up redelivery pass waits for the socket
+        app = make_app(settings, clients=clients, metrics=metrics, listening=listening)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0, **SERVER_OPTIONS)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
         await site.start()
+        listening.set()
         log.info("listening %s", kv(host=settings.host, port=settings.port))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

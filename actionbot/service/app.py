@@ -114,6 +114,18 @@ class DeliveryRecord:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(eq=False, slots=True)
+class _Work:
+    """A delivery's work: its handler, then each follow-up job the handler queued (a new
+    installation's first sync, a `sync` command's reply, a reconcile's deferred pass).
+    Until all of it has ended its ids stay in the journal and are put back at shutdown:
+    the handler alone ending would let a crash lose the follow-up, which no resync
+    repairs when it is a reply."""
+
+    ids: tuple[str, ...]
+    open: int = 1  # the handler, plus each follow-up queued and not ended
+
+
 class Service:
     """The state behind the routes: queue, seen deliveries, counters."""
 
@@ -153,6 +165,7 @@ class Service:
         # deliveries whose work succeeded go here; accepted, unfinished ones are in_flight.
         self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(maxsize=seen_max, ttl=seen_ttl, timer=clock)
         self.in_flight: set[str] = set()
+        self.unended: set[_Work] = set()  # deliveries whose handler or follow-up work has not ended
         self.bodies = asyncio.Semaphore(max_bodies)
         self.small_bodies = asyncio.Semaphore(MAX_SMALL_BODIES)
         self.body_timeout = body_timeout
@@ -364,13 +377,16 @@ class Service:
         await self.process(event, record, joined=delivery_ids)
         return record.outcome == "ok"
 
-    def context(self, delivery_id: str) -> Context:
-        """A handler's context; in Redis mode follow-up work runs after the handler, in the same job."""
+    def context(self, delivery_id: str, work: _Work | None = None) -> Context:
+        """A handler's context; in Redis mode follow-up work runs after the handler, in the same job.
+
+        `work`: the delivery's, which the follow-up jobs it queues belong to (None: the resync's).
+        """
         return Context(
             handle=self.handle,
             clock=self.clock,
             delivery_id=delivery_id,
-            enqueue_fn=self.enqueue if self.shared is None else None,
+            enqueue_fn=partial(self.enqueue, work=work) if self.shared is None else None,
             forget_installation=self.forget_installation,
             forget_repositories=self.forget_repositories,
         )
@@ -389,7 +405,9 @@ class Service:
         ids = joined or (event.delivery_id,)
         usage = track_usage()
         start = time.perf_counter()
-        ctx = self.context(event.delivery_id)
+        work = _Work(ids)
+        self.unended.add(work)
+        ctx = self.context(event.delivery_id, work)
         gh: GitHubClient | None = None
         error: BaseException | None = None
         for attempt in range(1, self.handler_attempts + 1):
@@ -400,7 +418,7 @@ class Service:
                 await ctx.run_later()  # Redis mode's follow-ups (the embedded queue takes them itself)
                 error = None
                 break
-            except asyncio.CancelledError:
+            except asyncio.CancelledError:  # its work did not end: it stays in the journal and is put back
                 record.outcome = "cancelled"
                 self.in_flight.difference_update(ids)
                 self._finish(record, start, usage, gh, ctx)
@@ -417,8 +435,7 @@ class Service:
                 break
         record.outcome = "ok" if error is None else "failed"
         self.in_flight.difference_update(ids)
-        if self.journal is not None:  # its work ended: failures are logged and listed, not lost
-            self.journal.done(ids)
+        self._ended(work)  # the handler's part: failures are logged and listed, not lost
         if error is None:  # a failed delivery stays redeliverable under the same id
             for delivery_id in ids:
                 self.seen[delivery_id] = True
@@ -457,14 +474,32 @@ class Service:
             ),
         )
 
-    def enqueue(self, key: str, job: Callable[[], Awaitable[None]]) -> bool:
+    def enqueue(self, key: str, job: Callable[[], Awaitable[None]], work: _Work | None = None) -> bool:
+        """Queue follow-up work behind `key`'s other work; it is part of `work` until it ends."""
+
         async def guarded() -> None:
             try:
                 await job()
             except Exception:
                 log.exception("follow-up job failed %s", kv(key=key))
+            self._ended(work)  # not when cancelled: the delivery's work did not end
 
-        return self.queue.submit(key, guarded, f"follow-up key={key}")
+        if work is not None:
+            work.open += 1
+        if self.queue.submit(key, guarded, f"follow-up key={key}"):
+            return True
+        self._ended(work)
+        return False
+
+    def _ended(self, work: _Work | None) -> None:
+        """One part of a delivery's work ended; once all of it has, its ids leave the journal."""
+        if work is None:
+            return
+        work.open -= 1
+        if work.open == 0:
+            self.unended.discard(work)
+            if self.journal is not None:
+                self.journal.done(work.ids)
 
     def spawn(self, coro: Awaitable[Any], name: str) -> None:
         """A start-up task: its errors are logged, never fatal to the service."""
@@ -491,7 +526,7 @@ class Service:
         if unfinished:
             for desc in unfinished:
                 log.warning("not finished at shutdown (put back for redelivery) %s", desc)
-        cut_off = sorted(i for i in accepted if i not in self.seen)
+        cut_off = sorted({i for i in accepted if i not in self.seen} | {i for w in self.unended for i in w.ids})
         if cut_off and self.shared is None:  # Redis keeps queued work itself
             await self.put_back(cut_off)
         log.info("shutdown %s", kv(unfinished=len(unfinished), processed=self.counts["processed"], failed=self.counts["failed"]))
@@ -813,6 +848,7 @@ def make_app(
     metrics: Metrics | None = None,
     resync_hours: float | None = None,
     resync_pause: float | None = None,
+    listening: asyncio.Event | None = None,
     **service_options: Any,
 ) -> web.Application:
     """The aiohttp application. `router` defaults to every feature of actionbot.service.handlers.
@@ -821,6 +857,8 @@ def make_app(
     one of its own when None. Served at `GET /metrics`.
     `resync_hours` / `resync_pause`: the periodic full resync (actionbot.service.resync);
     None reads `settings.resync_hours` / `settings.resync_pause`; 0 hours: off. When on, its start-up pass does the redelivery.
+    `listening`: set once the server's socket listens (`actionbot serve` sets it); the start-up
+    pass waits for it, so a delivery it asks GitHub to resend finds the server. None: no wait.
     """
     service = Service(settings, clients=clients, router=router or handlers.router, clock=clock, sleep=sleep, metrics=metrics, **service_options)
     app = web.Application(client_max_size=MAX_BODY)
@@ -837,15 +875,16 @@ def make_app(
             unfinished=service.take_cut_off,
         )
 
-    app.on_startup.append(_on_startup(service, settings, clients, redeliver_on_startup))
+    app.on_startup.append(_on_startup(service, settings, clients, redeliver_on_startup, listening))
     app.on_cleanup.append(_on_cleanup)
     return app
 
 
 def _on_startup(
-    service: Service, settings: Settings, clients: AppClients, redeliver_on_startup: bool
+    service: Service, settings: Settings, clients: AppClients, redeliver_on_startup: bool, listening: asyncio.Event | None
 ) -> Callable[[web.Application], Awaitable[None]]:
-    """The start-up hook: log what runs, then start Redis mode, or the resync, or the redelivery pass."""
+    """The start-up hook: log what runs, then start Redis mode, or the resync, or the redelivery
+    pass (those two once the server listens: aiohttp runs this hook before it binds the socket)."""
 
     async def on_startup(app: web.Application) -> None:
         log.info(
@@ -864,11 +903,19 @@ def _on_startup(
         warn_if_replica(os.environ)
         open_journal(service, settings)
         if service.resyncer is not None:
-            service.spawn(service.resyncer.run(), "resync")
+            service.spawn(_once_listening(listening, service.resyncer.run), "resync")
         elif redeliver_on_startup:
-            service.spawn(redeliver_failed(clients, since_hours=72, unfinished=service.take_cut_off()), "redeliver")
+            redeliver = partial(redeliver_failed, clients, since_hours=72, unfinished=service.take_cut_off())
+            service.spawn(_once_listening(listening, redeliver), "redeliver")
 
     return on_startup
+
+
+async def _once_listening(listening: asyncio.Event | None, start: Callable[[], Awaitable[Any]]) -> None:
+    """Run `start` once the server listens; at once when `listening` is None (the caller does not say)."""
+    if listening is not None:
+        await listening.wait()
+    await start()
 
 
 def open_journal(service: Service, settings: Settings) -> None:

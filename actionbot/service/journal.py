@@ -6,7 +6,9 @@ every accepted delivery still queued. So, with `ACTIONBOT_STATE_DIR` set, the
 service records each delivery id here before it answers 202 (one empty file
 per id, the directory fsynced) and removes it when the delivery's work has
 ended (succeeded or failed after its retries: a failure is logged and shown,
-not lost). Whatever is left at start-up was cut off: the start-up redelivery
+not lost), the follow-up jobs its handler queued included (a new
+installation's first sync, the reply to a `sync` command: nothing else would
+ever redo a lost reply). Whatever is left at start-up was cut off: the start-up redelivery
 pass asks GitHub to send those deliveries again, the same way it resends
 failed ones, and each one is processed when it arrives.
 
