@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gidgethub.sansio import Event
 
 from actionbot.core import meeting
 from actionbot.core.agenda import Agenda
@@ -14,9 +13,8 @@ from actionbot.core.config import load_config
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
-from actionbot.service.context import Context
-from actionbot.service.handlers.meetings import router
 from tests.fakestore import MemoryStore
+from tests.handlerenv import Handlers
 from tests.syncenv import CONFIG, REPO, by_title, head, setup_repo
 
 MEETINGS = CONFIG + 'meeting_issues:\n  labels: ["meeting"]\n  title: "*meeting*"\n'
@@ -30,21 +28,23 @@ async def fake(memory_store: MemoryStore) -> Any:
     return memory_store
 
 
-async def deliver(fake: Any, number: int, action: str, **extra: Any) -> None:
+async def deliver(handlers: Handlers, number: int, action: str, **extra: Any) -> None:
+    """An `issues` delivery by carol about issue `number` (`extra`: the action's other fields)."""
+    fake = handlers.store
     data = {
         "action": action, "issue": fake.issue_json(REPO, number), "repository": {"full_name": REPO},
         "sender": {"login": "carol", "type": "User"}, **extra,
     }  # fmt: skip
-    await router.dispatch(Event(data, event="issues", delivery_id="d"), fake.gh, Context())
+    await handlers.send("issues", data)
 
 
 def ours(fake: Any, number: int) -> list[dict[str, Any]]:
     return [c for c in fake.comments(REPO, number) if c["body"].startswith(meeting.MARKER)]
 
 
-async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
+async def test_posted_once_then_edited_in_place_then_frozen(fake: Any, handlers: Handlers) -> None:
     issue = fake.add_issue(REPO, "Team meeting 2025-03-20", "Agenda:\n", labels=["meeting"])
-    await deliver(fake, issue.number, "opened")
+    await deliver(handlers, issue.number, "opened")
     (posted,) = ours(fake, issue.number)
     assert "**Actions to review at this meeting.**" in posted["body"]
     assert "`@actionbot done`" in posted["body"] and "## Review of previous action items" in posted["body"]
@@ -52,8 +52,8 @@ async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
 
     # a redelivery, a label added later: nothing new, nothing edited
     fake.reset_log()
-    await deliver(fake, issue.number, "opened")
-    await deliver(fake, issue.number, "labeled", label={"name": "meeting"})
+    await deliver(handlers, issue.number, "opened")
+    await deliver(handlers, issue.number, "labeled", label={"name": "meeting"})
     assert fake.writes() == [] and len(ours(fake, issue.number)) == 1
 
     # an item closes: the one comment is edited, not a second one posted
@@ -75,25 +75,25 @@ async def test_posted_once_then_edited_in_place_then_frozen(fake: Any) -> None:
     assert [c["body"] for c in ours(fake, issue.number)] == [edited["body"]]
 
 
-async def test_title_glob_and_other_issues(fake: Any) -> None:
+async def test_title_glob_and_other_issues(fake: Any, handlers: Handlers) -> None:
     by_glob = fake.add_issue(REPO, "Weekly Meeting notes", "")
     other = fake.add_issue(REPO, "Bug: crash", "")
-    await deliver(fake, by_glob.number, "opened")
-    await deliver(fake, other.number, "opened")
+    await deliver(handlers, by_glob.number, "opened")
+    await deliver(handlers, other.number, "opened")
     assert len(ours(fake, by_glob.number)) == 1 and ours(fake, other.number) == []
     # retitled into a meeting issue: posted then
-    await deliver(fake, other.number, "edited", changes={"title": {"from": "x"}})
+    await deliver(handlers, other.number, "edited", changes={"title": {"from": "x"}})
     assert ours(fake, other.number) == []  # still not a meeting title
     renamed = fake.add_issue(REPO, "Planning", "")
     fake.issue(REPO, renamed.number).title = "Planning meeting"
-    await deliver(fake, renamed.number, "edited", changes={"title": {"from": "Planning"}})
+    await deliver(handlers, renamed.number, "edited", changes={"title": {"from": "Planning"}})
     assert len(ours(fake, renamed.number)) == 1
 
 
-async def test_off_without_configuration(memory_store: MemoryStore) -> None:
+async def test_off_without_configuration(memory_store: MemoryStore, handlers: Handlers) -> None:
     setup_repo(memory_store)
     issue = memory_store.add_issue(REPO, "Team meeting", "", labels=["meeting"])
-    await deliver(memory_store, issue.number, "opened")
+    await deliver(handlers, issue.number, "opened")
     assert ours(memory_store, issue.number) == []
 
 
@@ -121,19 +121,11 @@ def test_frozen_when_closed_or_when_the_meetings_notes_landed() -> None:
     assert meeting.frozen({**undated, "state": "closed"}, listing(None))
 
 
-async def test_a_command_on_an_item_updates_the_meeting_issue(fake: Any) -> None:
-    from actionbot.service.handlers.commands import router as commands
-
+async def test_a_command_on_an_item_updates_the_meeting_issue(fake: Any, handlers: Handlers) -> None:
     issue = fake.add_issue(REPO, "Team meeting 2025-03-20", "", labels=["meeting"])
-    await deliver(fake, issue.number, "opened")
+    await deliver(handlers, issue.number, "opened")
     incident = by_title(fake)[INCIDENT]["number"]
     fake.add_collaborator(REPO, "maint", "write")
-    comment = fake.add_comment(REPO, incident, "@actionbot done", user="maint")
-    data = {
-        "action": "created", "issue": fake.issue_json(REPO, incident), "repository": {"full_name": REPO},
-        "comment": {"id": comment.id, "body": "@actionbot done", "user": {"login": "maint", "type": "User"}},
-        "sender": {"login": "maint", "type": "User"},
-    }  # fmt: skip
-    await commands.dispatch(Event(data, event="issue_comment", delivery_id="c"), fake.gh, Context())
+    await handlers.comment(REPO, incident, "@actionbot done", who="maint")
     (edited,) = ours(fake, issue.number)
     assert f"- [x] {INCIDENT} #{incident} · done" in edited["body"]

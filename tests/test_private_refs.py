@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gidgethub.sansio import Event
 
 from actionbot.core import agenda, meeting
 from actionbot.core.config import DEFAULT_CONFIG, load_config
@@ -20,10 +19,8 @@ from actionbot.core.refstate import PRIVATE, refs_in_body
 from actionbot.engine.items import check_item, refresh_dashboard
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.reconcile import reconcile
-from actionbot.service.context import Context
-from actionbot.service.handlers.commands import router as commands
-from actionbot.service.handlers.references import router as references
 from tests.fakegithub.state import iso
+from tests.handlerenv import Handlers
 from tests.helpers import TRACK, item_body
 from tests.syncenv import CONFIG, REPO, action_issues, setup_repo
 
@@ -120,12 +117,13 @@ def _closed_payload(fake: Any, number: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def test_a_close_webhook_leaves_no_state_label_or_close_on_a_public_item(memory_store: Any, gh: Any) -> None:
+async def test_a_close_webhook_leaves_no_state_label_or_close_on_a_public_item(
+    memory_store: Any, gh: Any, handlers: Handlers
+) -> None:
     number = _merged_secret_pr(memory_store)
     item = _item(memory_store, [f"{SECRET}#{number}"])
     memory_store.commit(TRACK, {".github/actionbot.yml": "close_when_refs_closed: true\n"})
-    event = Event(_closed_payload(memory_store, number), event="pull_request", delivery_id="d")
-    await references.dispatch(event, gh, Context())
+    await handlers.send("pull_request", _closed_payload(memory_store, number))
     issue = memory_store.issue(TRACK, item.number)
     assert refs_in_body(issue.body) == {f"{SECRET}#{number}": PRIVATE}
     assert issue.state == "open" and "refs closed" not in issue.labels
@@ -143,23 +141,21 @@ async def test_the_periodic_check_rewrites_a_listed_state_it_must_not_show(memor
     assert memory_store.writes() == []
 
 
-async def _say(gh: Any, fake: Any, number: int, body: str) -> list[str]:
-    comment = fake.add_comment(TRACK, number, body, user="maint")
-    data = {
-        "action": "created", "issue": fake.issue_json(TRACK, number), "repository": {"full_name": TRACK},
-        "comment": {"id": comment.id, "body": body, "user": {"login": "maint", "type": "User"}},
-        "sender": {"login": "maint", "type": "User"},
-    }  # fmt: skip
-    await commands.dispatch(Event(data, event="issue_comment", delivery_id="d"), gh, Context())
+async def _say(handlers: Handlers, number: int, body: str) -> list[str]:
+    """maint's comment `body` on TRACK#`number`, delivered; the bot's comments there after it."""
+    fake = handlers.store
+    await handlers.comment(TRACK, number, body, who="maint")
     return [c["body"] for c in fake.comments(TRACK, number) if c["user"]["login"] == fake.gh.actor]
 
 
-async def test_link_and_status_on_a_public_item_show_no_private_state(memory_store: Any, gh: Any) -> None:
+async def test_link_and_status_on_a_public_item_show_no_private_state(
+    memory_store: Any, gh: Any, handlers: Handlers
+) -> None:
     number = _merged_secret_pr(memory_store)
     item = _item(memory_store, [])
-    await _say(gh, memory_store, item.number, f"@actionbot link {SECRET}#{number}")
+    await _say(handlers, item.number, f"@actionbot link {SECRET}#{number}")
     assert refs_in_body(memory_store.issue(TRACK, item.number).body) == {f"{SECRET}#{number}": PRIVATE}
-    (reply,) = await _say(gh, memory_store, item.number, "@actionbot status")
+    (reply,) = await _say(handlers, item.number, "@actionbot status")
     assert f"{SECRET}#{number} {HIDDEN}" in reply and _leaks(reply) == []
 
 
