@@ -1,31 +1,30 @@
-"""Unsure lines reach the check run of a sync and of a preview, over the fake GitHub."""
+"""Unsure lines reach the check run of a sync and of a preview, over the in-memory GitHub."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from actionbot.engine.read import Changed
 from actionbot.engine.reconcile import reconcile
-from tests.syncenv import EXAMPLE, NOTES, REPO, action_issues, client, head, setup_repo
+from tests.fakestore import MemoryStore
+from tests.syncenv import EXAMPLE, NOTES, REPO, action_issues, head, setup_repo
 
 STATEMENT = "The staging cluster is flaky since Monday"
 
 
-async def sync(fake: Any, **kw: Any) -> Any:
-    async with aiohttp.ClientSession() as session:
-        return await reconcile(client(session, fake), REPO, **kw)
+async def sync(fake: MemoryStore, **kw: Any) -> Any:
+    return await reconcile(fake.gh, REPO, **kw)
 
 
 @pytest.fixture
-def fake(fake_github: Any) -> Any:
-    setup_repo(fake_github)
-    return fake_github
+def fake(memory_store: MemoryStore) -> MemoryStore:
+    setup_repo(memory_store)
+    return memory_store
 
 
-async def test_a_preview_lists_the_unsure_line_and_opens_no_issue_for_it(fake: Any) -> None:
+async def test_a_preview_lists_the_unsure_line_and_opens_no_issue_for_it(fake: MemoryStore) -> None:
     await sync(fake)
     issues = len(action_issues(fake))
     base = head(fake)
