@@ -18,6 +18,8 @@ from actionbot.engine import read, worker
 from actionbot.engine.worker import TooComplex, run_bounded
 from actionbot.notes.parse import MAX_LINES
 from tests import slowjobs
+from tests.fakestore import MemoryGitHub
+from tests.handlerenv import Handlers
 from tests.syncenv import EXAMPLE, NOTES, REPO, action_issues, head, pr_payload
 
 
@@ -97,13 +99,13 @@ async def test_notes_too_complex_to_read_are_a_problem_and_healthz_answers_meanw
     assert len(action_issues(fake)) == before  # nothing opened, nothing closed
 
 
-async def test_notes_past_a_reading_limit_are_a_problem_naming_the_line(service: Any) -> None:
-    fake = service.fake
+async def test_notes_past_a_reading_limit_are_a_problem_naming_the_line(memory_github: MemoryGitHub, handlers: Handlers) -> None:
+    fake = memory_github.store
     first = head(fake)
     too_long = EXAMPLE + "\n" * MAX_LINES
     pr_head = fake.commit(REPO, {NOTES: too_long}, branch="notes-update")
     before = len(action_issues(fake))
-    await service.send("pull_request", pr_payload(fake, "opened", first, pr_head))
+    await handlers.send("pull_request", pr_payload(fake, "opened", first, pr_head))
     run = fake.check_runs(REPO)[-1]
     assert run["head_sha"] == pr_head
     output = json.dumps(run["output"])
