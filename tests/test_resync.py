@@ -1,7 +1,7 @@
 """Self-healing: start-up and periodic resync of the service over the HTTP fake GitHub (its app
 tokens, ETags and request costs are part of the subject) with a clock the test controls, missed
 deliveries repaired, installation events, errors that never stop the service; the engine's
-per-repository pass over the in-memory GitHub."""
+per-repository pass and a new installation's first reconcile over the in-memory GitHub."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from actionbot.service.settings import Settings
 from tests import syncenv
 from tests.deliveries import deliver, load_example
 from tests.fakestore import MemoryStore
+from tests.handlerenv import Handlers
 from tests.helpers import APP_ID, service_settings
 from tests.webhooks import OPERATOR, STATUS_TOKEN
 
@@ -104,8 +105,13 @@ def settings(fake: Any) -> Settings:
 
 @pytest.fixture
 def world(fake_github: Any, app_key: tuple[str, str]) -> Any:
-    fake = fake_github
-    fake.set_app(APP_ID, app_key[1])
+    fake_github.set_app(APP_ID, app_key[1])
+    return installation_42(fake_github)
+
+
+def installation_42(fake: Any) -> Any:
+    """Installation 42 of octo-org on the notes repository (a meeting 3 days ago, one 400 days ago)
+    and on a repository without notes, in either fake."""
     fake.add_installation(42, "octo-org")
     path, text = meeting(3, "Write the incident report (Carol)", "Update the contributing guide")
     old_path, old_text = meeting(400, "Something from last year")
@@ -255,22 +261,17 @@ async def test_the_periodic_pass_never_creates_a_dashboard(memory_store: MemoryS
     assert not [i for i in fake.issues(syncenv.REPO) if "actionbot:dashboard" in (i.get("body") or "")]
 
 
-async def test_installation_created_runs_a_bounded_first_reconcile(
-    world: Any, app_key: tuple[str, str], aiohttp_client: Any
-) -> None:
-    fake = world
+async def test_installation_created_runs_a_bounded_first_reconcile(memory_store: MemoryStore, handlers: Handlers) -> None:
+    fake = installation_42(memory_store)
     fake.add_repo("octo-org/minutes", {meeting(200, "An old thing")[0]: meeting(200, "An old thing")[1],
                                         ".github/actionbot.yml": f"since: {day(365)}\n"}, installation_id=42)
-    async with aiohttp.ClientSession() as session:
-        _, app, client = await start_unscheduled(fake, app_key, session, aiohttp_client)
-        payload = load_example("installation", "created")
-        payload["installation"]["id"] = 42
-        payload["repositories"] = [
-            {"id": 1, "node_id": "R_1", "name": "notes", "full_name": REPO, "private": False},
-            {"id": 2, "node_id": "R_2", "name": "minutes", "full_name": "octo-org/minutes", "private": False},
-        ]
-        assert (await deliver(client, "installation", payload, secret=SECRET)).status == 202
-        await service_of(app).queue.join()
+    payload = load_example("installation", "created")
+    payload["installation"]["id"] = 42
+    payload["repositories"] = [
+        {"id": 1, "node_id": "R_1", "name": "notes", "full_name": REPO, "private": False},
+        {"id": 2, "node_id": "R_2", "name": "minutes", "full_name": "octo-org/minutes", "private": False},
+    ]
+    await handlers.send("installation", payload)
     assert len(items(fake)) == 2 and not any("last year" in t for t in items(fake))
     assert items(fake, "octo-org/minutes") == ["An old thing"]  # `since` in the configuration widens it
     assert fake.check_runs(REPO) == []  # a resync writes issues, not check runs
