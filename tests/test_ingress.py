@@ -128,6 +128,22 @@ async def test_a_body_that_never_arrives_is_cut_off(aiohttp_server: Any, setting
 FORGED = "sha256=" + "0" * 64
 
 
+async def test_a_small_body_that_stops_coming_is_cut_off_at_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
+    """Bodies up to 1 MB have no pace to keep (GitHub's are that size): the body timeout alone ends a stalled one."""
+    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
+                   body_timeout=0.2, body_grace=60.0)
+    server = await aiohttp_server(app)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    head = ["POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: push",
+            "X-GitHub-Delivery: small", f"X-Hub-Signature-256: {FORGED}", "Content-Length: 1000"]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"{")
+    await writer.drain()
+    try:
+        assert (await status_line(reader)).startswith("HTTP/1.1 408")
+    finally:
+        writer.close()
+
+
 async def test_a_large_body_that_stops_coming_is_cut_off_long_before_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
     """Announced 25 MB, sent 64 KB, then nothing: behind the pace after the grace, 408, the slot free again."""
     app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
