@@ -103,3 +103,11 @@ async def test_invalid_configuration_exits_1_with_the_line(fake: Any, cli_main: 
     code, _, err = await cli(cli_main, fake, REPO, "--no-check")
     assert code == 1 and ".github/actionbot.yml:1" in err and "comment, close, ignore" in err
     assert action_issues(fake) == []
+
+
+async def test_a_missing_tracking_repository_is_named_as_such(fake: Any, cli_main: InProcessCLI) -> None:
+    """Not 'repository <the notes repository> not found': the one GitHub does not find is the tracking one."""
+    fake.commit(REPO, {".github/actionbot.yml": "tracking_repo: nobody/nowhere\n"})
+    code, _, err = await cli(cli_main, fake, REPO, "--no-check")
+    assert code == 1 and "`tracking_repo` nobody/nowhere was not found" in err and "Traceback" not in err, err
+    assert f"repository {REPO} not found" not in err and action_issues(fake) == []
