@@ -99,6 +99,17 @@ async def test_sync_command_says_when_the_notes_file_is_gone(fake: MemoryStore, 
     assert f"`{NOTES}` is not a notes file" in text and fake.issue_json(REPO, number)["state"] == "open"
 
 
+async def test_sync_command_reply_quotes_a_configuration_error_without_a_mention(fake: MemoryStore, gh: MemoryGitHub, handlers: Handlers) -> None:
+    """The error quotes the configuration's text: in a comment it notifies nobody and shows no image."""
+    await reconcile(gh, REPO)
+    number = issue(fake, INCIDENT)["number"]
+    fake.commit(REPO, {".github/actionbot.yml": 'on_removed: "@org/everyone ![x](https://evil.example/p.png)"\n'})
+    await say(handlers, number, "@actionbot sync")
+    (text,) = bot_replies(fake, number)
+    assert "the notes were not re-read" in text and "@\u200borg/everyone" in text
+    assert "@org/everyone" not in text and "![x]" not in text
+
+
 # ---------------------------------------------------------------- command effects survive a resync
 
 

@@ -40,6 +40,7 @@ from actionbot.core.commands import (
 from actionbot.core.config import Config
 from actionbot.core.refstate import body_with_refs, refs_in_body, state_text
 from actionbot.core.render import Marker, parse_marker, replace_marker_state, with_marker
+from actionbot.core.safe_text import one_line
 from actionbot.engine.agenda import review_list
 from actionbot.engine.items import (
     check_item,
@@ -288,7 +289,7 @@ async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[st
         if report.config_error is not None:
             e = report.config_error
             said.append(
-                f"the notes were not re-read: `{e.path}` line {e.line}: {e.message}. "
+                f"the notes were not re-read: `{e.path}` line {e.line}: {one_line(e.message)}. "
                 "Fix the configuration and run `sync` again."
             )
         elif marker.path not in report.files:
@@ -301,7 +302,7 @@ async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[st
         problems = [p for p in report.problems if p.path == marker.path]
         if problems:
             said.append(
-                f"`{marker.path}` has {len(problems)} problem(s), first: line {problems[0].line}: {problems[0].message}."
+                f"`{marker.path}` has {len(problems)} problem(s), first: line {problems[0].line}: {one_line(problems[0].message)}."
             )
         if report.failed or report.deferred:
             said.append("some changes could not be written yet; the next run retries them.")
