@@ -19,8 +19,8 @@ from actionbot.core import agenda, dashboard
 from actionbot.core.checkrun import Entry, summarise
 from actionbot.core.desired import DesiredIssue
 from actionbot.core.refstate import RefEvent, RefState, notice
-from actionbot.core.render import carried_over_comment
-from actionbot.core.safe_text import ZWSP, neutralise
+from actionbot.core.render import carried_over_comment, removed_comment
+from actionbot.core.safe_text import ZWSP, code, neutralise
 from actionbot.notes.model import Problem
 from tests.planning import ctx
 
@@ -62,6 +62,20 @@ def test_check_run_titles_and_problems_mention_nobody() -> None:
     out = summarise([Entry("opened", HOSTILE, 3, "https://github.com/o/r/issues/3")],
                     [Problem("notes.md", 4, f"owner {HOSTILE} is not known")])
     assert mentions(out.summary) == set() and inert(out.summary)
+
+
+HOSTILE_PATH = "docs/meetings/x` @org/team ![i](https://evil.example/p.png) ``<img src=x>.md"
+
+
+def test_a_file_name_is_shown_as_code_whatever_it_holds() -> None:
+    """A pull request names its notes file: backticks in the name must not end the code span."""
+    assert code("docs/a.md") == "`docs/a.md`"
+    assert mentions(code(HOSTILE_PATH)) == set() and inert(code(HOSTILE_PATH))
+    assert code("`x`") == "`` `x` ``" and code("two\n\nlines") == "`two lines`"
+    out = summarise([], [Problem(HOSTILE_PATH, 4, "is not valid UTF-8 text"), Problem(HOSTILE_PATH, None, "is binary")],
+                    preview=True)
+    assert mentions(out.summary) == set() and inert(out.summary)
+    assert mentions(removed_comment("k1", HOSTILE_PATH, closing=True)) == set()
 
 
 def test_dashboard_cells_and_owner_headings_mention_nobody() -> None:

@@ -26,7 +26,7 @@ from actionbot.core.operations import (
     Plan,
     UpdateIssue,
 )
-from actionbot.core.safe_text import neutralise, one_line
+from actionbot.core.safe_text import code, neutralise, one_line
 from actionbot.notes.model import Problem, Unsure
 
 CHECK_NAME = "actionbot"
@@ -263,12 +263,12 @@ def unsure_lines(unsure: Iterable[Unsure]) -> list[str]:
     # the line in a code span: no markup, link or mention from the notes is rendered
     for u in found:
         text = _cut(" ".join(u.text.split()).replace("`", "'"), 120)
-        out.append(f"- `{u.path}:{u.line}` `{text}` ({u.reason})")
+        out.append(f"- {code(f'{u.path}:{u.line}')} `{text}` ({u.reason})")
     return [*out, ""]
 
 
 def _where(p: Problem) -> str:
-    return f"`{p.path}:{p.line}`" if p.line else f"`{p.path}`"
+    return code(f"{p.path}:{p.line}") if p.line else code(p.path)
 
 
 def _annotations(problems: Iterable[Problem], level: str = "warning") -> list[dict[str, Any]]:

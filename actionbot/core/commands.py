@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from actionbot.core.names import LOGIN
+from actionbot.core.safe_text import code
 
 DEFAULT_HANDLE = "actionbot"
 MAX_ASSIGNEES = 10  # GitHub's own cap on assignees of one issue
@@ -393,14 +394,6 @@ def may_run(command: Command, *, permission: str, is_owner: bool, sender: str | 
 # --- what the bot says -------------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """Inline code that survives backticks in `text` (and so never @-mentions anyone)."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def usages(spec: Spec, handle: str = DEFAULT_HANDLE) -> str:
     """The command's forms as inline code, e.g. "`@actionbot assign @user ...` / `@actionbot assign me`"."""
     handle = handle.removeprefix("@")
@@ -428,7 +421,7 @@ def reply(who: str, quoted_command_line: str, outcome_text: str) -> str:
     The quote is inline code so that logins in it notify nobody, and a quote so
     that the bot never reads its own reply as a command.
     """
-    return f"> {_code(quoted_command_line)}\n\n@{who}: {outcome_text}"
+    return f"> {code(quoted_command_line)}\n\n@{who}: {outcome_text}"
 
 
 def refusal_text(command: Command, decision: Decision, handle: str = DEFAULT_HANDLE) -> str:
@@ -447,7 +440,7 @@ def unknown_text(unknown: Unknown, handle: str = DEFAULT_HANDLE) -> str:
     if not unknown.name:
         return f"no command after `@{handle}`. Commands: {names}; `@{handle} help` explains them."
     return (
-        f"I do not know the command {_code(unknown.name)}. Commands: {names}; "
+        f"I do not know the command {code(unknown.name)}. Commands: {names}; "
         f"`@{handle} help` explains them."
     )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from actionbot.core.desired import DesiredIssue, permalink
 from actionbot.core.refstate import state_text
-from actionbot.core.safe_text import no_markup, no_mentions, one_line
+from actionbot.core.safe_text import code, no_markup, no_mentions, one_line
 
 BEGIN = "<!-- actionbot:begin -->"
 END = "<!-- actionbot:end -->"
@@ -186,7 +186,7 @@ def render_block(
     text = plain_markdown(issue.text, notes_repo=notes_repo, tracking_repo=tracking_repo)
     lines += [quote_block(text), ""]
 
-    where = f"[`{ctx.path}` line {issue.line}]({issue.permalink})"
+    where = f"[{code(ctx.path)} line {issue.line}]({issue.permalink})"
     lines.append(f"**From the notes:** {where}")
     if issue.meeting_date or issue.meeting_title:
         meeting = " · ".join(p for p in (issue.meeting_date, one_line(issue.meeting_title)) if p)
@@ -395,7 +395,7 @@ def removed_comment(key: str, path: str, *, closing: bool) -> str:
         if closing
         else "If it is no longer wanted, close this issue; if it was removed by mistake, put it back in the notes."
     )
-    return f"{comment_marker('removed', key)}\nThis action item is no longer in the notes (`{path}`). {what}"
+    return f"{comment_marker('removed', key)}\nThis action item is no longer in the notes ({code(path)}). {what}"
 
 
 def done_comment(issue: DesiredIssue, key: str) -> str:

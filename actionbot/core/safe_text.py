@@ -44,6 +44,21 @@ def neutralise(text: str) -> str:
     return no_mentions(no_markup(text))
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
+def code(text: str) -> str:
+    """`text` on one line as inline code, whatever it holds: nothing in it renders or mentions.
+
+    The fence is longer than any backtick run inside (a file name may hold
+    backticks: a pull request picks its notes file's name), as CommonMark reads it.
+    """
+    flat = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def one_line(text: str | None) -> str:
     """`neutralise` on one line (whitespace runs, newlines included, become one space)."""
     return neutralise(" ".join((text or "").split()))

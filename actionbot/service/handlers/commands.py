@@ -40,7 +40,7 @@ from actionbot.core.commands import (
 from actionbot.core.config import Config
 from actionbot.core.refstate import body_with_refs, refs_in_body, state_text
 from actionbot.core.render import Marker, parse_marker, replace_marker_state, with_marker
-from actionbot.core.safe_text import one_line
+from actionbot.core.safe_text import code, one_line
 from actionbot.engine.agenda import review_list
 from actionbot.engine.items import (
     check_item,
@@ -294,7 +294,7 @@ async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[st
             )
         elif marker.path not in report.files:
             said.append(
-                f"`{marker.path}` is not a notes file of {notes_repo} at its default branch any more "
+                f"{code(marker.path)} is not a notes file of {notes_repo} at its default branch any more "
                 "(moved, deleted, or outside `notes:`), so the notes were not re-read. "
                 "If the file moved, this issue keeps its link to the old commit, which still shows the item, "
                 "until the item changes in its new file; a push or the periodic resync finds it there."
@@ -302,7 +302,7 @@ async def sync_item(gh: GitHub, repo: str, number: int, ctx: Context) -> list[st
         problems = [p for p in report.problems if p.path == marker.path]
         if problems:
             said.append(
-                f"`{marker.path}` has {len(problems)} problem(s), first: line {problems[0].line}: {one_line(problems[0].message)}."
+                f"{code(marker.path)} has {len(problems)} problem(s), first: line {problems[0].line}: {one_line(problems[0].message)}."
             )
         if report.failed or report.deferred:
             said.append("some changes could not be written yet; the next run retries them.")
@@ -319,7 +319,7 @@ async def _status(gh: GitHub, item: Item) -> str:
     states = await ref_states(gh, list(listed), public=not await is_private(gh, item.repo, item.issue))
     refs = "; ".join(f"{r} {state_text(states[r])}" for r in listed) or "none"
     meeting = (marker.meeting if marker else None) or "unknown"
-    where = f" (`{marker.path}`)" if marker and marker.path else ""
+    where = f" ({code(marker.path)})" if marker and marker.path else ""
     return (
         f"this item is **{item.issue.get('state', 'open')}**. Owners: {owners}. Meeting: {meeting}{where}. "
         f"References: {refs}."
