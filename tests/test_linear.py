@@ -10,6 +10,7 @@ never a close timing call on a loaded machine.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -233,3 +234,19 @@ def test_the_limit_error_crosses_from_the_worker_process_whole() -> None:
 def test_the_readme_states_the_reading_limits_the_parser_holds() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert f"| {MAX_LINES:,} lines |" in readme and f"| {MAX_ITEMS:,} action items" in readme
+
+
+def test_the_collector_is_paused_while_reading_and_planning_and_back_on_after() -> None:
+    seen: list[bool] = []
+    notes = parse_notes(HEAD + "- Fix the build (Ana)\n", path="n.md", repo="o/r", progress=lambda _: seen.append(gc.isenabled()))
+    assert seen and not any(seen)  # off while reading
+    assert gc.isenabled()  # on again after
+    context = NotesContext(repo="o/r", html_url="https://github.com/o/r", sha="HEAD", path="n.md")
+    plan(desired_issues(notes, DEFAULT_CONFIG, context), [], DEFAULT_CONFIG, tracking_repo="o/r")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_notes(HEAD + "- Fix the build (Ana)\n", path="n.md")
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()

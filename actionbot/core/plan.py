@@ -41,6 +41,7 @@ from actionbot.core.matching import (
 )
 from actionbot.core.operations import CloseIssue, Comment, CreateIssue, EnsureLabel, Operation, Plan, UpdateIssue
 from actionbot.core.render import Marker
+from actionbot.notes.collect import collector_paused
 
 ISSUE_HELP = issue_help()  # the same text closes every issue's block
 
@@ -79,7 +80,8 @@ def plan(
     planner = _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels)
     planner.reviews = tuple(reviews)
     planner.gone = frozenset(gone)
-    return planner.run()
+    with collector_paused():  # thousands of small objects, none garbage before the plan is made
+        return planner.run()
 
 
 class _Planner:
@@ -201,6 +203,8 @@ class _Planner:
         weighed against the few that could be alike, not against every issue.
         """
         issues = [e for e in canonical if e.is_open and e.marker and e.marker.meeting]
+        if not issues:
+            return  # a first sync: nothing to carry over to
         texts = [_marker_norm(e.marker) for e in issues if e.marker]
         by_text: dict[str, list[int]] = {}
         index = WordIndex()
@@ -367,12 +371,14 @@ class _Planner:
                 and first.repo.casefold() == d.repo.casefold() and not pending[g][-1].done
             )
 
+        earliest: str | None = None  # the oldest meeting of a dated group: nothing older to join before it
         for d in sorted(unmatched, key=lambda d: (d.meeting_date or "", d.path, d.line)):
             home = by_key.get(d.key)
             text = (d.repo.casefold(), d.norm_text)
-            if home is None and d.meeting_date:
+            later = bool(d.meeting_date and earliest and earliest < d.meeting_date)
+            if home is None and later:
                 home = next((g for g in by_text.get(text, [])[:COMMON_WORD] if joinable(g, d)), None)
-            if home is None and d.meeting_date and not self.budget.spent:
+            if home is None and later and not self.budget.spent:
                 home = next(
                     (g for g in index.candidates(d.norm_text) if joinable(g, d)
                      and self.budget.similar(pending[g][0].norm_text, d.norm_text, CARRY_OVER_THRESHOLD)),
@@ -383,6 +389,7 @@ class _Planner:
                 continue
             by_key.setdefault(d.key, len(pending))
             if d.meeting_date:
+                earliest = earliest or d.meeting_date  # sorted: the first dated one is the oldest
                 by_text.setdefault(text, []).append(len(pending))
                 index.add(len(pending), d.norm_text)
             pending.append([d])

@@ -360,14 +360,19 @@ def _undecorated(text: str) -> str:
     return text[:end]
 
 
-def _paren_names(inner: str, known: frozenset[str]) -> list[tuple[str, bool]] | None:
-    """The owners a parenthesis names: a list of names, or a clause with a named subject."""
+@lru_cache(maxsize=4096)
+def _paren_names(inner: str, known: frozenset[str]) -> tuple[tuple[str, bool], ...] | None:
+    """The owners a parenthesis names: a list of names, or a clause with a named subject.
+
+    Cached: a trailing parenthesis is read both as one in mid-line and as the
+    trailing one, and notes repeat the same few (`(Ana)`, `(@dana, Li)`).
+    """
     inner = inner.strip()
     if not inner or len(inner) > 80:
         return None
     got = _subject_at(inner, 0, known)  # "(leah can ping filipe)": leah
     if got is not None:
-        return got[0]
+        return tuple(got[0])
     parts: list[tuple[str, bool]] = []
     for el in _PAREN_SPLIT.split(inner):
         em = _ELEMENT.match(_TIMING.sub("", el.strip()))
@@ -375,7 +380,7 @@ def _paren_names(inner: str, known: frozenset[str]) -> list[tuple[str, bool]] | 
             parts = []
             break
         parts.append((em.group(1), bool(em.group(2))))
-    return parts or None
+    return tuple(parts) or None
 
 
 def _camel(name: str) -> bool:
@@ -384,6 +389,8 @@ def _camel(name: str) -> bool:
     Names with a short prefix keep theirs: McKay, DeShawn, LaToya, MacLeod, VanDyke.
     """
     for w in name.split():
+        if w[1:] == w[1:].lower():
+            continue  # no capital inside: the common case, without a walk over the word
         k = next((i for i, ch in enumerate(w) if i > 0 and ch.isupper()), 0)
         if k >= 3 and w[:k].istitle() and w[:k] not in ("Mac", "Van", "Von", "Del", "Der"):
             return True

@@ -19,6 +19,7 @@ from typing import Any
 
 from actionbot.notes import meetings as mt
 from actionbot.notes.blocks import MD, Event, Node, plain_text, segment_lines, structure
+from actionbot.notes.collect import collector_paused
 from actionbot.notes.inline import inline_actions
 from actionbot.notes.labels import DEFAULT_PHRASES
 from actionbot.notes.model import InputError, Item, Meeting, Notes, Section, TooLarge, Unsure
@@ -123,7 +124,8 @@ def parse_notes(
     """
     _check_lines(text, path)
     try:
-        return _parse(text, path, repo, phrases, people, progress)
+        with collector_paused():
+            return _parse(text, path, repo, phrases, people, progress)
     except _ItemLimit as exc:
         raise TooLarge(path, f"too many action items (more than {MAX_ITEMS:,}); {_SPLIT_IT}", line=exc.line) from None
 
