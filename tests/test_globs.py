@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import time
 
 import pytest
 
@@ -72,3 +73,30 @@ def test_invalid_globs_are_reported(bad: str) -> None:
 
 def test_valid_glob_has_no_complaint() -> None:
     assert check_glob("docs/meetings/**/*.md") is None
+
+
+# ---------------------------------------------------------------- bounded matching
+@pytest.mark.parametrize(
+    "pattern, words",
+    [
+        ("*a" * 12, "at most 2 `*` in one file or folder name"),  # 44 s against a 37-character path before
+        ("!docs/*a*b*c.md", "at most 2 `*`"),
+        ("a/**/b/**/c/**/e", "at most 2 `**`"),  # 22 s against a 1,803-character path before
+    ],
+)
+def test_globs_that_would_backtrack_for_seconds_are_refused(pattern: str, words: str) -> None:
+    assert words in (check_glob(pattern) or "")
+    with pytest.raises(GlobError):
+        compile_globs([pattern])
+
+
+def test_the_allowed_globs_match_any_path_quickly_and_long_paths_never() -> None:
+    """Paths come from pull requests: the worst that the bounds allow, against crafted paths, in CPU time."""
+    start = time.process_time()
+    for pattern in ("**/b/**/*x*y", "**/*x*y/**/*x*y", "a*b/**/c*d/**/e*f"):
+        globs = compile_globs([pattern])
+        for path in ("b/" * 150, "b/" * 100 + "x" * 100, "x" * 300, "b/" * 75 + "x" * 150, "b/x/" * 75):
+            assert not globs.matches(path[:300])
+        assert not globs.matches("b/" * 1300 + "x" * 1400)  # 1.8 s before: over the length, never notes
+    assert time.process_time() - start < 1.0
+    assert compile_globs(["**/*.md"]).matches("a/" * 148 + ".md") and not compile_globs(["**/*.md"]).matches("a/" * 149 + "x.md")

@@ -264,7 +264,7 @@ class _Reader:
         for item, inode in zip(items, _seq_nodes(node, len(items)), strict=False):
             reason = check_glob(item)
             if reason:
-                raise self.fail(inode, f"`{key}`: invalid glob {item!r}: {reason}")
+                raise self.fail(inode, f"`{key}`: invalid glob {_short(item)}: {reason}")
         return items
 
     def _strings(self, node: yaml.Node, value: Any, key: str) -> tuple[str, ...]:

@@ -19,6 +19,17 @@ from functools import lru_cache
 
 import pathspec
 
+# pathspec matches with a backtracking regular expression: each `*` in one name, and each
+# `**`, multiplies the work of a path that almost matches by the path's length. Notes globs
+# need few of either (`docs/meetings/**/*.md`), and a notes file's path is short, so both
+# are bounded: a pull request picks its files' names, and matching runs on the event loop.
+MAX_DOUBLE_STARS = 2  # `**` segments in one glob
+MAX_STARS_IN_A_NAME = 2  # runs of `*` in one path segment
+MAX_PATH = 300  # characters: a longer path is never a notes file
+
+
+_STARS = re.compile(r"\*+")
+
 
 class GlobError(ValueError):
     """A glob that can not be compiled; `pattern` is the culprit."""
@@ -37,8 +48,8 @@ class Globs:
     _spec: pathspec.GitIgnoreSpec = field(compare=False, repr=False)
 
     def matches(self, path: str) -> bool:
-        """True when the repository-relative `path` is selected."""
-        return bool(self.patterns) and self._spec.match_file(normalise_path(path))
+        """True when the repository-relative `path` is selected (never one over MAX_PATH characters)."""
+        return bool(self.patterns) and len(path) <= MAX_PATH and self._spec.match_file(normalise_path(path))
 
 
 def normalise_path(path: str) -> str:
@@ -58,6 +69,11 @@ def check_glob(pattern: str) -> str | None:
         return "the glob is empty"
     if stripped.startswith("#"):
         return "a glob starting with '#' is a comment in gitignore syntax; quote and escape it as '\\#'"
+    names = stripped.removeprefix("!").split("/")
+    if sum(name == "**" for name in names) > MAX_DOUBLE_STARS:
+        return f"at most {MAX_DOUBLE_STARS} `**` in one glob; list several globs instead"
+    if any(name != "**" and len(_STARS.findall(name)) > MAX_STARS_IN_A_NAME for name in names):
+        return f"at most {MAX_STARS_IN_A_NAME} `*` in one file or folder name"
     try:
         pathspec.GitIgnoreSpec.from_lines([pattern])
     except re.error as exc:
