@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actionbot.service.app import MAX_BODIES, SMALL_BODY
+from actionbot.service.ingress import MAX_BODIES, SMALL_BODY
 
 LENGTH = 26_214_300
 CHUNK = 1024 * 1024

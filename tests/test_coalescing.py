@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from gidgethub import routing, sansio
 
-from actionbot.service.app import Service
+from actionbot.service.deliveries import Service
 from actionbot.service.handlers import router as real_router
 from actionbot.service.handlers.push import COALESCED, join_pushes, on_push
 from tests.deliveries import payload_for

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from actionbot.service.app import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY, make_app, service_of
+from actionbot.service.app import make_app, service_of
+from actionbot.service.ingress import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY
 from actionbot.service.settings import Settings
 from tests.helpers import service_settings
 from tests.webhooks import (

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from gidgethub import BadRequest, routing, sansio
 
-from actionbot.service.app import MAX_BODY, make_app, service_of
+from actionbot.service.app import make_app, service_of
+from actionbot.service.ingress import MAX_BODY
 from actionbot.service.settings import Settings
 from tests.clirun import InProcessCLI
 from tests.deliveries import payload_for

@@ -13,7 +13,8 @@ from aiohttp import web
 from actionbot import logs
 from actionbot.logs import kv
 from actionbot.service import errors
-from actionbot.service.app import SERVER_OPTIONS, make_app, service_of
+from actionbot.service.app import make_app, service_of
+from actionbot.service.ingress import SERVER_OPTIONS
 from actionbot.service.metrics import Metrics
 from actionbot.service.settings import Settings
 

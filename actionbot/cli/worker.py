@@ -16,7 +16,7 @@ import aiohttp
 
 from actionbot import logs
 from actionbot.service import errors
-from actionbot.service.app import Service
+from actionbot.service.deliveries import Service
 from actionbot.service.handlers import router
 from actionbot.service.metrics import Metrics
 from actionbot.service.redisqueue import RedisQueue

@@ -83,7 +83,7 @@ class PassReport:
 
 
 class Host(Protocol):
-    """What the resync needs of the service it runs in (`actionbot.service.app.Service`)."""
+    """What the resync needs of the service it runs in (`actionbot.service.deliveries.Service`)."""
 
     clients: AppClients
     metrics: Metrics

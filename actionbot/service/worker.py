@@ -51,7 +51,7 @@ log = logging.getLogger("actionbot.service.worker")
 
 
 class Service(Protocol):
-    """What a worker needs of the service it runs jobs for (`actionbot.service.app.Service`)."""
+    """What a worker needs of the service it runs jobs for (`actionbot.service.deliveries.Service`)."""
 
     settings: Settings
     clients: AppClients
