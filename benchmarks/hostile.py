@@ -93,6 +93,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "limits: list lines, no action": lambda n: "# Team meeting, 2025-05-12\n\n## Agenda\n\n" + "".join(
         _padded(f"- Discussed topic {i}", max(1, n // MAX_LINES)) for i in range(MAX_LINES - 5)
     ),
+    "comma runs before the owner `a, a, ... Ana to`": lambda n: _lines(lambda i: "- Fix " + "a, " * 660 + "Ana to go\n", n),
     "owner list `Ana, Ana, ... will`": lambda n: _fill("Ana, ", n, suffix="will\n"),
     "run of spaces `Fix it      x`": lambda n: _fill(" ", n, prefix=HEAD + "- Fix it", suffix="x\n"),
     "strike-through `~~a~~a...`": lambda n: _fill("~~a", n),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote
 
@@ -91,6 +91,8 @@ class DesiredIssue:
     parent_key: str | None = None
     done: bool = False
     source: str = "section"
+    # normalise_text(text, owners' names) when whoever built this had it already (the key needs it)
+    norm: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def repo(self) -> str:
@@ -108,7 +110,7 @@ class DesiredIssue:
     @cached_property
     def norm_text(self) -> str:
         """The text the matcher compares (read many times per plan: computed once)."""
-        return normalise_text(self.text, [o.name for o in self.owners])
+        return self.norm if self.norm is not None else normalise_text(self.text, [o.name for o in self.owners])
 
     def logins(self, *, tentative: bool = False) -> tuple[str, ...]:
         """Mapped owners' logins, in order, without repeats (tentative ones only if asked)."""
@@ -153,11 +155,14 @@ def desired_issues(notes: Notes, config: Config, context: NotesContext) -> tuple
     items = notes.items
     worthy = _worthy(notes, config)
     owners_of = {i: _owners(items[i], config, notes.people) for i in worthy}
+    # The normalised text gives the key and is what the matcher compares: worked out once.
+    norms = {i: normalise_text(_whole(items[i]), [o.name for o in owners_of[i]]) for i in worthy}
     tree = _Tree(
         items=items,
         children=_children(items),
         worthy=worthy,
-        keys=_keys(notes, context, worthy, owners_of),
+        keys=_keys(notes, context, worthy, norms),
+        norms=norms,
         owners_of=owners_of,
         tracking=config.tracking_repo or context.repo,  # where a bare #N points
     )
@@ -209,18 +214,16 @@ def _worthy(notes: Notes, config: Config) -> set[int]:
 
 
 def _keys(
-    notes: Notes, context: NotesContext, worthy: set[int], owners_of: Mapping[int, tuple[Owner, ...]]
+    notes: Notes, context: NotesContext, worthy: set[int], norms: Mapping[int, str]
 ) -> dict[int, str]:
     """Each worthy item's key; identical texts in one meeting are told apart by their order."""
     keys: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i in sorted(worthy):
-        item = notes.items[i]
-        date = _meeting_of(notes, item)[0]
-        norm = normalise_text(_whole(item), [o.name for o in owners_of[i]])
-        base = item_key(context.repo, date, context.path, norm)
+        date = _meeting_of(notes, notes.items[i])[0]
+        base = item_key(context.repo, date, context.path, norms[i])
         seen[base] = seen.get(base, 0) + 1
-        keys[i] = item_key(context.repo, date, context.path, norm, seen[base])
+        keys[i] = item_key(context.repo, date, context.path, norms[i], seen[base])
     return keys
 
 
@@ -232,6 +235,7 @@ class _Tree:
     children: Mapping[int, list[int]]
     worthy: set[int]
     keys: Mapping[int, str]
+    norms: Mapping[int, str]
     owners_of: Mapping[int, tuple[Owner, ...]]
     tracking: str
 
@@ -282,6 +286,7 @@ def _desired_one(notes: Notes, context: NotesContext, tree: _Tree, i: int) -> De
         parent_key=tree.keys.get(parent) if parent is not None else None,
         done=item.done,
         source=item.source,
+        norm=tree.norms[i],
     )
 
 

@@ -28,6 +28,7 @@ _URL_RE = re.compile(r"https?://\S+")
 _REF_RE = re.compile(r"(?<![\w.-])[\w.-]+/[\w.-]+#\d+\b|(?<![\w&])#\d+\b")
 _PAREN_RE = re.compile(r"\([^()]*\)")
 _NON_WORD_RE = re.compile(r"[^\w]+")
+_OWNER_SEP_RE = re.compile(r"[,/+&]|\band\b")
 
 
 def normalise_text(text: str, owners: Iterable[str] = ()) -> str:
@@ -38,7 +39,7 @@ def normalise_text(text: str, owners: Iterable[str] = ()) -> str:
 
     def drop_owner_paren(match: re.Match[str]) -> str:
         inner = match.group(0)[1:-1]
-        parts = [p.strip().rstrip("?").strip().lstrip("@").casefold() for p in re.split(r"[,/+&]|\band\b", inner)]
+        parts = [p.strip().rstrip("?").strip().lstrip("@").casefold() for p in _OWNER_SEP_RE.split(inner)]
         return " " if owner_keys and all(p in owner_keys for p in parts if p) else match.group(0)
 
     text = _PAREN_RE.sub(drop_owner_paren, text)

@@ -316,6 +316,7 @@ class _Planner:
         # Items new to GitHub, oldest meeting first, so that the same item at a
         # later meeting joins the issue about to be opened instead of a twin.
         pending = self.join_listings(unmatched)
+        known_numbers = {k: n for k, n in numbers.items() if n}  # once: per issue it was quadratic
         for group in pending:
             for d in group[1:]:
                 if d.key != group[0].key:
@@ -345,7 +346,7 @@ class _Planner:
                 marker,
                 tracking_repo=self.tracking_repo,
                 ref_states=self.ref_states,
-                sub_issue_numbers={k: n for k, n in numbers.items() if n},
+                sub_issue_numbers=known_numbers,
                 assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
                 commands_help=ISSUE_HELP,
             )

@@ -162,10 +162,14 @@ def _strip_markers(title: str) -> str:
 # ---------------------------------------------------------------- owners
 
 
-def _match_names(title: str, pos: int, keys: tuple[str, ...]) -> int:
-    """End of a list of owner names starting at `pos` (`Ana, Bo and @cy?`), or -1."""
+def _match_names(title: str, pos: int, keys: tuple[str, ...], folded: str | None = None) -> int:
+    """End of a list of owner names starting at `pos` (`Ana, Bo and @cy?`), or -1.
+
+    `folded` is `title.casefold()` when the caller has it: a caller that tries every
+    clause start of one title would otherwise fold the whole title again at each.
+    """
     end = -1
-    folded = title.casefold()
+    folded = title.casefold() if folded is None else folded
     while True:
         at = pos + 1 if folded.startswith("@", pos) else pos
         if folded.startswith("the ", at):
@@ -239,7 +243,7 @@ def _strip_inner_subjects(title: str, keys: tuple[str, ...]) -> str:
     folded = title.casefold()
     first_owner = min((i for i in (folded.find(k) for k in keys) if i >= 0), default=len(title))
     while 0 <= at < first_owner:
-        end = _match_names(title, at + 2, keys)
+        end = _match_names(title, at + 2, keys, folded)
         verb = _SUBJECT_VERB_RE.match(title, end) if end > 0 else None
         if verb and verb.end() < len(title):
             out.append(title[pos : at + 2])
