@@ -129,16 +129,22 @@ async def test_a_body_that_never_arrives_is_cut_off(aiohttp_server: Any, setting
 FORGED = "sha256=" + "0" * 64
 
 
+async def stalled(port: int, framing: str, first: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A forged-signature push whose body starts (`framing`: its length or chunked header) and stops."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = ["POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: push",
+            "X-GitHub-Delivery: stalled", f"X-Hub-Signature-256: {FORGED}", framing]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + first)
+    await writer.drain()
+    return reader, writer
+
+
 async def test_a_small_body_that_stops_coming_is_cut_off_at_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
     """Bodies up to 1 MB have no pace to keep (GitHub's are that size): the body timeout alone ends a stalled one."""
     app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
                    body_timeout=0.2, body_grace=60.0)
     server = await aiohttp_server(app)
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    head = ["POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: push",
-            "X-GitHub-Delivery: small", f"X-Hub-Signature-256: {FORGED}", "Content-Length: 1000"]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"{")
-    await writer.drain()
+    reader, writer = await stalled(server.port, "Content-Length: 1000", b"{")
     try:
         assert (await status_line(reader)).startswith("HTTP/1.1 408")
     finally:
@@ -163,11 +169,7 @@ async def test_a_chunked_body_is_held_to_the_same_pace(aiohttp_server: Any, sett
     app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
                    body_timeout=60.0, body_grace=0.2)
     server = await aiohttp_server(app)
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    head = ["POST /webhook HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-GitHub-Event: push",
-            "X-GitHub-Delivery: chunked", f"X-Hub-Signature-256: {FORGED}", "Transfer-Encoding: chunked"]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"10\r\n" + b" " * 16 + b"\r\n")
-    await writer.drain()
+    reader, writer = await stalled(server.port, "Transfer-Encoding: chunked", b"10\r\n" + b" " * 16 + b"\r\n")
     try:
         assert (await asyncio.wait_for(reader.readline(), 10)).decode().startswith("HTTP/1.1 408")
     finally:
