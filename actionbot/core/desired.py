@@ -238,14 +238,24 @@ class _Tree:
     norms: Mapping[int, str]
     owners_of: Mapping[int, tuple[Owner, ...]]
     tracking: str
+    titles: dict[tuple[int, bool], str] = field(default_factory=dict)
+
+    def title(self, i: int, *, own_only: bool = False) -> str:
+        """Item i's issue title; an item whose own text says only who (`@kim will:`) is
+        titled by its sub-items' texts, unless `own_only`. Worked out once: a sub-item's
+        title shows in its parent's issue as well as on its own."""
+        parts = () if own_only else tuple(_whole(self.items[c]) for c in self.children.get(i, ()))
+        key = (i, bool(parts))
+        if key not in self.titles:
+            self.titles[key] = issue_title(_whole(self.items[i]), self.items[i].owners, repo=self.tracking, parts=parts)
+        return self.titles[key]
 
     def below(self, parent: int, depth: int, tasks: list[Task], subs: list[SubItem]) -> None:
         """Collect what hangs under `parent`: worthy children as sub-issues, the rest as tasks (recursively)."""
         items = self.items
         for c in self.children.get(parent, ()):
             if c in self.worthy:
-                title = issue_title(_whole(items[c]), items[c].owners, repo=self.tracking)
-                subs.append(SubItem(self.keys[c], title, self.owners_of[c], items[c].done))
+                subs.append(SubItem(self.keys[c], self.title(c, own_only=True), self.owners_of[c], items[c].done))
             else:
                 tasks.append(Task(_whole(items[c]), items[c].done, depth))
                 self.below(c, depth + 1, tasks, subs)
@@ -276,9 +286,7 @@ def _desired_one(notes: Notes, context: NotesContext, tree: _Tree, i: int) -> De
         meeting_title=title,
         meeting_line=mline,
         text=_whole(item),
-        title=issue_title(
-            _whole(item), item.owners, repo=tree.tracking, parts=[_whole(tree.items[c]) for c in tree.children.get(i, ())]
-        ),
+        title=tree.title(i),
         owners=tree.owners_of[i],
         refs=item.refs,
         tasks=tuple(tasks),
