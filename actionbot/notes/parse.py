@@ -41,7 +41,7 @@ MAX_BYTES = 1_000_000
 # and ~500 bytes each); action items as they are found (each costs the owner rules,
 # then an issue body in the plan).
 MAX_LINES = 20_000
-MAX_ITEMS = 5_000
+MAX_ITEMS = 3_000
 _SPLIT_IT = "split the file, one a meeting or a year"
 
 
