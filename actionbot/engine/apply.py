@@ -54,11 +54,12 @@ def describe_error(exc: BaseException) -> str:
 class Applier:
     """Applies one plan to one tracking repository."""
 
-    def __init__(self, gh: GitHub, repo: str, *, action_label: str, attempts: int = 3, issue_urls: Mapping[int, str] | None = None):
+    attempts = 3  # tries of one write whose answer was lost
+
+    def __init__(self, gh: GitHub, repo: str, *, action_label: str, issue_urls: Mapping[int, str] | None = None):
         self.gh = gh
         self.repo = repo
         self.action_label = action_label
-        self.attempts = attempts
         self.result = ApplyResult(urls=dict(issue_urls or {}))
 
     async def apply(self, plan: Plan) -> ApplyResult:
@@ -196,13 +197,7 @@ class Applier:
 
 
 async def apply_plan(
-    gh: GitHub,
-    repo: str,
-    plan: Plan,
-    *,
-    action_label: str,
-    issue_urls: Mapping[int, str] | None = None,
-    attempts: int = 3,
+    gh: GitHub, repo: str, plan: Plan, *, action_label: str, issue_urls: Mapping[int, str] | None = None
 ) -> ApplyResult:
     """Do `plan.ops` on `repo` in order; failures are collected, never raised."""
-    return await Applier(gh, repo, action_label=action_label, attempts=attempts, issue_urls=issue_urls).apply(plan)
+    return await Applier(gh, repo, action_label=action_label, issue_urls=issue_urls).apply(plan)
