@@ -44,11 +44,7 @@ _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictio
 
 def lock_for(key: str) -> asyncio.Lock:
     """One lock per key in this process: a tracking repository's reconcile, an item's notice."""
-    lock = _locks.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[key] = lock
-    return lock
+    return _locks.setdefault(key, asyncio.Lock())
 
 
 def split_ref(ref: str) -> tuple[str, int]:
@@ -116,10 +112,6 @@ async def _private_or_none(gh: GitHub, repo: str) -> bool | None:
         return None
 
 
-def _label_names(issue: Mapping[str, Any]) -> list[str]:
-    return [lab["name"] if isinstance(lab, Mapping) else str(lab) for lab in issue.get("labels") or []]
-
-
 async def settle_item(
     gh: GitHub, repo: str, issue: Mapping[str, Any], config: Config, known: Mapping[str, str] | None = None
 ) -> list[str]:
@@ -130,7 +122,7 @@ async def settle_item(
     if not refs:
         return []
     states = await ref_states(gh, refs, known, public=not await is_private(gh, repo, issue))
-    labels = _label_names(issue)
+    labels = [lab["name"] if isinstance(lab, Mapping) else str(lab) for lab in issue.get("labels") or []]
     label = config.labels.refs_closed
     plan = refs_label_plan(
         refs,
