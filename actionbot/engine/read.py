@@ -81,7 +81,8 @@ async def read_notes(
     has_issues = meetings_with_issues(existing)
     extra: dict[str, set[str | None]] = {}
     if before is not None and config_changed:
-        extra = config_rereads(has_issues, entries, config)
+        # the meetings with issues, of the notes files still at the commit
+        extra = {path: dates for path, dates in has_issues.items() if path in entries and config.matches(path)}
         listed = {c.path for c in todo}
         todo += [Changed(path, status="config") for path in extra if path not in listed]
     run = _Run(gh, repo, html_url, sha, before, entries, config, has_issues, extra, only_meetings)
@@ -98,13 +99,6 @@ def meetings_with_issues(existing: Collection[ExistingIssue]) -> dict[str, set[s
         if e.marker is not None:
             has_issues.setdefault(e.marker.path, set()).update({e.marker.meeting, *e.marker.meetings})
     return has_issues
-
-
-def config_rereads(
-    has_issues: Mapping[str, set[str | None]], entries: Collection[str], config: Config
-) -> dict[str, set[str | None]]:
-    """After a configuration change: the meetings with issues, of the notes files still at the commit."""
-    return {path: dates for path, dates in has_issues.items() if path in entries and config.matches(path)}
 
 
 def meetings_to_read(
@@ -297,28 +291,30 @@ async def _read(
     problems: list[Problem], *, quiet: bool = False,
 ) -> str | None:
     """The text of a notes file at `ref`, or None (absent, too big, not text: a problem is reported)."""
-    size = (entry or {}).get("size")
-    if isinstance(size, int) and size > config.max_file_bytes:
+    limit = config.max_file_bytes
+    too_big = "is {} bytes, over max_file_bytes ({}); split the notes or raise max_file_bytes in {}"
+
+    def refuse(line: int | None, message: str) -> None:
         if not quiet:
-            problems.append(Problem(path, None, f"is {size} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
+            problems.append(Problem(path, line, message))
+
+    size = (entry or {}).get("size")
+    if isinstance(size, int) and size > limit:
+        refuse(None, too_big.format(size, limit, CONFIG_PATH))
         return None
     data = await gh.get_content(repo, path, ref=ref)
     if data is None:
         return None
-    if len(data) > config.max_file_bytes:
-        if not quiet:
-            problems.append(Problem(path, None, f"is {len(data)} bytes, over max_file_bytes ({config.max_file_bytes}); split the notes or raise max_file_bytes in {CONFIG_PATH}"))
+    if len(data) > limit:
+        refuse(None, too_big.format(len(data), limit, CONFIG_PATH))
         return None
     if b"\x00" in data[:8192]:
-        if not quiet:
-            problems.append(Problem(path, None, "is a binary file, not markdown notes; exclude it from `notes:`"))
+        refuse(None, "is a binary file, not markdown notes; exclude it from `notes:`")
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if not quiet:
-            line = data.count(b"\n", 0, exc.start) + 1
-            problems.append(Problem(path, line, "is not valid UTF-8 text; re-save it as UTF-8"))
+        refuse(data.count(b"\n", 0, exc.start) + 1, "is not valid UTF-8 text; re-save it as UTF-8")
         return None
 
 
