@@ -41,13 +41,12 @@ from actionbot.core.operations import ApplyResult, CloseIssue, CreateIssue, Plan
 from actionbot.core.plan import plan as make_plan
 from actionbot.core.refstate import refs_in_body
 from actionbot.core.render import duplicate_comment, parse_marker
-from actionbot.core.review import ReviewLine
 from actionbot.core.review import unmatched as unmatched_reviews
 from actionbot.engine.apply import LOST, apply_plan, describe_error
 from actionbot.engine.items import is_private, keep_dashboard_current, lock_for, read_config, ref_states
 from actionbot.engine.meetings import refresh_meeting_issues
 from actionbot.engine.port import GitHub, Runner
-from actionbot.engine.read import Changed, keep_permalinks, read_notes, scope_after_moves, too_complex
+from actionbot.engine.read import Changed, Reading, keep_permalinks, read_notes, scope_after_moves, too_complex
 from actionbot.engine.report import SyncReport
 from actionbot.engine.subissues import link_sub_issues
 from actionbot.engine.worker import TooComplex, run_bounded
@@ -195,11 +194,8 @@ async def _plan_and_apply(gh: GitHub, request: Request, target: _Target, report:
     report.unsure += reading.unsure
     known_labels = [lb["name"] for lb in await gh.list_labels(tracking)]
     handle = ctx.handle if ctx is not None else DEFAULT_HANDLE
-    steps = _Run(gh, tracking, config, reading.desired, reading.scope, known_labels, report,
-                 dashboard=request.dashboard, handle=handle)
-    steps.reviews = reading.reviews
+    steps = _Run(gh, tracking, config, reading, known_labels, report, dashboard=request.dashboard, handle=handle)
     report.problems += unmatched_reviews(reading.reviews, existing, tracking)
-    steps.gone = reading.gone
     result = await steps.plan(existing_raw)
     if report.dry_run:
         report.entries = checkrun.entries_for(result, steps.existing, None, steps.urls)
@@ -244,17 +240,18 @@ class _Run:
     """Plan and apply for one reconcile."""
 
     def __init__(
-        self, gh: GitHub, tracking: str, config: Config, read: list[DesiredIssue], scope: set[tuple[str, str | None]],
+        self, gh: GitHub, tracking: str, config: Config, reading: Reading,
         known_labels: list[str], report: SyncReport, *, dashboard: bool, handle: str,
     ):
-        self.gh, self.tracking, self.config, self.read, self.scope = gh, tracking, config, read, scope
+        self.gh, self.tracking, self.config = gh, tracking, config
+        self.read, self.scope = reading.desired, reading.scope
+        self.reviews = reading.reviews  # review-section lines: they close and carry over issues
+        self.gone = reading.gone  # paths the issues name that the commit no longer has
         self.known_labels, self.report, self.dashboard, self.handle = known_labels, report, dashboard, handle
         self.existing: tuple[ExistingIssue, ...] = ()
         self.desired: list[DesiredIssue] = []
         self.urls: dict[int, str] = {}
         self.raw: dict[int, dict[str, Any]] = {}  # the listing planned from: issue number -> issue
-        self.reviews: list[ReviewLine] = []  # review-section lines: they close and carry over issues
-        self.gone: frozenset[str] = frozenset()  # paths the issues name that the commit no longer has
 
     async def plan(self, existing_raw: list[dict[str, Any]]) -> Plan:
         gh, tracking = self.gh, self.tracking
@@ -334,10 +331,9 @@ async def _ref_states(
         for ref, state in refs_in_body(issue.get("body")).items():
             if state:
                 known[ref] = state
-    wanted = sorted({r for d in desired for r in d.refs})
     # References an `@actionbot link` added are rendered too: their state must be known.
     linked = {r for issue in existing_raw if (m := parse_marker(issue.get("body"))) for r in m.links_added}
-    wanted = sorted({*wanted, *linked})
+    wanted = sorted({r for d in desired for r in d.refs} | linked)
     if not wanted:
         return {}
     try:
