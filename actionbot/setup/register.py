@@ -110,11 +110,12 @@ def start_page(app_manifest: dict[str, Any], action_url: str) -> str:
 """
 
 
-def _page(title: str, body: str) -> str:
-    return (
+def _page(title: str, body: str, status: int = 200) -> web.Response:
+    text = (
         f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
     )
+    return web.Response(status=status, text=text, content_type="text/html")
 
 
 async def exchange_code(api_url: str, code: str) -> AppCredentials:
@@ -250,19 +251,12 @@ class Registration:
         async def callback(request: web.Request) -> web.Response:
             assert self.result is not None
             if self.result.done() or self._busy:
-                return web.Response(
-                    status=410,
-                    text=_page("Already done", "<p>This registration is finished; you can close this page.</p>"),
-                    content_type="text/html",
-                )
+                return _page("Already done", "<p>This registration is finished; you can close this page.</p>", 410)
             state = request.query.get("state", "")
             if not hmac.compare_digest(state.encode(), self.state.encode()):
                 log.warning("register: callback with a wrong state ignored (not from this flow)")
-                return web.Response(
-                    status=400,
-                    text=_page("Wrong state", f'<p>This link is not from this registration. Start again at <a href="/">{html.escape(self.local_url)}</a>.</p>'),
-                    content_type="text/html",
-                )
+                start_again = f'Start again at <a href="/">{html.escape(self.local_url)}</a>.'
+                return _page("Wrong state", f"<p>This link is not from this registration. {start_again}</p>", 400)
             code = request.query.get("code", "")
             self._busy = True
             try:
@@ -272,23 +266,17 @@ class Registration:
                 env_path, key_path = write_credentials(self.options, creds)
             except (RegisterError, OSError) as exc:
                 self.result.set_exception(exc if isinstance(exc, RegisterError) else RegisterError(f"could not write the credentials: {exc}"))
-                return web.Response(
-                    status=502 if isinstance(exc, RegisterError) else 500,
-                    text=_page("Registration failed", f"<p>{html.escape(str(exc))}</p>"),
-                    content_type="text/html",
-                )
+                status = 502 if isinstance(exc, RegisterError) else 500
+                return _page("Registration failed", f"<p>{html.escape(str(exc))}</p>", status)
             finally:
                 self._busy = False
             self.result.set_result((creds, env_path, key_path))
             link = html.escape(creds.html_url, quote=True)
-            return web.Response(
-                text=_page(
-                    "actionbot is registered",
-                    f'<p>The GitHub App <a href="{link}">{html.escape(creds.slug)}</a> exists. '
-                    f"Its credentials are in <code>{html.escape(str(env_path))}</code>. "
-                    "Install it on your repositories from its page, then go back to the terminal.</p>",
-                ),
-                content_type="text/html",
+            return _page(
+                "actionbot is registered",
+                f'<p>The GitHub App <a href="{link}">{html.escape(creds.slug)}</a> exists. '
+                f"Its credentials are in <code>{html.escape(str(env_path))}</code>. "
+                "Install it on your repositories from its page, then go back to the terminal.</p>",
             )
 
         app = web.Application()
