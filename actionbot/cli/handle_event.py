@@ -155,13 +155,12 @@ async def handle(event: Event, gh: GitHub, *, handle: str = DEFAULT_HANDLE, rout
     if (data.get("sender") or {}).get("type") == "Bot":
         return Outcome("ignored", "sent by a bot")
     ctx = Context(handle=handle, delivery_id=event.delivery_id)
-    if event.event in RESYNC_EVENTS and not router.fetch(event):
-
-        await resync_repository(gh, data["repository"]["full_name"], ctx=ctx)
-    elif not router.fetch(event):
-        return Outcome("ignored", f"no handler for {event.event}.{data.get('action') or '-'}")
-    else:
+    if router.fetch(event):
         await router.dispatch(event, gh, ctx)
+    elif event.event in RESYNC_EVENTS:
+        await resync_repository(gh, data["repository"]["full_name"], ctx=ctx)
+    else:
+        return Outcome("ignored", f"no handler for {event.event}.{data.get('action') or '-'}")
     await ctx.run_later()
     return Outcome("handled", did=ctx.log, failures=sync_failures(ctx.syncs))
 
