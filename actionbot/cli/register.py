@@ -36,17 +36,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-
-
     options = RegisterOptions(
-        webhook_url=args.webhook_url,
-        org=args.org,
-        port=args.port,
-        env_file=args.env_file,
-        github_url=args.github_url,
-        api_url=args.api_url,
-        name=args.name,
-        public=args.public,
+        webhook_url=args.webhook_url, org=args.org, port=args.port, env_file=args.env_file,
+        github_url=args.github_url, api_url=args.api_url, name=args.name, public=args.public,
     )
 
     def ready(url: str) -> None:
