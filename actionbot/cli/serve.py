@@ -51,11 +51,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env().with_overrides(
         host=args.host, port=args.port, write_interval=args.write_interval, worker=False if args.no_worker else None
     )
-    logs.register_secret(settings.webhook_secret)
-    logs.register_secret(settings.private_key)
-    logs.register_secret(settings.redis_url)
-    if settings.status_token:
-        logs.register_secret(settings.status_token)
+    for secret in (settings.webhook_secret, settings.private_key, settings.redis_url, settings.status_token):
+        logs.register_secret(secret)
     logs.configure(settings.log_level)
     errors.init_sentry([settings.webhook_secret, settings.private_key])
     return asyncio.run(serve(settings))
