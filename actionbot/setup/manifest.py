@@ -41,24 +41,21 @@ def manifest(
     name: str = "actionbot",
     public: bool = False,
     redirect_url: str = DEFAULT_REDIRECT_URL,
-    url: str | None = None,
     active: bool = True,
 ) -> dict[str, Any]:
     """The manifest GitHub's app-registration flow accepts.
 
     `redirect_url` is where GitHub sends the browser back with the code
     (`actionbot register` passes its own localhost callback). The homepage
-    `url` defaults to the service's own root, whose `GET /` is the operator's
-    status page, so the manifest names no site the operator does not run.
+    `url` is the service's own root, whose `GET /` is the operator's status
+    page, so the manifest names no site the operator does not run.
     `active=False` registers the webhook switched off, for when the service's
     address is not known yet (set it on the app's settings page later).
     """
-    if url is None:
-        parts = urlsplit(webhook_url)
-        url = f"{parts.scheme}://{parts.netloc}/"
+    parts = urlsplit(webhook_url)
     return {
         "name": name,
-        "url": url,
+        "url": f"{parts.scheme}://{parts.netloc}/",
         "hook_attributes": {"url": webhook_url, "active": active},
         "redirect_url": redirect_url,
         "public": public,
@@ -67,9 +64,9 @@ def manifest(
     }
 
 
-def manifest_json(webhook_url: str = PLACEHOLDER_WEBHOOK_URL, **kwargs: Any) -> str:
+def manifest_json(webhook_url: str = PLACEHOLDER_WEBHOOK_URL) -> str:
     """The text of `app-manifest.json`: stable key order, trailing newline."""
-    return json.dumps(manifest(webhook_url, **kwargs), indent=2) + "\n"
+    return json.dumps(manifest(webhook_url), indent=2) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the committed file
