@@ -83,9 +83,7 @@ class Applier:
             note = await self.comment(op.number, op.body)
             self.done(op, op.number, note)
         elif isinstance(op, CloseIssue):
-            note = ""
-            if op.comment:
-                note = await self.comment(op.number, op.comment)
+            note = await self.comment(op.number, op.comment) if op.comment else ""
             extra: dict[str, Any] = {"body": op.body} if op.body is not None else {}
             await self.gh.update_issue(self.repo, op.number, state="closed", state_reason=op.reason, **extra)
             self.done(op, op.number, note)
