@@ -214,9 +214,7 @@ async def _report(
             output = checkrun.summarise(report.entries, report.problems, preview=request.preview, unsure=report.unsure)
         await _write_check(gh, request.repo, report.sha, output, report, applied_anything=applied_anything)
     if report.deferred and not report.dry_run and ctx is not None and target is not None and request.follow_ups < MAX_FOLLOW_UPS:
-        later = dataclasses.replace(
-            request, ref=target.sha, changed=target.changed, follow_ups=request.follow_ups + 1
-        )
+        later = dataclasses.replace(request, ref=target.sha, changed=target.changed, follow_ups=request.follow_ups + 1)
 
         async def follow_up() -> None:
             await run(gh, later, ctx)
@@ -301,11 +299,8 @@ class _Run:
         families = [(d.key, [s.key for s in d.sub_items]) for d in self.desired if d.sub_items]
         if not families:
             return
-        twins = {
-            a.number
-            for a in outcome.applied
-            if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate" and a.number is not None
-        }
+        closed_twins = (a for a in outcome.applied if isinstance(a.op, CloseIssue) and a.op.reason == "duplicate")
+        twins = {a.number for a in closed_twins if a.number is not None}
         linked = await link_sub_issues(
             self.gh, self.tracking, families, outcome.numbers, {**self.raw, **outcome.created}, skip=twins
         )
@@ -383,13 +378,8 @@ async def _write_check(gh: GitHub, repo: str, sha: str, output: checkrun.CheckOu
                 report.check = "already there"
                 return
         await gh.create_check_run(
-            repo,
-            name=checkrun.CHECK_NAME,
-            head_sha=sha,
-            status="completed",
-            conclusion=output.conclusion,
-            output=output.output(),
-            external_id=output.external_id,
+            repo, name=checkrun.CHECK_NAME, head_sha=sha, status="completed",
+            conclusion=output.conclusion, output=output.output(), external_id=output.external_id,
         )
         report.check = "created"
     except (BadRequest, *LOST) as exc:
