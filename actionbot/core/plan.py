@@ -77,9 +77,9 @@ def plan(
     notes paths that issues name and the commit no longer has (their file
     moved): their undated issues may be found in any file, by text.
     """
-    planner = _Planner(desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels)
-    planner.reviews = tuple(reviews)
-    planner.gone = frozenset(gone)
+    planner = _Planner(
+        desired, existing, config, tracking_repo, assignable, scope, ref_states, known_labels, reviews, gone
+    )
     with collector_paused():  # thousands of small objects, none garbage before the plan is made
         return planner.run()
 
@@ -95,6 +95,8 @@ class _Planner:
         scope: Collection[tuple[str, str | None]] | None,
         ref_states: Mapping[str, str | None] | None,
         known_labels: Collection[str] | None,
+        reviews: Sequence[review.ReviewLine],
+        gone: Collection[str],
     ):
         self.config = config
         self.labels = config.labels
@@ -127,9 +129,9 @@ class _Planner:
         self.used_labels: list[str] = []
         self.used_folded: set[str] = set()
         self.aliases: dict[str, str] = {}  # key of a later listing -> key of the issue it joins
-        self.reviews: tuple[review.ReviewLine, ...] = ()
+        self.reviews = tuple(reviews)
         self.budget = Budget()  # fuzzy comparisons left: the plan stays linear in the notes
-        self.gone: frozenset[str] = frozenset()
+        self.gone = frozenset(gone)
 
     # ---- steps
 
@@ -189,9 +191,7 @@ class _Planner:
             Candidate(e.number, group(e.marker.repo, e.marker.meeting, e.marker.path), _marker_norm(e.marker))
             for e in canonical if e.marker and e.number not in taken
         ]  # fmt: skip
-        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
-            matches[i] = n
-            taken.add(n)
+        self.pair(wanted, have, matches, taken)
         self.match_moved(canonical, matches, taken)
         self.carry_over(matches, canonical)
         return matches
@@ -239,23 +239,26 @@ class _Planner:
         if not undated:
             return
         rest = [(i, d) for i, d in enumerate(self.desired) if i not in matches]
-
-        def pair(wanted: list[Candidate], have: list[Candidate]) -> None:
-            for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
-                matches[i] = n
-                taken.add(n)
-
-        pair(
+        self.pair(
             [Candidate(i, (d.repo.casefold(), None, d.path), d.norm_text) for i, d in rest if d.meeting_date],
             [Candidate(e.number, (e.marker.repo.casefold(), None, e.marker.path), _marker_norm(e.marker))
              for e in undated if e.marker],
+            matches,
+            taken,
         )  # fmt: skip
         if self.gone:
-            pair(
+            self.pair(
                 [Candidate(i, (d.repo.casefold(), None, None), d.norm_text) for i, d in rest if i not in matches],
                 [Candidate(e.number, (e.marker.repo.casefold(), None, None), _marker_norm(e.marker))
                  for e in undated if e.marker and e.number not in taken and e.marker.path in self.gone],
+                matches,
+                taken,
             )  # fmt: skip
+
+    def pair(self, wanted: list[Candidate], have: list[Candidate], matches: dict[int, int], taken: set[int]) -> None:
+        for i, n in best_pairs(wanted, have, SAME_MEETING_THRESHOLD, self.budget).items():
+            matches[i] = n
+            taken.add(n)
 
     def update_existing(self, issue: ExistingIssue, group: list[DesiredIssue], numbers: Mapping[str, int]) -> None:
         """Bring one matched issue in line with its items: body, title, labels, assignees, closing."""
@@ -281,16 +284,7 @@ class _Planner:
             owners=tuple(want),
         )
         labels = self.item_labels(issue.labels, meetings, needs_owner=not assignees, carried=len(meetings) > 1)
-        block = render.render_block(
-            latest,
-            new_marker,
-            tracking_repo=self.tracking_repo,
-            ref_states=self.ref_states,
-            sub_issue_numbers=numbers,
-            assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
-            commands_help=ISSUE_HELP,
-        )
-        body = render.replace_block(issue.body, block)
+        body = render.replace_block(issue.body, self.block(latest, new_marker, numbers))
 
         update = UpdateIssue(
             issue.number,
@@ -341,15 +335,7 @@ class _Planner:
                 mentioned=mentioned,
             )
             labels = self.item_labels((), meetings, needs_owner=not want, carried=len(meetings) > 1)
-            block = render.render_block(
-                latest,
-                marker,
-                tracking_repo=self.tracking_repo,
-                ref_states=self.ref_states,
-                sub_issue_numbers=known_numbers,
-                assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
-                commands_help=ISSUE_HELP,
-            )
+            block = self.block(latest, marker, known_numbers)
             self.creates.append(CreateIssue(first.key, latest.title, block, tuple(labels), tuple(want)))
 
     def join_listings(self, unmatched: list[DesiredIssue]) -> list[list[DesiredIssue]]:
@@ -445,6 +431,17 @@ class _Planner:
             self.comments.append(Comment(d.number, review.carried_comment(d), d.marker.key, "carried-over"))
 
     # ---- helpers
+
+    def block(self, latest: DesiredIssue, marker: Marker, numbers: Mapping[str, int]) -> str:
+        return render.render_block(
+            latest,
+            marker,
+            tracking_repo=self.tracking_repo,
+            ref_states=self.ref_states,
+            sub_issue_numbers=numbers,
+            assignable=[o.login for o in latest.owners if o.login and self.can_assign(o.login)],
+            commands_help=ISSUE_HELP,
+        )
 
     def assignee_logins(self, d: DesiredIssue) -> list[str]:
         return [login for login in d.logins() if self.can_assign(login)][:MAX_ASSIGNEES]
