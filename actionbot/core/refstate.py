@@ -28,11 +28,6 @@ OPEN, CLOSED, MERGED = "open", "closed", "merged"
 # must not show. Never counts as closed (no `refs closed` label, no close on it).
 PRIVATE = "private"
 
-_MARKER = re.compile(
-    r"<!--\s*actionbot:ref-(?P<kind>closed|reopened)\s+(?P<ref>\S+#\d+)\s+(?:closed|reopened)-at=(?P<at>\S+)\s*-->"
-)
-
-
 @dataclass(frozen=True)
 class RefState:
     """A referenced issue or PR as last read: enough to say what it is and what happened."""
@@ -76,10 +71,6 @@ def _login(user: Mapping[str, Any] | None) -> str | None:
     return user.get("login") if user else None
 
 
-def _ref_of(repo_full_name: str, number: int) -> str:
-    return f"{repo_full_name}#{number}"
-
-
 def state_from_issue(repo: str, issue: Mapping[str, Any]) -> RefState:
     """A `get_issue` answer (issues and PRs alike) -> RefState.
 
@@ -91,7 +82,7 @@ def state_from_issue(repo: str, issue: Mapping[str, Any]) -> RefState:
     merged = bool(pull and pull.get("merged_at"))
     state = MERGED if merged else (CLOSED if issue.get("state") == "closed" else OPEN)
     return RefState(
-        ref=_ref_of(repo, int(issue["number"])),
+        ref=f"{repo}#{int(issue['number'])}",
         state=state,
         is_pull=pull is not None,
         html_url=issue.get("html_url", ""),
@@ -108,7 +99,7 @@ def state_from_pull(repo: str, pull: Mapping[str, Any]) -> RefState:
     merged = bool(pull.get("merged") or pull.get("merged_at"))
     state = MERGED if merged else (CLOSED if pull.get("state") == "closed" else OPEN)
     return RefState(
-        ref=_ref_of(repo, int(pull["number"])),
+        ref=f"{repo}#{int(pull['number'])}",
         state=state,
         is_pull=True,
         html_url=pull.get("html_url", ""),
@@ -217,15 +208,6 @@ def duplicates(comments: Iterable[Mapping[str, Any]], event_marker: str) -> list
         key=lambda c: (c.get("created_at") or "", int(c["id"])),
     )
     return [int(c["id"]) for c in found[1:]]
-
-
-def reported_markers(comments: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
-    """(action, ref, at) of every notice already posted on an issue."""
-    out: set[tuple[str, str, str]] = set()
-    for c in comments:
-        for m in _MARKER.finditer(c.get("body") or ""):
-            out.add((m.group("kind"), m.group("ref"), m.group("at")))
-    return out
 
 
 @dataclass(frozen=True)
