@@ -385,9 +385,7 @@ def may_run(command: Command, *, permission: str, is_owner: bool, sender: str | 
         targets = command.logins(sender or "me")
         if targets and all(t.lower() in ("me", (sender or "me").lower()) for t in targets):
             return Decision(True)
-        return Decision(
-            False, f"write or triage access to this repository (anyone may `{spec.name} me`)"
-        )
+        return Decision(False, f"write or triage access to this repository (anyone may `{spec.name} me`)")
     return Decision(False, "write or triage access to this repository")
 
 
@@ -410,8 +408,7 @@ def help_text(handle: str = DEFAULT_HANDLE) -> str:
         "| command | what it does | who may use it |",
         "|---|---|---|",
     ]
-    for spec in COMMANDS:
-        rows.append(f"| {usages(spec, handle)} | {spec.summary} | {spec.who()} |")
+    rows += [f"| {usages(spec, handle)} | {spec.summary} | {spec.who()} |" for spec in COMMANDS]
     return "\n".join(rows)
 
 
@@ -437,12 +434,8 @@ def refusal_text(command: Command, decision: Decision, handle: str = DEFAULT_HAN
 def unknown_text(unknown: Unknown, handle: str = DEFAULT_HANDLE) -> str:
     """An unknown command: its name, and the commands that exist."""
     names = ", ".join(f"`{s.name}`" for s in COMMANDS)
-    if not unknown.name:
-        return f"no command after `@{handle}`. Commands: {names}; `@{handle} help` explains them."
-    return (
-        f"I do not know the command {code(unknown.name)}. Commands: {names}; "
-        f"`@{handle} help` explains them."
-    )
+    what = f"I do not know the command {code(unknown.name)}" if unknown.name else f"no command after `@{handle}`"
+    return f"{what}. Commands: {names}; `@{handle} help` explains them."
 
 
 def malformed_text(malformed: Malformed, handle: str = DEFAULT_HANDLE) -> str:
