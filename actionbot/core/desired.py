@@ -213,9 +213,7 @@ def _worthy(notes: Notes, config: Config) -> set[int]:
     return worthy
 
 
-def _keys(
-    notes: Notes, context: NotesContext, worthy: set[int], norms: Mapping[int, str]
-) -> dict[int, str]:
+def _keys(notes: Notes, context: NotesContext, worthy: set[int], norms: Mapping[int, str]) -> dict[int, str]:
     """Each worthy item's key; identical texts in one meeting are told apart by their order."""
     keys: dict[int, str] = {}
     seen: dict[str, int] = {}
@@ -315,10 +313,7 @@ def _owners(item: Item, config: Config, people: Mapping[str, str]) -> tuple[Owne
 
 def scope_of(notes: Notes, config: Config) -> frozenset[tuple[str, str | None]]:
     """The (path, meeting date) pairs a run read in full: only their items can be 'removed'."""
-    pairs = {
-        (notes.path, m.date) for m in notes.meetings
-        if not config.before_since(m.date)
-    }  # fmt: skip
+    pairs = {(notes.path, m.date) for m in notes.meetings if not config.before_since(m.date)}
     if any(it.meeting is None for it in notes.items) or not notes.meetings:
         pairs.add((notes.path, None))
     return frozenset(pairs)
