@@ -206,9 +206,7 @@ def render_block(
     # current between syncs and inserts it at that same place.
     refs = effective_refs(issue.refs, marker)
     if refs:
-        lines += ["", "**References:**"]
-        for ref in refs:
-            lines.append(f"- {ref} ({state_text(ref_states.get(ref))})")
+        lines += ["", "**References:**", *(f"- {ref} ({state_text(ref_states.get(ref))})" for ref in refs)]
 
     lines += ["", commands_help, END]
     return "\n".join(lines)
