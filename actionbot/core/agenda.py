@@ -77,15 +77,15 @@ def agenda_item(issue: Mapping[str, Any], now: datetime, closed_by: Mapping[int,
     number = int(issue["number"])
     assignees = tuple(a for a in (_login(x) for x in issue.get("assignees") or ()) if a)
     meetings = tuple(sorted({d for d in (marker.meeting, *marker.meetings) if d}))
-    start = marker.meeting or (meetings[0] if meetings else None) or issue.get("created_at")
+    first = marker.meeting or (meetings[0] if meetings else None)
     return AgendaItem(
         number=number,
         title=str(issue.get("title") or ""),
         url=str(issue.get("html_url") or ""),
         owners=assignees or marker.owners,
-        meeting=marker.meeting or (meetings[0] if meetings else None),
+        meeting=first,
         meetings=meetings,
-        age_days=days_between(start, now),
+        age_days=days_between(first or issue.get("created_at"), now),
         refs=tuple((r, state_text(s)) for r, s in refs_in_body(issue.get("body")).items()),
         notes_repo=marker.repo,
         state=str(issue.get("state") or "open"),
