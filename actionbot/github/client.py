@@ -76,13 +76,18 @@ _call: contextvars.ContextVar[_CallState | None] = contextvars.ContextVar("actio
 
 
 @contextlib.contextmanager
-def retry_safe_calls() -> Iterator[None]:
-    """Requests made inside may be sent again after a lost answer (e.g. minting a token: a second one is harmless)."""
-    state = _call.set(_CallState(retry_safe=True))
+def _calls(retry_safe: bool | None) -> Iterator[None]:
+    """Requests made inside follow this retry rule (None: reads may be retried, writes not)."""
+    state = _call.set(_CallState(retry_safe))
     try:
         yield
     finally:
         _call.reset(state)
+
+
+def retry_safe_calls() -> contextlib.AbstractContextManager[None]:
+    """Requests made inside may be sent again after a lost answer (e.g. minting a token: a second one is harmless)."""
+    return _calls(True)
 
 
 @dataclass
@@ -319,9 +324,7 @@ class GitHubClient:
         api_url: str = DEFAULT_API_URL,
         *,
         write_interval: float = 1.0,
-        cache: MutableMapping[str, Any] | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Clock | None = None,
         policy: RetryPolicy = RetryPolicy(),
     ) -> GitHubClient:
         """CLI and GitHub Actions mode: a token instead of an installation."""
@@ -329,10 +332,9 @@ class GitHubClient:
             session,
             base_url=api_url,
             oauth_token=token,
-            cache=cache if cache is not None else new_etag_cache(),
+            cache=new_etag_cache(),
             write_interval=write_interval,
             sleep=sleep,
-            clock=clock,
             policy=policy,
         )
         return cls(api)
@@ -349,9 +351,8 @@ class GitHubClient:
 
     # -- plumbing ------------------------------------------------------------
     async def _call(self, method: str, url: str, url_vars: Mapping[str, Any], *, data: Any = b"", retry_safe: bool | None = None, accept: str | None = None) -> Any:
-        token = _call.set(_CallState(retry_safe))
-        try:
-            kw: dict[str, Any] = {} if accept is None else {"accept": accept}
+        kw: dict[str, Any] = {} if accept is None else {"accept": accept}
+        with _calls(retry_safe):
             if method == "GET":
                 return await self.api.getitem(url, url_vars, **kw)
             if method == "POST":
@@ -363,23 +364,10 @@ class GitHubClient:
             if method == "DELETE":
                 return await self.api.delete(url, url_vars, data=data, **kw)
             raise ValueError(method)
-        finally:
-            _call.reset(token)
 
     async def _list(self, url: str, url_vars: Mapping[str, Any], *, iterable_key: str | None = "items") -> list[Any]:
-        token = _call.set(_CallState(None))
-        try:
+        with _calls(None):
             return [item async for item in self.api.getiter(url, url_vars, iterable_key=iterable_key)]
-        finally:
-            _call.reset(token)
-
-    async def _get_or_none(self, url: str, url_vars: Mapping[str, Any]) -> Any:
-        try:
-            return await self._call("GET", url, url_vars)
-        except BadRequest as exc:
-            if int(exc.status_code) == 404:
-                return None
-            raise
 
     # -- repositories and contents ------------------------------------------
     async def get_repo(self, repo: str) -> dict[str, Any]:
@@ -415,9 +403,7 @@ class GitHubClient:
 
     async def get_tree(self, repo: str, ref: str) -> list[str]:
         """Paths of every blob at ref (recursive)."""
-        v = {**_split(repo), "ref": ref}
-        data = await self._call("GET", "/repos/{owner}/{repo}/git/trees/{+ref}?recursive=1", v)
-        return [e["path"] for e in data.get("tree", []) if e.get("type") == "blob"]
+        return [e["path"] for e in await self.get_tree_entries(repo, ref)]
 
     async def get_tree_entries(self, repo: str, ref: str) -> list[dict[str, Any]]:
         """Every blob at ref with its `path` and `size` (recursive): sizes are known before reading."""
@@ -577,11 +563,8 @@ class GitHubClient:
         if key in self._assignable:
             return self._assignable[key]
         v = {**_split(repo), "login": login}
-        token = _call.set(_CallState(None))
-        try:
+        with _calls(None):
             status = await self.api.getstatus("/repos/{owner}/{repo}/assignees/{login}", v)
-        finally:
-            _call.reset(token)
         if status >= 500:
             raise GitHubBroken(http.HTTPStatus(status))
         self._assignable[key] = result = status == 204
@@ -593,8 +576,13 @@ class GitHubClient:
         if key in self._permission:
             return self._permission[key]
         v = {**_split(repo), "login": login}
-        data = await self._get_or_none("/repos/{owner}/{repo}/collaborators/{login}/permission", v)
-        perm = "none" if data is None else (data.get("role_name") or data.get("permission") or "none")
+        try:
+            data = await self._call("GET", "/repos/{owner}/{repo}/collaborators/{login}/permission", v)
+        except BadRequest as exc:
+            if int(exc.status_code) != 404:
+                raise
+            data = {}
+        perm = data.get("role_name") or data.get("permission") or "none"
         self._permission[key] = perm
         return perm
 
@@ -638,18 +626,15 @@ class GitHubClient:
         return await self._list("/installation/repositories{?per_page}", {"per_page": 100}, iterable_key="repositories")
 
     # -- app-level (JWT) ------------------------------------------------------------------
-    async def list_hook_deliveries(self, *, since: float | None = None, per_page: int = 100) -> list[dict[str, Any]]:
+    async def list_hook_deliveries(self, *, since: float | None = None) -> list[dict[str, Any]]:
         """The app's deliveries, newest first, following the cursor (Link) until older than `since` (epoch)."""
         out: list[dict[str, Any]] = []
-        token = _call.set(_CallState(None))
-        try:
-            async for item in self.api.getiter("/app/hook/deliveries{?per_page}", {"per_page": per_page}, iterable_key=None):
+        with _calls(None):
+            async for item in self.api.getiter("/app/hook/deliveries{?per_page}", {"per_page": 100}, iterable_key=None):
                 when = item.get("delivered_at")
                 if since is not None and when and datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp() < since:
                     break
                 out.append(item)
-        finally:
-            _call.reset(token)
         return out
 
     async def redeliver(self, delivery_id: int) -> None:
