@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,9 +55,6 @@ class AppClients:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,
         policy: RetryPolicy = DEFAULT_POLICY,
-        etag_cache: MutableMapping[str, Any] | None = None,
-        refresh_margin: float = 300.0,
-        max_installations: int = 1024,
         metrics: Any = None,
     ):
         self.session = session
@@ -69,13 +65,13 @@ class AppClients:
         self._sleep = sleep
         self._clock = clock
         self._policy = policy
-        self._etags = etag_cache if etag_cache is not None else new_etag_cache()
+        self._etags = new_etag_cache()
         self._tokens: cachetools.TLRUCache[int, InstallationToken] = cachetools.TLRUCache(
-            maxsize=max_installations,
-            ttu=lambda _k, tok, _now: tok.expires_at - refresh_margin,
+            maxsize=1024,  # installations
+            ttu=lambda _k, tok, _now: tok.expires_at - 300,  # renewed five minutes before it expires
             timer=clock,
         )
-        self._clients: cachetools.LRUCache[int, GitHubClient] = cachetools.LRUCache(maxsize=max_installations)
+        self._clients: cachetools.LRUCache[int, GitHubClient] = cachetools.LRUCache(maxsize=1024)
         self._locks: dict[int, asyncio.Lock] = {}
         self._app_api: PoliteAPI | None = None
         self.token_requests = 0
