@@ -403,7 +403,7 @@ class Service:
         if error is None:  # a failed delivery stays redeliverable under the same id
             for delivery_id in ids:
                 self.seen[delivery_id] = True
-        if error is not None:
+        else:
             log.error(
                 "delivery failed after retries (redeliver it, or the next resync repairs it) %s",
                 kv(delivery=event.delivery_id, event=event.event, repository=record.repository),
@@ -487,9 +487,8 @@ class Service:
             task.cancel()
         accepted = set(self.in_flight)
         unfinished = await self.queue.drain(grace)
-        if unfinished:
-            for desc in unfinished:
-                log.warning("not finished at shutdown (put back for redelivery) %s", desc)
+        for desc in unfinished:
+            log.warning("not finished at shutdown (put back for redelivery) %s", desc)
         cut_off = sorted({i for i in accepted if i not in self.seen} | {i for w in self.unended for i in w.ids})
         if cut_off and self.shared is None:  # Redis keeps queued work itself
             await self.put_back(cut_off)
