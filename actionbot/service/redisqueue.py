@@ -31,7 +31,6 @@ Each script runs atomically in Redis, so a submit and a take never interleave.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
@@ -43,8 +42,6 @@ from redis.exceptions import RedisError
 
 from actionbot.core.ages import Clock
 from actionbot.service.queue import Submitted
-
-log = logging.getLogger("actionbot.service.redisqueue")
 
 PREFIX = "actionbot:"
 QUEUE_NAME = PREFIX + "queue"  # arq's sorted set of jobs
