@@ -299,6 +299,11 @@ def _split(repo: str) -> dict[str, str]:
     return {"owner": owner, "repo": name}
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields a caller gave; None leaves GitHub's value (or default) alone."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 class GitHubClient:
     """What actionbot asks of GitHub, for one installation (or one token).
 
@@ -350,19 +355,16 @@ class GitHubClient:
         return None if rl is None else max(rl.remaining, 0)
 
     # -- plumbing ------------------------------------------------------------
-    async def _call(self, method: str, url: str, url_vars: Mapping[str, Any], *, data: Any = b"", retry_safe: bool | None = None, accept: str | None = None) -> Any:
-        kw: dict[str, Any] = {} if accept is None else {"accept": accept}
+    async def _call(self, method: str, url: str, url_vars: Mapping[str, Any], *, data: Any = b"", retry_safe: bool | None = None) -> Any:
         with _calls(retry_safe):
             if method == "GET":
-                return await self.api.getitem(url, url_vars, **kw)
+                return await self.api.getitem(url, url_vars)
             if method == "POST":
-                return await self.api.post(url, url_vars, data=data, **kw)
+                return await self.api.post(url, url_vars, data=data)
             if method == "PATCH":
-                return await self.api.patch(url, url_vars, data=data, **kw)
-            if method == "PUT":
-                return await self.api.put(url, url_vars, data=data, **kw)
+                return await self.api.patch(url, url_vars, data=data)
             if method == "DELETE":
-                return await self.api.delete(url, url_vars, data=data, **kw)
+                return await self.api.delete(url, url_vars, data=data)
             raise ValueError(method)
 
     async def _list(self, url: str, url_vars: Mapping[str, Any], *, iterable_key: str | None = "items") -> list[Any]:
@@ -518,13 +520,7 @@ class GitHubClient:
     async def update_label(
         self, repo: str, name: str, *, new_name: str | None = None, color: str | None = None, description: str | None = None
     ) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        if new_name is not None:
-            data["new_name"] = new_name
-        if color is not None:
-            data["color"] = color.lstrip("#")
-        if description is not None:
-            data["description"] = description
+        data = _given(new_name=new_name, color=None if color is None else color.lstrip("#"), description=description)
         v = {**_split(repo), "name": name}
         return await self._call("PATCH", "/repos/{owner}/{repo}/labels/{name}", v, data=data, retry_safe=True)
 
@@ -599,15 +595,9 @@ class GitHubClient:
         details_url: str | None = None,
         external_id: str | None = None,
     ) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": name, "head_sha": head_sha, "status": status}
-        if external_id is not None:
-            data["external_id"] = external_id
-        if conclusion is not None:
-            data["conclusion"] = conclusion
-        if output is not None:
-            data["output"] = dict(output)
-        if details_url is not None:
-            data["details_url"] = details_url
+        output = None if output is None else dict(output)
+        given = _given(external_id=external_id, conclusion=conclusion, output=output, details_url=details_url)
+        data = {"name": name, "head_sha": head_sha, "status": status, **given}
         return await self._call("POST", "/repos/{owner}/{repo}/check-runs", _split(repo), data=data, retry_safe=False)
 
     async def list_check_runs(self, repo: str, ref: str, *, name: str | None = None) -> list[dict[str, Any]]:
