@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from actionbot.core.ages import Clock, Sleep
 from actionbot.engine.apply import describe_error
-from actionbot.engine.resync import FIRST_RUN_DAYS, RepoResync, resync_repository
+from actionbot.engine.resync import RepoResync, resync_repository
 from actionbot.github.app import AppClients
 from actionbot.github.client import GitHubClient
 from actionbot.github.redeliver import redeliver_failed
@@ -110,7 +110,6 @@ class Resyncer:
         redeliver: bool = True,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
-        first_run_days: int = FIRST_RUN_DAYS,
         unfinished: Callable[[], Collection[str]] = tuple,
     ):
         self.service = service
@@ -120,7 +119,6 @@ class Resyncer:
         self.redeliver = redeliver
         self.clock = clock
         self.sleep = sleep
-        self.first_run_days = first_run_days
         self.unfinished = unfinished  # guids cut off by a crash, for the start-up redelivery (once)
         self.installations: dict[int, InstallationInfo] = {}
         self.last_full_resync: float | None = None
@@ -153,8 +151,8 @@ class Resyncer:
                 return report
             seen = set()
             for inst in installations:
-                info = InstallationInfo(int(inst["id"]), (inst.get("account") or {}).get("login", ""))
-                info.suspended = bool(inst.get("suspended_at"))
+                account = (inst.get("account") or {}).get("login", "")
+                info = InstallationInfo(int(inst["id"]), account, suspended=bool(inst.get("suspended_at")))
                 seen.add(info.id)
                 self.installations[info.id] = info
                 report.installations += 1
@@ -211,9 +209,9 @@ class Resyncer:
 
     async def repository(self, gh: GitHubClient, installation_id: int, repo: str) -> RepoResync:
         """Resync `repo` in the per-repository queue (behind its deliveries) and wait for it."""
-        return await run_in_queue(self.service, repo, lambda ctx: resync_repository(
-            gh, repo, ctx=ctx, clock=self.clock, first_run_days=self.first_run_days
-        ), label=f"resync installation={installation_id}", installation=installation_id)
+        return await run_in_queue(
+            self.service, repo, installation_id, lambda ctx: resync_repository(gh, repo, ctx=ctx, clock=self.clock)
+        )
 
     # -- the operator's view ---------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -231,7 +229,7 @@ class Resyncer:
 
 
 async def run_in_queue(
-    service: Host, repo: str, work: Callable[[Context], Awaitable[RepoResync]], *, label: str = "resync", installation: int | None = None
+    service: Host, repo: str, installation: int, work: Callable[[Context], Awaitable[RepoResync]]
 ) -> RepoResync:
     """Run `work(ctx)` as a job of `repo`'s queue and wait for its result; errors become the result.
 
@@ -262,7 +260,7 @@ async def run_in_queue(
         if not done.done():
             done.set_result(result)
 
-    if not service.queue.submit(repo, job, f"{label} repository={repo}"):
+    if not service.queue.submit(repo, job, f"resync installation={installation} repository={repo}"):
         return RepoResync(repo, error="queue full or closed")
     return await done
 
