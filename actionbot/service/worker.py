@@ -116,8 +116,7 @@ async def _drain(service: Service, queue: RedisQueue, key: str) -> None:
             await queue.forget(*ids)
             await queue.done(key)
             continue
-        ok = await run(service, taken)
-        if not ok:
+        if not await run(service, taken):
             await queue.forget(*ids)  # a redelivery is processed again
         await queue.done(key)
 
@@ -127,8 +126,7 @@ async def run(service: Service, taken: Taken) -> bool:
     first = taken.deliveries[0]
     if first.event == RESYNC:
         return await run_resync(service, first)
-    event = as_event(taken)
-    return await service.process_shared(event, tuple(d.delivery_id for d in taken.deliveries))
+    return await service.process_shared(as_event(taken), tuple(d.delivery_id for d in taken.deliveries))
 
 
 async def run_resync(service: Service, item: Delivery) -> bool:
