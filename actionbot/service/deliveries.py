@@ -127,8 +127,6 @@ class Service:
         if not settings.webhook_secret:
             raise ValueError("GITHUB_WEBHOOK_SECRET is required: actionbot never accepts unsigned deliveries")
         self.settings = settings
-        self.secret: str = settings.webhook_secret
-        self.handle: str = settings.handle
         self.clients = clients
         self.router = router
         self.clock = clock
@@ -215,7 +213,7 @@ class Service:
             # (401), BadRequest (400: not JSON or form data), KeyError (a missing header),
             # LookupError (an unknown charset) and RecursionError (JSON nested too deeply to
             # decode): `webhook` answers each.
-            return sansio.Event.from_http(request.headers, cast(bytes, body), secret=self.secret)  # a bytearray is read alike
+            return sansio.Event.from_http(request.headers, cast(bytes, body), secret=self.settings.webhook_secret)  # a bytearray is read alike
         finally:
             pool.release()
 
@@ -351,7 +349,7 @@ class Service:
         `work`: the delivery's, which the follow-up jobs it queues belong to (None: the resync's).
         """
         return Context(
-            handle=self.handle,
+            handle=self.settings.handle,
             clock=self.clock,
             delivery_id=delivery_id,
             enqueue_fn=partial(self.enqueue, work=work) if self.shared is None else None,
