@@ -309,15 +309,13 @@ class Service:
         if screened is not None:
             self.metrics.record_delivery(event.event, _outcome_of(screened.text or ""), None)
             return screened
-        data = event.data
-        key = _queue_key(data)
         try:
             if not await shared.claim(event.delivery_id):
                 self.counts["duplicate"] += 1
                 self.metrics.record_delivery(event.event, "duplicate", None)
                 return _text(200, "duplicate delivery: already processed or queued")
-            delivery = Delivery(event.event, event.delivery_id, data)
-            submitted = await shared.submit(key, delivery, coalesce=event.event == "push")
+            delivery = Delivery(event.event, event.delivery_id, event.data)
+            submitted = await shared.submit(_queue_key(event.data), delivery, coalesce=event.event == "push")
             if not submitted:
                 await shared.forget(event.delivery_id)
         except RedisError as exc:
