@@ -221,6 +221,7 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 _TOP_KEYS = tuple(f.name for f in fields(Config) if f.init)
 _LABEL_KEYS = tuple(f.name for f in fields(Labels))
+_BOOL_KEYS = ("inline_actions", "close_when_refs_closed", "dashboard")  # read by _Reader._bool alone
 
 
 class _Reader:
@@ -254,10 +255,13 @@ class _Reader:
         for knode, key, vnode, value in self.mapping(node, data, "the configuration"):
             if key not in _TOP_KEYS:
                 raise self.fail(knode, f"unknown key `{_shown(key)}`{_suggest(key, _TOP_KEYS)}; the keys are: {', '.join(_TOP_KEYS)}")
-            values[key] = getattr(self, f"read_{key}")(vnode, value)
+            if key in _BOOL_KEYS:
+                values[key] = self._bool(vnode, value, key)
+            else:
+                values[key] = getattr(self, f"read_{key}")(vnode, value)
         return replace(DEFAULT_CONFIG, **values)
 
-    # ---- one reader per key
+    # ---- one reader per key (true/false keys share _bool)
 
     def _globs(self, node: yaml.Node, value: Any, key: str) -> tuple[str, ...]:
         items = self._strings(node, value, key)
@@ -300,15 +304,6 @@ class _Reader:
         if value is None:
             return ()
         return tuple(s.strip() for s in self._strings(node, value, "sections"))
-
-    def read_inline_actions(self, node: yaml.Node, value: Any) -> bool:
-        return self._bool(node, value, "inline_actions")
-
-    def read_close_when_refs_closed(self, node: yaml.Node, value: Any) -> bool:
-        return self._bool(node, value, "close_when_refs_closed")
-
-    def read_dashboard(self, node: yaml.Node, value: Any) -> bool:
-        return self._bool(node, value, "dashboard")
 
     def read_max_writes_per_run(self, node: yaml.Node, value: Any) -> int:
         return self._int(node, value, "max_writes_per_run", 1)
