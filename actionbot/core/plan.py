@@ -109,17 +109,14 @@ class _Planner:
         else:
             folded = {a.casefold() for a in assignable}
             self.can_assign = lambda login: login.casefold() in folded
-        self.scope = (
-            {(p, d) for p, d in scope} if scope is not None else {(d.path, d.meeting_date) for d in desired}
-        )
+        self.scope = {(p, d) for p, d in scope} if scope is not None else {(d.path, d.meeting_date) for d in desired}
         self.ref_states = ref_states or {}
-        ours = [e for e in existing if e.marker is not None]
         self.known_labels = (
             {n.casefold() for n in known_labels}
             if known_labels is not None
             else {n.casefold() for e in existing for n in e.labels}
         )
-        self.existing = sorted(ours, key=lambda e: e.number)
+        self.existing = sorted((e for e in existing if e.marker is not None), key=lambda e: e.number)
         self.creates: list[CreateIssue] = []
         self.dup_closes: list[CloseIssue] = []
         self.updates: list[UpdateIssue] = []
