@@ -154,7 +154,6 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         clock: Clock | None = None,
         policy: RetryPolicy = RetryPolicy(),
         token_source: Callable[[], Awaitable[str]] | None = None,
-        rng: random.Random | None = None,
         metrics: Any = None,
     ):
         super().__init__(
@@ -172,7 +171,7 @@ class PoliteAPI(gidgethub.aiohttp.GitHubAPI):
         self.write_interval = write_interval
         self._next_write_at = 0.0
         self._token_source = token_source
-        self._rng = rng or random.Random()
+        self._rng = random.Random()
         self.requests_made = 0
         self.metrics = metrics  # actionbot.service.metrics.Metrics: record_request(status, is_write) per request
 
