@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from actionbot.core.existing import ExistingIssue
@@ -272,15 +273,11 @@ def _where(p: Problem) -> str:
 
 
 def _annotations(problems: Iterable[Problem], level: str = "warning") -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for p in problems:
-        if len(out) >= MAX_ANNOTATIONS:
-            break
-        line = p.line or 1
-        out.append(
-            {"path": p.path, "start_line": line, "end_line": line, "annotation_level": level, "message": p.message}
-        )
-    return out
+    return [
+        {"path": p.path, "start_line": p.line or 1, "end_line": p.line or 1,
+         "annotation_level": level, "message": p.message}
+        for p in islice(problems, MAX_ANNOTATIONS)
+    ]
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
