@@ -43,13 +43,8 @@ def run(args: argparse.Namespace) -> int:
     notes = read_notes(args, config)
     context = NotesContext(repo=repo, html_url=f"https://github.com/{repo}", sha="HEAD", path=_repo_path(args.file))
     desired = desired_issues(notes, config, context)
-    result = plan(
-        desired,
-        [],
-        config,
-        tracking_repo=config.tracking_repo or repo,
-        assignable=None,  # offline: every mapped login counts as assignable
-        scope=scope_of(notes, config),
+    result = plan(  # offline (assignable=None): every mapped login counts as assignable
+        desired, [], config, tracking_repo=config.tracking_repo or repo, assignable=None, scope=scope_of(notes, config)
     )
     creates = [op for op in (*result.ops, *result.deferred) if isinstance(op, CreateIssue)]
     by_key = {d.key: d for d in desired}
@@ -82,9 +77,7 @@ def _issue_json(op: Any, d: Any) -> dict[str, Any]:
         "title": op.title,
         "labels": list(op.labels),
         "assignees": list(op.assignees),
-        "owners": [
-            {"name": o.name, "login": o.login, "tentative": o.tentative} for o in (d.owners if d else ())
-        ],
+        "owners": [{"name": o.name, "login": o.login, "tentative": o.tentative} for o in (d.owners if d else ())],
         "tasks": [{"text": t.text, "done": t.done} for t in (d.tasks if d else ())],
         "parent": d.parent_key if d else None,
         "line": d.line if d else None,
