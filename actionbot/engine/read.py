@@ -178,10 +178,7 @@ async def _read_changed(run: _Run, c: Changed) -> None:
     if meetings is not None and notes_before is not None:
         # Meetings gone from the file (or the file deleted): their items left the notes.
         gone = {m.date for m in notes_before.meetings} - {m.date for m in (notes_after.meetings if notes_after else ())}
-        run.scope |= {
-            (old_path, date) for date in gone
-            if date in meetings and not config.before_since(date)
-        }  # fmt: skip
+        run.scope |= {(old_path, date) for date in gone if date in meetings and not config.before_since(date)}
 
 
 def _unsure_in(notes: Notes, meetings: set[str | None] | None) -> list[Unsure]:
