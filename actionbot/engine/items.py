@@ -201,8 +201,7 @@ async def check_item(gh: GitHub, repo: str, issue: Mapping[str, Any], config: Co
             text, key = notice_for(ref_event, hidden=hidden)
             if await post_once(gh, repo, number, text, key):
                 posted += 1
-    known = {c.ref: c.state for c in current}
-    did = await settle_item(gh, repo, issue, config, known=known)
+    did = await settle_item(gh, repo, issue, config, known={c.ref: c.state for c in current})
     if ctx is not None and (posted or did):
         ctx.note(f"{repo}#{number}: {posted} reference notice(s)" + (f", {', '.join(did)}" if did else ""))
     return posted
