@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(problem)
     if args.write_interval < 0:
         return usage_error("--write-interval must be 0 or more seconds")
-
     register_secret(token)
     return asyncio.run(_main(args, token, api_url))
 
