@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from actionbot.service.app import make_app, service_of
 from actionbot.service.ingress import HEADER_TIMEOUT, SERVER_OPTIONS, SMALL_BODY
@@ -55,11 +56,16 @@ async def status_line(reader: asyncio.StreamReader) -> str:
     return (await asyncio.wait_for(reader.readline(), 10)).decode().strip()
 
 
+def stub_app(settings: Settings, rec: Recorder | None = None, **limits: Any) -> web.Application:
+    """The service over stub clients, never waiting, handlers recorded by `rec`; `limits` set its ingress bounds."""
+    router = (rec or Recorder()).router
+    return make_app(settings, clients=StubClients(), router=router, sleep=no_sleep, redeliver_on_startup=False, **limits)
+
+
 @pytest.fixture
 async def served(aiohttp_server: Any, aiohttp_client: Any, settings: Any) -> AsyncIterator[SimpleNamespace]:
     rec = Recorder()
-    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep, redeliver_on_startup=False,
-                   max_bodies=1, body_timeout=5.0, body_grace=30.0)  # held bodies here are cut by the test alone
+    app = stub_app(settings, rec, max_bodies=1, body_timeout=5.0, body_grace=30.0)  # held bodies here are cut by the test alone
     server = await aiohttp_server(app)
     client = await aiohttp_client(server)
     writers: list[asyncio.StreamWriter] = []
@@ -115,8 +121,7 @@ async def test_bodies_are_read_in_a_bounded_number_of_slots(served: Any) -> None
 
 
 async def test_a_body_that_never_arrives_is_cut_off(aiohttp_server: Any, settings: Any) -> None:
-    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
-                   body_timeout=0.2)
+    app = stub_app(settings, body_timeout=0.2)
     server = await aiohttp_server(app)
     reader, writer = await held_upload(server.port, "sha256=" + "0" * 64)
     try:
@@ -141,8 +146,7 @@ async def stalled(port: int, framing: str, first: bytes) -> tuple[asyncio.Stream
 
 async def test_a_small_body_that_stops_coming_is_cut_off_at_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
     """Bodies up to 1 MB have no pace to keep (GitHub's are that size): the body timeout alone ends a stalled one."""
-    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
-                   body_timeout=0.2, body_grace=60.0)
+    app = stub_app(settings, body_timeout=0.2, body_grace=60.0)
     server = await aiohttp_server(app)
     reader, writer = await stalled(server.port, "Content-Length: 1000", b"{")
     try:
@@ -153,8 +157,7 @@ async def test_a_small_body_that_stops_coming_is_cut_off_at_the_body_timeout(aio
 
 async def test_a_large_body_that_stops_coming_is_cut_off_long_before_the_body_timeout(aiohttp_server: Any, settings: Any) -> None:
     """Announced 25 MB, sent 64 KB, then nothing: behind the pace after the grace, 408, the slot free again."""
-    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
-                   body_timeout=60.0, body_grace=0.2)
+    app = stub_app(settings, body_timeout=60.0, body_grace=0.2)
     server = await aiohttp_server(app)
     reader, writer = await held_upload(server.port, FORGED)
     try:
@@ -166,8 +169,7 @@ async def test_a_large_body_that_stops_coming_is_cut_off_long_before_the_body_ti
 
 
 async def test_a_chunked_body_is_held_to_the_same_pace(aiohttp_server: Any, settings: Any) -> None:
-    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False,
-                   body_timeout=60.0, body_grace=0.2)
+    app = stub_app(settings, body_timeout=60.0, body_grace=0.2)
     server = await aiohttp_server(app)
     reader, writer = await stalled(server.port, "Transfer-Encoding: chunked", b"10\r\n" + b" " * 16 + b"\r\n")
     try:
@@ -180,8 +182,7 @@ async def test_a_real_large_delivery_gets_a_slot_that_forged_holders_took(aiohtt
     """Both large slots held by forged-signature uploads that stopped sending: the real 1.5 MB
     delivery waiting behind them gets a slot once they fall behind the pace, well within its time."""
     rec = Recorder()
-    app = make_app(settings, clients=StubClients(), router=rec.router, sleep=no_sleep, redeliver_on_startup=False,
-                   max_bodies=2, body_timeout=60.0, body_grace=0.5)
+    app = stub_app(settings, rec, max_bodies=2, body_timeout=60.0, body_grace=0.5)
     server = await aiohttp_server(app)
     client = await aiohttp_client(server)
     service = service_of(app)
@@ -207,7 +208,7 @@ async def test_a_real_large_delivery_gets_a_slot_that_forged_holders_took(aiohtt
 async def test_headers_that_never_end_are_cut_off(aiohttp_server: Any, settings: Any) -> None:
     """The header timeout is aiohttp's keep-alive timer, which `actionbot serve` sets from SERVER_OPTIONS."""
     assert SERVER_OPTIONS == {"keepalive_timeout": HEADER_TIMEOUT} and 0 < HEADER_TIMEOUT <= 30
-    app = make_app(settings, clients=StubClients(), router=Recorder().router, redeliver_on_startup=False)
+    app = stub_app(settings)
     server = await aiohttp_server(app, **{**SERVER_OPTIONS, "keepalive_timeout": 0.2})
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     try:
